@@ -1,0 +1,1 @@
+export * as istio from '../imports/networking.istio.io';
