@@ -1,0 +1,86 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Input checks shared by the constructs. Every message names the construct path, the bad value and what is allowed,
+ * so a user can fix the input without reading this library's source.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Throws an error whose message starts with the construct path. */
+export function fail(scope: IConstruct, message: string): never {
+  throw new Error(`${scope.node.path}: ${message}`);
+}
+
+/** A Kubernetes object or port name: an RFC 1123 DNS label (at most 63 characters). */
+export function checkDnsLabel(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_LABEL.test(value)) {
+    fail(scope, `${what} must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, `
+      + `at most 63 characters), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A Kubernetes namespace, Service or Deployment name used in DNS: an RFC 1123 DNS label. */
+export function checkOptionalDnsLabel(scope: IConstruct, what: string, value: string | undefined): string | undefined {
+  return value === undefined ? undefined : checkDnsLabel(scope, what, value);
+}
+
+/** A label value: at most 63 characters of alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric. */
+export function checkLabelValue(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !LABEL_VALUE.test(value)) {
+    fail(scope, `${what} must be a non-empty Kubernetes label value (at most 63 characters: letters, digits, '-', '_' and '.', `
+      + `starting and ending with a letter or digit), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A host as Istio accepts it in Gateway servers and VirtualService hosts: a DNS name (RFC 1123 subdomain,
+ * at most 253 characters), optionally with a leading `*.` wildcard, or `*` alone when `allowWildcard`.
+ */
+export function checkHost(scope: IConstruct, what: string, value: string, allowWildcard: boolean): string {
+  const name = allowWildcard && value.startsWith('*.') ? value.slice(2) : value;
+  const ok = typeof value === 'string' && ((allowWildcard && value === '*') || (value.length <= 253 && DNS_SUBDOMAIN.test(name)));
+  if (!ok) {
+    fail(scope, `${what} must be a lowercase DNS name such as "httpbin.example.com"`
+      + `${allowWildcard ? ' (a leading "*." wildcard is allowed)' : ''}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A TCP/UDP port number. */
+export function checkPort(scope: IConstruct, what: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    fail(scope, `${what} must be an integer port number between 1 and 65535, got ${value}`);
+  }
+  return value;
+}
+
+/** A percentage of requests: a finite decimal between 0 and 100 inclusive. */
+export function checkPercent(scope: IConstruct, what: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+    fail(scope, `${what} must be a number between 0 and 100 (a percentage of requests), got ${value}`);
+  }
+  return value;
+}
+
+/** A count such as a replica number: a non-negative integer. */
+export function checkCount(scope: IConstruct, what: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    fail(scope, `${what} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}
+
+
+/** A Kubernetes object name that may contain dots, such as a Secret name: an RFC 1123 DNS subdomain. */
+export function checkDnsSubdomain(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    fail(scope, `${what} must be a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253 characters), `
+      + `got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
