@@ -5,3 +5,4 @@ export * from './mesh-service';
 export * from './istio-gateway';
 export { RouteTarget } from './route-model';
 export * from './mirror-route';
+export * from './httpbin-mirror-chart';
