@@ -6,3 +6,4 @@ export * from './istio-gateway';
 export { RouteTarget } from './route-model';
 export * from './mirror-route';
 export * from './httpbin-mirror-chart';
+export * from './mesh-analyzer';

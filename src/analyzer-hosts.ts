@@ -1,0 +1,175 @@
+/**
+ * Host names as Istio resolves them, for the offline mesh analyzer. Internal: not exported from index.ts.
+ *
+ * The rules follow istioctl's analyzers (`pkg/config/analysis/analyzers/util`), not Kubernetes DNS: Istio expands
+ * only short names (no dot) with the namespace of the referring resource, and matches everything else literally.
+ * `httpbin.prod` resolves in a pod's DNS but is no host in Istio's registry, so routing to it fails; the analyzer
+ * reports it and suggests the FQDN instead of silently accepting it.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination
+ */
+
+/** Kubernetes service domain Istio appends to short names. */
+export const SERVICE_DOMAIN = 'svc.cluster.local';
+
+/** Istio's `GetFullNameFromFQDN` pattern (greedy like the Go regexp, so `a.b.c.svc.cluster.local` is `a.b` in `c`). */
+const SERVICE_FQDN = /^(.+)\.(.+)\.svc\.cluster\.local$/;
+
+/** `ConvertHostToFQDN`: a short name (no dot, no wildcard) becomes `<host>.<namespace>.svc.cluster.local`. */
+export function toFqdn(namespace: string, host: string): string {
+  return host.startsWith('*') || host.includes('.') ? host : `${host}.${namespace}.${SERVICE_DOMAIN}`;
+}
+
+/**
+ * `GetResourceNameFromHost`: the `namespace/name` a host refers to, used to pair VirtualService subsets with
+ * DestinationRules. A service FQDN gives its namespace and name; anything else is taken as a name in `namespace`.
+ */
+export function resourceKeyFromHost(namespace: string, host: string): string {
+  const m = SERVICE_FQDN.exec(host);
+  return m ? `${m[2]}/${m[1]}` : `${namespace}/${host}`;
+}
+
+/**
+ * Istio's `host.Name.Matches`: equal names match, `*` matches everything, and `*.example.com` matches any name
+ * ending in `.example.com` (including a narrower wildcard such as `*.a.example.com`).
+ */
+export function hostMatches(a: string, b: string): boolean {
+  const aWild = a.startsWith('*');
+  const bWild = b.startsWith('*');
+  if (aWild && bWild) {
+    return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  }
+  if (aWild) {
+    return b.endsWith(a.slice(1));
+  }
+  if (bWild) {
+    return a.endsWith(b.slice(1));
+  }
+  return a === b;
+}
+
+/** A service known to the mesh: a Kubernetes Service or one host of a ServiceEntry. */
+export interface MeshHost {
+  /** `Service` or `ServiceEntry`. */
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Service port numbers (what a destination `port.number` must be one of). */
+  readonly ports: number[];
+  /** Labels that select the service's pods; undefined when the service has no pods we can see (external hosts). */
+  readonly selector?: Record<string, string>;
+}
+
+/**
+ * Index of the hosts a destination can resolve to, keyed the way istioctl keys them (`<scope>/<fqdn>`, where the
+ * scope is `*` or the namespace the host is exported to), so each lookup is a few map reads.
+ */
+export class HostRegistry {
+  private readonly exact = new Map<string, MeshHost>();
+  private readonly wildcards: Array<{ scope: string; suffix: string; host: MeshHost }> = [];
+  /** Service name -> namespaces that define it, for "did you mean" hints. */
+  private readonly serviceNamespaces = new Map<string, string[]>();
+
+  /** Registers a Kubernetes Service, visible where its `networking.istio.io/exportTo` annotation says. */
+  public addService(namespace: string, name: string, spec: any, annotations: any): void {
+    const ports = asArray(spec?.ports).map((p: any) => Number(p?.port)).filter((n: number) => !Number.isNaN(n));
+    const selector = isObject(spec?.selector) ? stringMap(spec.selector) : undefined;
+    const host: MeshHost = { kind: 'Service', namespace, name, ports, selector };
+    const fqdn = toFqdn(namespace, name);
+    const exportTo = typeof annotations?.['networking.istio.io/exportTo'] === 'string'
+      ? annotations['networking.istio.io/exportTo'].split(',').map((s: string) => s.trim()) : [];
+    for (const scope of scopes(exportTo, namespace)) {
+      this.exact.set(`${scope}/${fqdn}`, host);
+    }
+    const known = this.serviceNamespaces.get(name) ?? [];
+    known.push(namespace);
+    this.serviceNamespaces.set(name, known);
+  }
+
+  /** Registers every host of a ServiceEntry, visible where its `exportTo` says. */
+  public addServiceEntry(namespace: string, name: string, spec: any): void {
+    const ports = asArray(spec?.ports).map((p: any) => Number(p?.number)).filter((n: number) => !Number.isNaN(n));
+    const labels = spec?.workloadSelector?.labels;
+    const selector = isObject(labels) ? stringMap(labels) : undefined;
+    const entry: MeshHost = { kind: 'ServiceEntry', namespace, name, ports, selector };
+    for (const h of asArray(spec?.hosts)) {
+      if (typeof h !== 'string') continue;
+      const fqdn = toFqdn(namespace, h);
+      for (const scope of scopes(asArray(spec?.exportTo), namespace)) {
+        if (fqdn.startsWith('*')) {
+          this.wildcards.push({ scope, suffix: fqdn.slice(1), host: entry });
+        } else {
+          this.exact.set(`${scope}/${fqdn}`, entry);
+        }
+      }
+    }
+  }
+
+  /**
+   * `GetDestinationHost`: the service a host refers to from `sourceNamespace`, honouring the referring resource's
+   * `exportTo` the way istioctl does, or undefined when no Service or ServiceEntry provides it.
+   */
+  public lookup(sourceNamespace: string, exportTo: string[], host: string): MeshHost | undefined {
+    const fqdn = toFqdn(sourceNamespace, host);
+    const all = this.exact.get(`*/${fqdn}`);
+    if (all) return all;
+    const visible = exportTo.length === 0 ? [sourceNamespace] : exportTo.map(e => (e === '.' ? sourceNamespace : e));
+    for (const scope of visible) {
+      const found = this.exact.get(`${scope}/${fqdn}`);
+      if (found) return found;
+    }
+    const bare = host.startsWith('*') ? host.slice(1) : host;
+    for (const w of this.wildcards) {
+      if ((w.scope === '*' || w.scope === sourceNamespace) && bare.endsWith(w.suffix)) {
+        return w.host;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A hint for a host that did not resolve: the FQDN the user most likely meant, or undefined.
+   * Covers a short name whose Service lives in another namespace, and Kubernetes-DNS forms (`name.ns`,
+   * `name.ns.svc`) that Istio does not expand.
+   */
+  public suggest(sourceNamespace: string, host: string): string | undefined {
+    const partial = /^([^.]+)\.([^.]+)(\.svc)?$/.exec(host);
+    if (partial && (this.serviceNamespaces.get(partial[1]) ?? []).includes(partial[2])) {
+      return `Istio does not expand "${host}" like Kubernetes DNS does; use the FQDN "${partial[1]}.${partial[2]}.${SERVICE_DOMAIN}"`;
+    }
+    if (!host.includes('.') && !host.startsWith('*')) {
+      const others = (this.serviceNamespaces.get(host) ?? []).filter(ns => ns !== sourceNamespace).sort();
+      if (others.length > 0) {
+        return `short names resolve in the referring namespace "${sourceNamespace}", but Service "${host}" is in `
+          + `${others.map(ns => `"${ns}"`).join(', ')}; use the FQDN "${host}.${others[0]}.${SERVICE_DOMAIN}"`;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The scopes a resource is visible in: `*` by default, else its exportTo entries with `.` meaning its own namespace. */
+function scopes(exportTo: any[], namespace: string): string[] {
+  const values = exportTo.filter(e => typeof e === 'string');
+  if (values.length === 0 || values.includes('*')) return ['*'];
+  return values.map(e => (e === '.' ? namespace : e));
+}
+
+/** The value as an array, or empty when it is missing or not a list (manifests are untrusted input). */
+export function asArray(value: any): any[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** True for a plain (non-array) object. */
+export function isObject(value: any): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A label map with every value as a string. */
+export function stringMap(value: any): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value ?? {})) {
+    out[k] = String(v);
+  }
+  return out;
+}
