@@ -42,8 +42,9 @@ export function checkLabelValue(scope: IConstruct, what: string, value: string):
  * at most 253 characters), optionally with a leading `*.` wildcard, or `*` alone when `allowWildcard`.
  */
 export function checkHost(scope: IConstruct, what: string, value: string, allowWildcard: boolean): string {
-  const name = allowWildcard && value.startsWith('*.') ? value.slice(2) : value;
-  const ok = typeof value === 'string' && ((allowWildcard && value === '*') || (value.length <= 253 && DNS_SUBDOMAIN.test(name)));
+  const name = allowWildcard && typeof value === 'string' && value.startsWith('*.') ? value.slice(2) : value;
+  const ok = typeof value === 'string' && ((allowWildcard && value === '*')
+    || (value.length <= 253 && DNS_SUBDOMAIN.test(name) && name.split('.').every(label => label.length <= 63)));
   if (!ok) {
     fail(scope, `${what} must be a lowercase DNS name such as "httpbin.example.com"`
       + `${allowWildcard ? ' (a leading "*." wildcard is allowed)' : ''}, got ${JSON.stringify(value)}`);
@@ -83,4 +84,19 @@ export function checkDnsSubdomain(scope: IConstruct, what: string, value: string
       + `got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' and '.'. */
+export function checkLabelKey(scope: IConstruct, what: string, key: string): string {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
+  if (!prefixOk || name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
+    fail(scope, `${what} has an invalid label key ${JSON.stringify(key)}: use [prefix/]name, where the optional prefix is a DNS `
+      + 'subdomain and the name has at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
+  }
+  return key;
 }
