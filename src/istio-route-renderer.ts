@@ -1,5 +1,6 @@
 import * as istio from '../imports/networking.istio.io';
-import { ModelDestination, RouteModel } from './route-model';
+import { RequestMatch, StringMatch } from './request-match';
+import { ModelDestination, ModelHeaderOperations, ModelHttpRule, ModelRetries, RouteModel } from './route-model';
 
 /** The reserved gateway name that binds a VirtualService to the sidecars of the mesh. */
 export const MESH_GATEWAY = 'mesh';
@@ -15,23 +16,83 @@ export function renderVirtualServiceSpec(model: RouteModel): istio.VirtualServic
   return {
     hosts: [...model.hosts],
     gateways: gateways.length > 0 ? gateways : undefined,
-    http: model.rules.map(rule => {
-      const route = rule.destinations.map(d => ({ destination: renderDestination(d), weight: d.weight }));
-      if (rule.mirrors.length === 0) {
-        return { route };
-      }
-      if (rule.mirrors.length === 1) {
-        const [only] = rule.mirrors;
-        return { route, mirror: renderDestination(only.destination), mirrorPercentage: { value: only.percent } };
-      }
-      return {
-        route,
-        mirrors: rule.mirrors.map(m => ({ destination: renderDestination(m.destination), percentage: { value: m.percent } })),
-      };
-    }),
+    http: model.rules.map(renderRule),
+  };
+}
+
+function renderRule(rule: ModelHttpRule): istio.VirtualServiceSpecHttp {
+  const common: istio.VirtualServiceSpecHttp = {
+    name: rule.name,
+    match: renderMatches(rule),
+    route: rule.destinations.map(d => ({ destination: renderDestination(d), weight: d.weight })),
+    timeout: rule.timeoutMillis === undefined ? undefined : duration(rule.timeoutMillis),
+    retries: rule.retries === undefined ? undefined : renderRetries(rule.retries),
+    headers: rule.requestHeaders === undefined && rule.responseHeaders === undefined ? undefined : {
+      request: renderHeaderOperations(rule.requestHeaders),
+      response: renderHeaderOperations(rule.responseHeaders),
+    },
+  };
+  if (rule.mirrors.length === 0) {
+    return common;
+  }
+  if (rule.mirrors.length === 1) {
+    const [only] = rule.mirrors;
+    return { ...common, mirror: renderDestination(only.destination), mirrorPercentage: { value: only.percent } };
+  }
+  return {
+    ...common,
+    mirrors: rule.mirrors.map(m => ({ destination: renderDestination(m.destination), percentage: { value: m.percent } })),
   };
 }
 
 function renderDestination(d: ModelDestination): istio.VirtualServiceSpecHttpRouteDestination {
   return { host: d.host, subset: d.subset, port: d.port === undefined ? undefined : { number: d.port } };
+}
+
+function renderMatches(rule: ModelHttpRule): istio.VirtualServiceSpecHttpMatch[] | undefined {
+  if (rule.matches === undefined || rule.matches.length === 0) {
+    return rule.port === undefined ? undefined : [{ port: rule.port }];
+  }
+  return rule.matches.map(m => ({ ...renderMatch(m), port: rule.port }));
+}
+
+function renderMatch(match: RequestMatch): istio.VirtualServiceSpecHttpMatch {
+  return {
+    uri: match.uri?.toIstio(),
+    method: match.method?.toIstio(),
+    headers: renderMatchMap(match.headers),
+    queryParams: renderMatchMap(match.queryParams),
+  };
+}
+
+function renderMatchMap(map: { [name: string]: StringMatch } | undefined): { [name: string]: { [key: string]: string } } | undefined {
+  if (map === undefined || Object.keys(map).length === 0) {
+    return undefined;
+  }
+  return Object.fromEntries(Object.entries(map).map(([name, m]) => [name, m.toIstio()]));
+}
+
+function renderRetries(retries: ModelRetries): istio.VirtualServiceSpecHttpRetries {
+  return {
+    attempts: retries.attempts,
+    perTryTimeout: retries.perTryTimeoutMillis === undefined ? undefined : duration(retries.perTryTimeoutMillis),
+    retryOn: retries.retryOn === undefined || retries.retryOn.length === 0 ? undefined : retries.retryOn.join(','),
+  };
+}
+
+function renderHeaderOperations(ops: ModelHeaderOperations | undefined): istio.VirtualServiceSpecHttpHeadersRequest | undefined {
+  if (ops === undefined) {
+    return undefined;
+  }
+  const nonEmpty = (m: { [name: string]: string } | undefined) => (m === undefined || Object.keys(m).length === 0 ? undefined : { ...m });
+  return {
+    set: nonEmpty(ops.set),
+    add: nonEmpty(ops.add),
+    remove: ops.remove === undefined || ops.remove.length === 0 ? undefined : [...ops.remove],
+  };
+}
+
+/** Istio durations are strings of seconds with up to millisecond precision, e.g. `5s` or `0.25s`. */
+function duration(millis: number): string {
+  return `${millis / 1000}s`;
 }

@@ -1,5 +1,6 @@
 import { IIstioGateway } from './istio-gateway';
 import { IMeshService } from './mesh-service';
+import { RequestMatch } from './request-match';
 
 // The route model: who is routed where, with which weights and mirrors, independent of the API that expresses it.
 // MirrorRoute builds it; a renderer (istio-route-renderer.ts) turns it into Istio objects. A second renderer (for the
@@ -25,6 +26,30 @@ export interface RouteTarget {
   readonly port?: number;
 }
 
+/**
+ * A service version that receives copies of a share of the requests.
+ */
+export interface MirrorTarget extends RouteTarget {
+  /**
+   * The percentage of requests copied to this target, a decimal from 0 to 100. 0 keeps the target in the code
+   * but writes nothing for it.
+   *
+   * @default 100
+   */
+  readonly percent?: number;
+}
+
+/**
+ * A service version that receives a share of the requests (traffic splitting, e.g. a canary).
+ */
+export interface WeightedTarget extends RouteTarget {
+  /**
+   * The percentage of requests routed to this target: an integer from 0 to 100 (Istio weights are integers).
+   * The weights of a route add up to 100.
+   */
+  readonly weight: number;
+}
+
 /** A destination with its host resolved from the route's namespace. */
 export interface ModelDestination {
   readonly service: IMeshService;
@@ -47,10 +72,37 @@ export interface ModelMirror {
   readonly percent: number;
 }
 
+/** Header operations of a rule, applied in the order remove, set, add by the proxies. */
+export interface ModelHeaderOperations {
+  readonly set?: { [name: string]: string };
+  readonly add?: { [name: string]: string };
+  readonly remove?: string[];
+}
+
+/** The retry policy of a rule. */
+export interface ModelRetries {
+  /** Number of retries; 0 disables retries. */
+  readonly attempts: number;
+  readonly perTryTimeoutMillis?: number;
+  /** Envoy retry conditions (`5xx`, `connect-failure`, ...) and HTTP status codes. */
+  readonly retryOn?: string[];
+}
+
 /** One HTTP routing rule. */
 export interface ModelHttpRule {
+  /** The rule's name, for humans and proxy stats; only set when the route has several rules. */
+  readonly name?: string;
+  /** The rule applies to requests matching any of these; undefined or empty = every request. */
+  readonly matches?: RequestMatch[];
+  /** The rule applies only to requests to this port of the hosts (in addition to `matches`). */
+  readonly port?: number;
   readonly destinations: ModelWeightedDestination[];
   readonly mirrors: ModelMirror[];
+  /** Request timeout in milliseconds. */
+  readonly timeoutMillis?: number;
+  readonly retries?: ModelRetries;
+  readonly requestHeaders?: ModelHeaderOperations;
+  readonly responseHeaders?: ModelHeaderOperations;
 }
 
 /** A complete route: the hosts, where they are bound, and the rules in order of precedence. */
@@ -131,16 +183,25 @@ export function routeModelProblems(model: RouteModel, gateways: IIstioGateway[])
       problems.push(`the weights${where} add up to ${total}, not 100: adjust them so every request has a destination`);
     }
   }
-  for (const gateway of gateways) {
-    const served = gateway.hosts;
-    if (served === undefined) {
-      continue;
-    }
+  // As Istio reads a route bound to gateways: a host must be served by one of the gateways unless the route also applies
+  // to the mesh (where hosts such as the service's short name are never served by a gateway), and each gateway must
+  // serve at least one of the hosts (istioctl analyze IST0132), or the binding does nothing.
+  const known = gateways.filter(g => g.hosts !== undefined);
+  if (!model.mesh && known.length > 0 && known.length === gateways.length) {
     for (const host of model.hosts) {
-      if (!served.some(pattern => gatewayServes(pattern, host))) {
-        problems.push(`host ${host} is not served by gateway ${gateway.gatewayName} (it serves ${served.join(', ')}): `
-          + 'add the host to the gateway or remove the gateway from the route');
+      if (!known.some(g => g.hosts!.some(pattern => gatewayServes(pattern, host)))) {
+        problems.push(known.length === 1
+          ? `host ${host} is not served by gateway ${known[0].gatewayName} (it serves ${known[0].hosts!.join(', ')}): `
+            + 'add the host to the gateway or remove the gateway from the route'
+          : `host ${host} is not served by any of the gateways ${known.map(g => g.gatewayName).join(', ')}: add it to one of them`);
       }
+    }
+  }
+  for (const gateway of known) {
+    const served = gateway.hosts!;
+    if (!model.hosts.some(host => served.some(pattern => gatewayServes(pattern, host)))) {
+      problems.push(`gateway ${gateway.gatewayName} serves none of the route's hosts (${model.hosts.join(', ')}; it serves ${served.join(', ')}): `
+        + 'add a host the gateway serves or remove the gateway from the route');
     }
   }
   return problems;
