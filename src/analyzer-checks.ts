@@ -387,8 +387,11 @@ function formatPercent(v: number): string {
 /** A mirror whose target is one of the route's own destinations duplicates production requests instead of shadowing them. */
 function checkMirrorToSelf(report: Report, vs: Obj, rule: any, routes: any[], label: string): void {
   const mirrors = [rule.mirror, ...asArray(rule.mirrors).map((m: any) => m?.destination)].filter(isObject);
+  // A destination with weight 0 next to others receives no requests (e.g. a candidate before a canary), so mirroring to it
+  // duplicates nothing; a single destination receives everything whatever its weight.
+  const served = routes.length > 1 ? routes.filter(r => Number(r?.weight ?? 0) > 0) : routes;
   for (const m of mirrors) {
-    const same = routes.map(r => r?.destination).filter(isObject).find((d: any) =>
+    const same = served.map(r => r?.destination).filter(isObject).find((d: any) =>
       toFqdn(vs.namespace, String(d.host)) === toFqdn(vs.namespace, String(m.host))
       && (d.subset ?? '') === (m.subset ?? '')
       && (d.port?.number === undefined || m.port?.number === undefined || Number(d.port.number) === Number(m.port.number)));

@@ -10,3 +10,4 @@ export * from './rollout-plan';
 export * from './mirror-route';
 export * from './httpbin-mirror-chart';
 export * from './mesh-analyzer';
+export * from './mesh-analysis';

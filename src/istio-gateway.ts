@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
-import { checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from './validate';
+import { MeshAnalysis } from './mesh-analysis';
+import { checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from './validate';
 
 /**
  * How the gateway terminates TLS on its HTTPS server.
@@ -142,6 +143,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
       fail(this, 'selector must not be empty: an empty selector applies the gateway to every gateway workload; e.g. { istio: "ingressgateway" }');
     }
     for (const [key, value] of Object.entries(selector)) {
+      checkLabelKey(this, 'selector', key);
       checkLabelValue(this, `selector["${key}"]`, value);
     }
 
@@ -189,10 +191,12 @@ export class IstioGateway extends Construct implements IIstioGateway {
       });
     }
     this.gateway = new istio.Gateway(this, 'Resource', {
-      metadata: { name: props.name === undefined ? undefined : checkDnsSubdomain(this, 'name', props.name), namespace: this.namespace },
+      // An explicit `name: undefined` would override the name cdk8s generates, so only pass a name that is set.
+      metadata: { ...(props.name === undefined ? {} : { name: checkDnsSubdomain(this, 'name', props.name) }), namespace: this.namespace },
       spec: { selector: { ...selector }, servers },
     });
     this.gatewayName = this.gateway.name;
+    MeshAnalysis.register(this);
   }
 
   /** The hosts the gateway serves (a copy). */

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
+import { MeshAnalysis } from './mesh-analysis';
 import { IServiceVersion } from './service-version';
 import { checkCount, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort, fail } from './validate';
 
@@ -302,6 +303,7 @@ export class MeshService extends Construct implements IMeshService {
       spec: Lazy.any({ produce: () => this.renderDestinationRule(props.trafficPolicy) }),
     });
     this.node.addValidation({ validate: () => this.validateVersions() });
+    MeshAnalysis.register(this);
   }
 
   /**

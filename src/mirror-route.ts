@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
 import { IIstioGateway } from './istio-gateway';
 import { renderVirtualServiceSpec } from './istio-route-renderer';
+import { MeshAnalysis } from './mesh-analysis';
 import { RequestMatch, requestMatchProblems, safeMethodMatch, SAFE_METHODS } from './request-match';
 import {
   gatewayRefOf, hostOf, MirrorTarget, ModelDestination, ModelHeaderOperations, ModelHttpRule, ModelMirror, ModelRetries,
@@ -237,6 +238,7 @@ export class MirrorRoute extends Construct {
       spec: Lazy.any({ produce: () => renderVirtualServiceSpec(this.model()) }),
     });
     this.node.addValidation({ validate: () => this.problems() });
+    MeshAnalysis.register(this);
   }
 
   /**

@@ -1,7 +1,8 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkCount, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from './validate';
+import { MeshAnalysis } from './mesh-analysis';
+import { checkCount, checkDnsLabel, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from './validate';
 
 // This is the only file that uses cdk8s-plus-27: moving to a newer cdk8s-plus is a change to this file alone.
 // None of its types appear in this library's public API.
@@ -261,7 +262,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       fail(this, `image must be a container image reference such as "docker.io/kennethreitz/httpbin", got ${JSON.stringify(props.image)}`);
     }
     this.image = props.image;
-    this.name = checkDnsLabel(this, 'name', props.name ?? `${this.app}-${this.version}`);
+    this.name = checkDnsLabel(this, props.name === undefined ? 'name (default `<app>-<version>`)' : 'name', props.name ?? `${this.app}-${this.version}`);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.containerPort = props.containerPort === undefined ? undefined : checkPort(this, 'containerPort', props.containerPort);
     this.replicas = checkCount(this, 'replicas', props.replicas ?? 1);
@@ -270,6 +271,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       if (key === 'app' || key === 'version') {
         fail(this, `podLabels must not set "${key}": it comes from the ${key} prop`);
       }
+      checkLabelKey(this, 'podLabels', key);
       checkLabelValue(this, `podLabels["${key}"]`, value);
     }
     this.labels = { ...props.podLabels, app: this.app, version: this.version };
@@ -309,6 +311,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     // cdk8s-plus labels every pod with its construct address even when it does not select on it; the label would
     // change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
     this.deployment.addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace(/\//g, '~1')}`));
+    MeshAnalysis.register(this);
   }
 
   /** Every label of the pod template (a copy). */
@@ -326,15 +329,20 @@ function toKplusPullPolicy(policy: ImagePullPolicy): kplus.ImagePullPolicy {
 }
 
 function renderResources(scope: Construct, resources: WorkloadResources): kplus.ContainerResources {
-  const cpuLimit = resources.cpuLimitMillis;
+  const cpuRequest = checkCount(scope, 'resources.cpuRequestMillis', resources.cpuRequestMillis ?? 50);
+  const cpuLimit = resources.cpuLimitMillis === undefined ? undefined : checkCount(scope, 'resources.cpuLimitMillis', resources.cpuLimitMillis);
+  const memoryRequest = checkCount(scope, 'resources.memoryRequestMebibytes', resources.memoryRequestMebibytes ?? 64);
+  const memoryLimit = checkCount(scope, 'resources.memoryLimitMebibytes', resources.memoryLimitMebibytes ?? 256);
+  // Kubernetes rejects a request above its limit; say so here rather than at `kubectl apply`.
+  if (cpuLimit !== undefined && cpuRequest > cpuLimit) {
+    fail(scope, `resources.cpuRequestMillis (${cpuRequest}) must not exceed resources.cpuLimitMillis (${cpuLimit}): raise the limit or lower the request`);
+  }
+  if (memoryRequest > memoryLimit) {
+    fail(scope, `resources.memoryRequestMebibytes (${memoryRequest}) must not exceed resources.memoryLimitMebibytes (${memoryLimit}): `
+      + 'raise the limit too');
+  }
   return {
-    cpu: {
-      request: kplus.Cpu.millis(checkCount(scope, 'resources.cpuRequestMillis', resources.cpuRequestMillis ?? 50)),
-      limit: cpuLimit === undefined ? undefined : kplus.Cpu.millis(checkCount(scope, 'resources.cpuLimitMillis', cpuLimit)),
-    },
-    memory: {
-      request: Size.mebibytes(checkCount(scope, 'resources.memoryRequestMebibytes', resources.memoryRequestMebibytes ?? 64)),
-      limit: Size.mebibytes(checkCount(scope, 'resources.memoryLimitMebibytes', resources.memoryLimitMebibytes ?? 256)),
-    },
+    cpu: { request: kplus.Cpu.millis(cpuRequest), limit: cpuLimit === undefined ? undefined : kplus.Cpu.millis(cpuLimit) },
+    memory: { request: Size.mebibytes(memoryRequest), limit: Size.mebibytes(memoryLimit) },
   };
 }

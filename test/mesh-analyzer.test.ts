@@ -359,6 +359,13 @@ describe('TM codes (mirroring checks Istio lacks)', () => {
     expect(analyze(docs(base, vs('route: [{destination: {host: httpbin, subset: v1}}]\nmirror: {host: httpbin, subset: v2}')))).toEqual([]);
   });
 
+  test('TM0001 is not reported for a destination at weight 0 (it receives no requests)', () => {
+    const split = (v2Weight: number) => docs(base, vs(`route:\n- {destination: {host: httpbin, subset: v1}, weight: ${100 - v2Weight}}\n`
+      + `- {destination: {host: httpbin, subset: v2}, weight: ${v2Weight}}\nmirror: {host: httpbin, subset: v2}`));
+    expect(analyze(split(0))).toEqual([]);
+    expect(analyze(split(10))).toEqual(['TM0001 Error VirtualService default/httpbin']);
+  });
+
   test('TM0002: route weights that do not add up to 100', () => {
     const yaml = docs(base, vs('route:\n- {destination: {host: httpbin, subset: v1}, weight: 50}\n- {destination: {host: httpbin, subset: v2}, weight: 30}'));
     expect(analyze(yaml)).toEqual(['TM0002 Warning VirtualService default/httpbin']);
