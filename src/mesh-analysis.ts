@@ -15,6 +15,16 @@ interface AnalysisState {
   readonly registered: Set<IConstruct>;
   /** Error messages per registered construct, from the latest validation pass of the app. */
   errors?: Map<IConstruct, string[]>;
+  /** The app's state when `errors` was computed, while that result may be reused (see `analyzeOncePerSynth`). */
+  analyzedState?: string;
+}
+
+/** Bumped by the mutators of this library's constructs (`addVersion`, `addMirror`), so no stale analysis is reused. */
+let revision = 0;
+
+/** Marks the app as changed: the next validation pass analyzes it again. For the mutators of this library's constructs. */
+export function invalidateMeshAnalysis(): void {
+  revision++;
 }
 
 const STATES = new WeakMap<IConstruct, AnalysisState>();
@@ -61,7 +71,7 @@ export class MeshAnalysis {
       // (`app.synth()`, `Testing.synth(chart)`): one analysis per pass, whatever the number of constructs.
       root.node.addValidation({
         validate: () => {
-          created.errors = analyzeApp(root, created.registered);
+          analyzeOncePerSynth(root, created);
           return [];
         },
       });
@@ -72,14 +82,31 @@ export class MeshAnalysis {
     construct.node.addValidation({
       validate: () => {
         // Only when the construct is validated on its own (`construct.node.validate()`) has the root not run yet.
-        registeredState.errors ??= analyzeApp(root, registeredState.registered);
-        return registeredState.errors.get(construct) ?? [];
+        if (registeredState.errors === undefined) analyzeOncePerSynth(root, registeredState);
+        return registeredState.errors?.get(construct) ?? [];
       },
     });
   }
 
   private constructor() {
   }
+}
+
+/**
+ * Analyzes the app unless this synthesis already did. One `app.synth()` validates the whole app once, then again for
+ * every chart it writes (`chart.toJson()`): K charts would mean K+1 identical analyses. All of them run within one
+ * synchronous call, so a result is reused only until the current job ends (a microtask clears it) and only while the
+ * number of constructs and this library's mutation counter are unchanged. A raw `ApiObject` patched between two
+ * synth calls of the same synchronous block is the one change this cannot see.
+ */
+function analyzeOncePerSynth(root: IConstruct, state: AnalysisState): void {
+  const current = `${revision}/${root.node.findAll().length}`;
+  if (state.errors !== undefined && state.analyzedState === current) {
+    return;
+  }
+  state.errors = analyzeApp(root, state.registered);
+  state.analyzedState = current;
+  queueMicrotask(() => state.analyzedState = undefined);
 }
 
 /** Analyzes every ApiObject under `root` plus stubs for external references; returns the errors per registered construct. */

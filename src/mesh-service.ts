@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
-import { MeshAnalysis } from './mesh-analysis';
+import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
 import { IServiceVersion } from './service-version';
 import { checkCount, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort, fail } from './validate';
 
@@ -311,6 +311,7 @@ export class MeshService extends Construct implements IMeshService {
    * becomes a subset.
    */
   public addVersion(version: IServiceVersion): void {
+    invalidateMeshAnalysis();
     if (version.app !== this.app) {
       fail(this, `version ${JSON.stringify(version.version)} has app label ${JSON.stringify(version.app)}, `
         + `but this service selects app ${JSON.stringify(this.app)}: give the version app "${this.app}" or use another service`);

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
 import { IIstioGateway } from './istio-gateway';
 import { renderVirtualServiceSpec } from './istio-route-renderer';
-import { MeshAnalysis } from './mesh-analysis';
+import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
 import { RequestMatch, requestMatchProblems, safeMethodMatch, SAFE_METHODS } from './request-match';
 import {
   gatewayRefOf, hostOf, MirrorTarget, ModelDestination, ModelHeaderOperations, ModelHttpRule, ModelMirror, ModelRetries,
@@ -246,6 +246,7 @@ export class MirrorRoute extends Construct {
    * the route is written with Istio 1.20+ `mirrors`.
    */
   public addMirror(target: MirrorTarget): void {
+    invalidateMeshAnalysis();
     this.addMirrorAs(`addMirror(${target.service?.serviceName ?? ''})`, target);
   }
 

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
@@ -277,8 +277,13 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     this.labels = { ...props.podLabels, app: this.app, version: this.version };
 
     const security = props.security ?? WorkloadSecurity.imageDefaults();
-    const deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels: { app: this.app, version: this.version } },
+    // cdk8s-plus builds the Deployment in a scratch chart of its own and is rendered once, here; a plain ApiObject
+    // writes the result. Rendering cdk8s-plus's typed objects is the most expensive step of synthesizing a large
+    // app, and cdk8s renders every object at each validation pass as well as when writing it. Rendering once is
+    // safe because nothing can change the spec later: ServiceVersion has no mutators and the scratch chart is private.
+    const scratch = new Chart(new App(), 'scratch');
+    const deployment = new kplus.Deployment(scratch, 'Deployment', {
+      metadata: { name: this.name },
       replicas: this.replicas,
       select: false,
       podMetadata: { labels: this.labels },
@@ -307,10 +312,16 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
-    this.deployment = ApiObject.of(deployment);
+    const rendered = ApiObject.of(deployment).toJson();
     // cdk8s-plus labels every pod with its construct address even when it does not select on it; the label would
     // change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
-    this.deployment.addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace(/\//g, '~1')}`));
+    delete rendered.spec.template.metadata.labels[kplus.Pod.ADDRESS_LABEL];
+    this.deployment = new ApiObject(this, 'Resource', {
+      apiVersion: rendered.apiVersion,
+      kind: rendered.kind,
+      metadata: { name: this.name, namespace: this.namespace, labels: { app: this.app, version: this.version } },
+      spec: rendered.spec,
+    });
     MeshAnalysis.register(this);
   }
 
