@@ -97,11 +97,11 @@ export function resolveRetries(scope: IConstruct, retries: RetryOptions, timeout
 /** Validates header operations and resolves them into the route model's form. */
 export function resolveHeaderOperations(scope: IConstruct, what: string, ops: HeaderOperations): ModelHeaderOperations {
   const checkName = (name: string) => {
-    if (!HEADER_NAME.test(name)) {
-      fail(scope, `${what}: ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
-    }
     if (name.startsWith(':') || name.toLowerCase() === 'host') {
       fail(scope, `${what}: ${JSON.stringify(name)} cannot be changed with header operations; Istio uses the route's rewrite.authority for it`);
+    }
+    if (!HEADER_NAME.test(name)) {
+      fail(scope, `${what}: ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
     }
   };
   const checkValues = (kind: string, map: { [name: string]: string } | undefined) => {
