@@ -1,3 +1,4 @@
+import { hostMatches } from './analyzer-hosts';
 import { IIstioGateway } from './istio-gateway';
 import { IMeshService } from './mesh-service';
 import { RequestMatch } from './request-match';
@@ -141,20 +142,12 @@ export function gatewayRefOf(gateway: IIstioGateway, fromNamespace: string | und
   return `${gateway.namespace}/${gateway.gatewayName}`;
 }
 
-/** Whether a gateway host pattern (`host`, `*.domain`, `*`, optionally `namespace/` prefixed) serves `host`. */
+/**
+ * Whether a gateway host pattern (`host`, `*.domain`, `*`, optionally `namespace/` prefixed) serves `host`, with the
+ * same host matching as the analyzer (Istio's `host.Name.Matches`).
+ */
 export function gatewayServes(pattern: string, host: string): boolean {
-  const bare = pattern.includes('/') ? pattern.slice(pattern.indexOf('/') + 1) : pattern;
-  if (bare === '*' || bare === host) {
-    return true;
-  }
-  if (bare.startsWith('*.')) {
-    const suffix = bare.slice(1);
-    if (host.startsWith('*.')) {
-      return host.endsWith(suffix);
-    }
-    return host.endsWith(suffix) && host.length > suffix.length;
-  }
-  return false;
+  return hostMatches(pattern.slice(pattern.indexOf('/') + 1), host);
 }
 
 /**
