@@ -46,7 +46,41 @@ grep -A3 'mirror:' dist/shop.k8s.yaml | grep -q 'host: cart'
 grep -A1 'mirrorPercentage:' dist/shop.k8s.yaml | grep -q 'value: 25'
 echo "ok: the packed package synthesized a mirror route in a new app ($(grep -c '^kind:' dist/shop.k8s.yaml) objects)"
 
-if [ -f node_modules/cdk8s-traffic-mirror/lib/src/cli.js ]; then
-  npx --no-install cdk8s-traffic-mirror analyze dist/
-  echo "ok: npx cdk8s-traffic-mirror analyze ran from the scratch folder (exit 0)"
+# The CLI, run with npx from the scratch folder: on this app's output, on the project's own dist/ (when synthesized),
+# on hand-written YAML with a broken mirror (exit 1) and on a file that is not YAML (exit 2).
+npx --no-install cdk8s-traffic-mirror analyze dist/
+echo "ok: analyze on the new app's output: exit 0"
+if [ -d "$repo/dist" ]; then
+  npx --no-install cdk8s-traffic-mirror analyze "$repo/dist/httpbin-mirror.k8s.yaml"
+  echo "ok: analyze on the project's dist/httpbin-mirror.k8s.yaml: exit 0"
 fi
+cat > broken.yaml <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: { name: cart, namespace: shop }
+spec: { selector: { app: cart }, ports: [{ name: http, port: 8080 }] }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: cart, namespace: shop }
+spec: { host: cart, subsets: [{ name: v1, labels: { version: v1 } }] }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: cart, namespace: shop }
+spec:
+  hosts: [cart]
+  http:
+    - route: [{ destination: { host: cart, subset: v1, port: { number: 8080 } } }]
+      mirror: { host: cart, subset: v2, port: { number: 8080 } }
+      mirrorPercentage: { value: 100 }
+YAML
+set +e
+npx --no-install cdk8s-traffic-mirror analyze broken.yaml; status=$?
+printf 'kind: [unclosed\n' > bad.yaml
+npx --no-install cdk8s-traffic-mirror analyze bad.yaml; bad_status=$?
+set -e
+[ "$status" -eq 1 ] || { echo "expected exit 1 for a mirror to an undefined subset, got $status" >&2; exit 1; }
+echo "ok: analyze on hand-written YAML with a mirror to an undefined subset: exit 1"
+[ "$bad_status" -eq 2 ] || { echo "expected exit 2 for unreadable YAML, got $bad_status" >&2; exit 1; }
+echo "ok: analyze on a YAML syntax error: exit 2"

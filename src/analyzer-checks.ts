@@ -58,7 +58,7 @@ class ManifestIndex {
   public readonly namespacesWithWorkloads = new Set<string>();
 
   constructor(manifests: any[], defaultNamespace: string) {
-    for (const m of flatten(manifests)) {
+    for (const m of manifests) {
       const kind = m.kind;
       const metadata = isObject(m.metadata) ? m.metadata : {};
       const apiVersion = typeof m.apiVersion === 'string' ? m.apiVersion : '';
@@ -164,10 +164,37 @@ class Report {
   }
 }
 
+/**
+ * One manifest per object: the same object (apiVersion, kind, namespace and name) given more than once is one object
+ * in a cluster, where the last `kubectl apply` wins. Analyzing every copy would make it conflict with itself (IST0145,
+ * IST0109), so the last copy is analyzed and the repetition is reported (TM0006).
+ */
+function lastDefinitions(manifests: any[], defaultNamespace: string, report: Report): any[] {
+  const byIdentity = new Map<string, { manifest: any; count: number }>();
+  for (const m of manifests) {
+    const metadata = isObject(m.metadata) ? m.metadata : {};
+    const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
+    const key = [m.apiVersion, m.kind, namespace, metadata.name].join('\u0000');
+    const seen = byIdentity.get(key);
+    // Re-inserting moves the object to the position of its last definition, as the last apply would.
+    byIdentity.delete(key);
+    byIdentity.set(key, { manifest: m, count: (seen?.count ?? 0) + 1 });
+  }
+  for (const { manifest, count } of byIdentity.values()) {
+    if (count > 1) {
+      const o = { kind: manifest.kind, namespace: manifest.metadata?.namespace || defaultNamespace, name: manifest.metadata?.name ?? '', spec: {}, metadata: {} };
+      report.add('TM0006', FindingLevel.WARNING, o, `Defined ${count} times in the input; only the last definition is analyzed, as the `
+        + 'last kubectl apply wins. Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) '
+        + 'one at a time.');
+    }
+  }
+  return [...byIdentity.values()].map(v => v.manifest);
+}
+
 /** Runs every check over the manifests. */
 export function runChecks(manifests: any[], defaultNamespace: string): Finding[] {
-  const index = new ManifestIndex(manifests, defaultNamespace);
   const report = new Report();
+  const index = new ManifestIndex(lastDefinitions(flatten(manifests), defaultNamespace, report), defaultNamespace);
   for (const vs of index.virtualServices) {
     checkVirtualService(index, report, vs);
   }

@@ -86,6 +86,7 @@ const RULES: { [code: string]: { name: string; fix: string } } = {
   TM0003: { name: 'GatewayMirrorWithoutPort', fix: 'Set port.number on the mirror destination to the service port.' },
   TM0004: { name: 'MirrorPercentageWithoutMirror', fix: 'Add the mirror, move the value to mirrors[].percentage, or remove it.' },
   TM0005: { name: 'MirrorPercentageZero', fix: 'Set a value above 0 (100 mirrors every request), or remove the mirror.' },
+  TM0006: { name: 'DuplicateObject', fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.' },
 };
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
@@ -145,13 +146,6 @@ export class MeshAnalysisValidation {
         definedIn.set(key, list);
       }
     }
-    for (const [key, where] of definedIn) {
-      if (where.length > 1) {
-        context.logger.log(`${key.split('|').join(' ')} is defined ${where.length} times (${where.join(', ')}); the copies are analyzed `
-          + 'as one set. If the directories are alternative deployments, set the plugin\'s properties.perDirectory: true.');
-      }
-    }
-
     const findings = MeshAnalyzer.analyze(manifests, { defaultNamespace: this.defaultNamespace });
     for (const f of findings) {
       if (!this.fails(f)) {

@@ -188,7 +188,7 @@ test('analyzes each directory on its own with perDirectory (e.g. the stages of a
 
   const together = context(files);
   await new MeshAnalysisValidation().validate(together.ctx);
-  expect(together.recorded.logs).toContainEqual(expect.stringMatching(/^VirtualService default httpbin is defined 2 times .*perDirectory: true\.$/));
+  expect(together.recorded.logs).toContainEqual(expect.stringMatching(/^TM0006 Warning VirtualService default\/httpbin: Defined 2 times in the input/));
 
   // Two directories holding the same objects: no conflict between them.
   const dirs = context({});
