@@ -79,7 +79,9 @@ export function runCli(argv: string[], io: CliIo = { out: s => process.stdout.wr
       io.out(`${MeshAnalyzer.formatFinding(f)}\n`);
     }
     if (findings.length === 0) {
-      io.err(`No findings in ${manifests.length} objects from ${files.length} file(s).\n`);
+      // Files such as cdk8s's construct-metadata.json hold no Kubernetes object: count only what has a kind.
+      const objects = manifests.filter(m => typeof m?.kind === 'string').length;
+      io.err(`No findings in ${objects} objects from ${files.length} file(s).\n`);
     }
   }
   return findings.some(f => f.level === FindingLevel.ERROR) ? 1 : 0;

@@ -23,6 +23,13 @@ test('a correct scenario prints no findings and exits 0', () => {
   expect(r).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 1 file(s).\n' });
 });
 
+test('files without Kubernetes objects (such as cdk8s\'s construct-metadata.json) are not counted as objects', () => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cli-meta-'));
+  fs.writeFileSync(path.join(dir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources: {} }));
+  fs.copyFileSync(path.join(FIXTURES, 'mirroring-ok.yaml'), path.join(dir, 'app.k8s.yaml'));
+  expect(run('analyze', dir)).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 2 file(s).\n' });
+});
+
 test('error findings print one line each and exit 1', () => {
   const r = run('analyze', path.join(FIXTURES, 'broken-mirror.yaml'));
   expect(r.status).toBe(1);
