@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { mirrorPercentFromEnv, synthReferenceScenario } from '../src/main';
+import { MeshAnalyzer } from '../src/mesh-analyzer';
+import { expectValidManifests } from './schema';
 
 function synth(mirrorPercent?: string): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
@@ -20,6 +22,20 @@ describe('main', () => {
       expect(fs.readdirSync(path.join(outdir, 'plan', stage))).toEqual(['httpbin-mirror.k8s.yaml']);
     }
     expect(read(path.join(outdir, 'httpbin-mirror.k8s.yaml'))).toMatchSnapshot();
+  });
+
+  test('every file it writes, the reference scenario and each stage of the plan, is schema-valid and has no finding', () => {
+    const outdir = synth();
+    const files = [path.join(outdir, 'httpbin-mirror.k8s.yaml'),
+      ...fs.readdirSync(path.join(outdir, 'plan')).map(stage => path.join(outdir, 'plan', stage, 'httpbin-mirror.k8s.yaml'))];
+    expect(files).toHaveLength(6);
+    for (const file of files) {
+      const manifests = MeshAnalyzer.parseYaml(read(file));
+      expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'VirtualService']);
+      expectValidManifests(manifests);
+      // Not even a warning: every host, subset, port and gateway the route names resolves within the file.
+      expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+    }
   });
 
   test('the 100% mirror stage is byte-identical to the default output, the route stage to MIRROR_PERCENT=0', () => {
