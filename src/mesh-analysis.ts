@@ -113,6 +113,8 @@ function analyzeOncePerSynth(root: IConstruct, state: AnalysisState): void {
 function analyzeApp(root: IConstruct, registered: Set<IConstruct>): Map<IConstruct, string[]> {
   const manifests: any[] = [];
   const owners = new Map<string, IConstruct>();
+  /** The ApiObjects per identity (`identityKey`), to find objects that overwrite each other when applied. */
+  const identities = new Map<string, Array<{ readonly object: ApiObject; readonly json: any }>>();
   const gatewayRefs: IConstruct[] = [];
   const serviceRefs: IConstruct[] = [];
   for (const c of root.node.findAll()) {
@@ -125,6 +127,8 @@ function analyzeApp(root: IConstruct, registered: Set<IConstruct>): Map<IConstru
         continue;
       }
       manifests.push(json);
+      const identity = identityKey(json);
+      identities.set(identity, [...(identities.get(identity) ?? []), { object: c, json }]);
       const owner = registeredOwner(c, registered);
       if (owner !== undefined) owners.set(objectKey(json?.kind, json?.metadata?.namespace, json?.metadata?.name), owner);
     } else if (isGatewayReference(c)) {
@@ -143,6 +147,20 @@ function analyzeApp(root: IConstruct, registered: Set<IConstruct>): Map<IConstru
 
   const findings = MeshAnalyzer.analyze([...manifests, ...stubs(manifests, gatewayRefs, serviceRefs)], { defaultNamespace: DEFAULT_NAMESPACE });
   const errors = new Map<IConstruct, string[]>();
+  const report = (owner: IConstruct, message: string) => errors.set(owner, [...(errors.get(owner) ?? []), message]);
+  // Objects with the same identity overwrite each other when applied. Reported on every registered construct that owns
+  // one of them; a conflict among objects no registered construct owns is left to their authors.
+  for (const objects of identities.values()) {
+    if (objects.length < 2) continue;
+    const objectOwners = objects.map(o => registeredOwner(o.object, registered));
+    const ownerPaths = objects.map((o, i) => (objectOwners[i] ?? o.object).node.path);
+    // Name the objects themselves when one construct owns several of them.
+    const paths = new Set(ownerPaths).size === ownerPaths.length ? ownerPaths : objects.map(o => o.object.node.path);
+    const { json } = objects[0];
+    const message = `${json.kind} ${namespaceOf(json)}/${json.metadata?.name} is defined ${objects.length} times, by ${paths.join(', ')}: `
+      + 'kubectl keeps only the last one applied; give each its own name (e.g. the name prop of a MirrorRoute)';
+    new Set(objectOwners).forEach(owner => owner !== undefined && report(owner, message));
+  }
   for (const f of findings) {
     if (f.level !== FindingLevel.ERROR) continue;
     // Stubs have no owner, so findings about them are never reported.
@@ -198,6 +216,16 @@ function registeredOwner(c: IConstruct, registered: Set<IConstruct>): IConstruct
     if (registered.has(scope)) return scope;
   }
   return undefined;
+}
+
+/**
+ * What identifies an object in the cluster: API group (not version: `networking.istio.io/v1` and `/v1beta1` are the same
+ * object), kind, namespace and name.
+ */
+function identityKey(json: any): string {
+  const apiVersion = typeof json?.apiVersion === 'string' ? json.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${group}|${objectKey(json?.kind, json?.metadata?.namespace, json?.metadata?.name)}`;
 }
 
 function objectKey(kind: unknown, namespace: unknown, name: unknown): string {

@@ -1,6 +1,7 @@
 import { Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
+import { hostMatches } from './analyzer-hosts';
 import { IIstioGateway } from './istio-gateway';
 import { renderVirtualServiceSpec } from './istio-route-renderer';
 import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
@@ -75,6 +76,10 @@ export interface MirrorRouteProps {
    * service with several HTTP-like ports (e.g. `http` 8080 and `grpc` 9090): without it the rules apply to every
    * port of the host, and requests to the other ports would be sent to the destination's port.
    *
+   * Only for routes bound to the mesh alone (no `gateways`): a gateway applies a match only when its `port` is the
+   * gateway's listener port (e.g. 80 or 443), so the route would never apply at the gateway. Route the gateway's traffic
+   * with a separate `MirrorRoute` (with its own `name`).
+   *
    * @default - every port of the hosts
    */
   readonly port?: number;
@@ -117,10 +122,11 @@ export interface MirrorRouteProps {
    */
   readonly namespace?: string;
   /**
-   * The hosts the route applies to.
+   * The hosts the route applies to. No host may cover another (`*.example.com` and `api.example.com`), as Istio
+   * rejects duplicate hosts in a VirtualService, and `*` is not allowed when the route applies to the mesh.
    *
-   * @default - the hosts of the gateways (when they are known), plus the destination service's host (of the first
-   * of `destinations`) when the route applies to the mesh
+   * @default - the hosts of the gateways (when they are known; a host covered by another gateway's wildcard host is
+   * left out), plus the destination service's host (of the first of `destinations`) when the route applies to the mesh
    */
   readonly hosts?: string[];
   /**
@@ -144,7 +150,9 @@ export interface MirrorRouteProps {
  * Mirrored requests are fire-and-forget: Envoy sends the copy, discards its response, and the client never waits
  * for it. Up to Istio 1.27 the copy's Host/Authority header gets `-shadow` appended (`httpbin-shadow:8000`);
  * Istio 1.28+ no longer does by default (istiod's `DISABLE_SHADOW_HOST_SUFFIX`). The mirror destination is always
- * written with an explicit port, which ingress gateways need to find the mirrored service's cluster.
+ * written with an explicit port: Istio falls back to the service's only port when none is given, so the port is
+ * strictly needed only for services with several ports, but an explicit one keeps the mirror on the same port
+ * when a port is added to the service later.
  *
  * The route's `timeout` and `requestHeaders` also apply to the mirrored copies; its `retries` do not.
  *
@@ -225,6 +233,13 @@ export class MirrorRoute extends Construct {
     (props.mirrors ?? []).forEach((m, i) => this.addMirrorAs(`mirrors[${i}]`, m));
 
     this.port = props.port === undefined ? undefined : checkPort(this, 'port', props.port);
+    if (this.port !== undefined && this.gateways.length > 0) {
+      // Istio's translateRoute skips a match whose port is not the listener port of the proxy it configures.
+      fail(this, `port ${this.port} writes match.port on every rule, but the route is bound to gateway `
+        + `${this.gateways.map(g => g.gatewayName).join(', ')}: a gateway only applies a match whose port is its listener port `
+        + '(e.g. 80 or 443), so the route would never apply there; bind this route to the mesh only (drop gateways) and route the '
+        + 'gateway\'s traffic with a separate MirrorRoute (with its own name), or drop port');
+    }
     this.matches = this.resolveMatches(props.mirrorMatches, props.mirrorSafeMethodsOnly ?? false);
     this.timeoutMillis = props.timeout === undefined ? undefined : checkTimeout(this, 'timeout', props.timeout);
     this.retries = props.retries === undefined ? undefined : resolveRetries(this, props.retries, this.timeoutMillis);
@@ -277,6 +292,19 @@ export class MirrorRoute extends Construct {
           + 'mirror to another version (subset) of the service'
         : `${role} (${what}) is one of the weighted destinations (weight ${served.weight}): it would receive real requests and copies `
           + 'of them, doubling writes and skewing its metrics; mirror to a version that gets no weight');
+    }
+    // Without a subset a target is every pod of the service, so it shares pods with every subset of that service.
+    const overlapping = this.destinationList.find(d => d.service === destination.service && d.weight > 0
+      && (d.subset === undefined || destination.subset === undefined));
+    if (overlapping !== undefined) {
+      const field = this.destinationList.length === 1 ? 'destination' : `destinations[${this.destinationList.indexOf(overlapping)}]`;
+      fail(this, destination.subset === undefined
+        ? `${role} (${destination.host}, no subset: every pod of the service) includes the pods of ${field} `
+          + `(${overlapping.host} subset ${overlapping.subset}): those pods would get real requests and copies of them, doubling their `
+          + `writes; set ${role}.subset to the version that receives the copies (a subset other than ${overlapping.subset})`
+        : `${role} (${destination.host} subset ${destination.subset}) is among the pods of ${field} (${overlapping.host}, no subset: `
+          + `every pod of the service): subset ${destination.subset} would get real requests and copies of them, doubling its writes; `
+          + `set ${field}.subset to the serving version, so that only copies reach subset ${destination.subset}`);
     }
     if (this.declaredMirrors.some(m => same(m.destination, destination) && m.destination.port === destination.port)) {
       fail(this, `${role} mirrors to ${destination.host}${destination.subset ? ` subset ${destination.subset}` : ''} again: `
@@ -386,19 +414,40 @@ export class MirrorRoute extends Construct {
       if (hosts.length === 0) {
         fail(this, 'hosts must not be empty: list the hosts the route applies to, or leave it unset for the default');
       }
-      return hosts.map(h => checkHost(this, 'hosts', h, true));
+      const checked = hosts.map(h => checkHost(this, 'hosts', h, true));
+      if (this.mesh && checked.includes('*')) {
+        fail(this, `hosts contains "*" but the route applies to the mesh: Istio rejects the wildcard host * on a VirtualService bound to `
+          + `the mesh; list the hosts (e.g. ${primary.host}), or set includeMesh: false for a gateway-only route`);
+      }
+      // Istio's ValidateVirtualService rejects any two hosts that match each other (host.Name.Matches), wildcards included.
+      checked.forEach((h, i) => checked.slice(0, i).forEach(earlier => {
+        if (hostMatches(earlier, h)) {
+          const [wide, narrow] = covers(earlier, h) ? [earlier, h] : [h, earlier];
+          fail(this, wide === narrow
+            ? `hosts lists ${h} twice: Istio rejects duplicate hosts in a VirtualService; list it once`
+            : `hosts ${wide} and ${narrow} overlap (${wide} covers ${narrow}): Istio rejects such duplicate hosts in a VirtualService; `
+              + `drop ${narrow}, or route it with a separate MirrorRoute`);
+        }
+      }));
+      return checked;
     }
-    const result = new Set<string>();
+    const candidates: string[] = [];
     for (const gateway of this.gateways) {
       if (gateway.hosts === undefined) {
         fail(this, `hosts is required: the hosts of gateway ${gateway.gatewayName} are not known here; list the hosts the route applies to`);
       }
-      gateway.hosts.forEach(h => result.add(h));
+      candidates.push(...gateway.hosts);
     }
     if (this.mesh) {
-      result.add(primary.host);
+      const star = this.gateways.find(g => g.hosts!.includes('*'));
+      if (star !== undefined) {
+        fail(this, `hosts is required: gateway ${star.gatewayName} serves "*", which Istio rejects on a VirtualService bound to the mesh; `
+          + `list the hosts the route applies to (e.g. ${primary.host} and the external hosts), or set includeMesh: false`);
+      }
+      candidates.push(primary.host);
     }
-    return [...result];
+    // Union without the duplicates Istio rejects: a host covered by another (wildcard) host is left out, the first of equals kept.
+    return candidates.filter((h, i) => candidates.every((o, j) => j === i || !covers(o, h) || (o === h && j > i)));
   }
 
   private guard<T>(resolveFn: () => T): T {
@@ -408,4 +457,9 @@ export class MirrorRoute extends Construct {
       return fail(this, (e as Error).message);
     }
   }
+}
+
+/** Whether host pattern `wide` matches every name `narrow` matches (`*` covers all, `*.example.com` covers `a.example.com`). */
+function covers(wide: string, narrow: string): boolean {
+  return wide === narrow || (wide.startsWith('*') && narrow.endsWith(wide.slice(1)));
 }

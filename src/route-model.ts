@@ -62,7 +62,7 @@ export interface ModelDestination {
 
 /** A destination receiving a share of the requests. */
 export interface ModelWeightedDestination extends ModelDestination {
-  /** Percentage of the matched requests, 0-100; the weights of one rule add up to 100. */
+  /** Percentage of the matched requests, 0-100; the weights of one rule add up to 100 (MirrorRoute checks them eagerly). */
   readonly weight: number;
 }
 
@@ -143,11 +143,12 @@ export function gatewayRefOf(gateway: IIstioGateway, fromNamespace: string | und
 }
 
 /**
- * Whether a gateway host pattern (`host`, `*.domain`, `*`, optionally `namespace/` prefixed) serves `host`, with the
- * same host matching as the analyzer (Istio's `host.Name.Matches`).
+ * Whether a gateway host pattern (`host`, `*.domain`, `*`) serves `host`, with the same host matching as the analyzer
+ * (Istio's `host.Name.Matches`). Gateway hosts never carry a `namespace/` prefix here: `IstioGateway` only accepts DNS
+ * names and wildcards, and gateways imported by name have no known hosts.
  */
 export function gatewayServes(pattern: string, host: string): boolean {
-  return hostMatches(pattern.slice(pattern.indexOf('/') + 1), host);
+  return hostMatches(pattern, host);
 }
 
 /**
@@ -171,10 +172,6 @@ export function routeModelProblems(model: RouteModel, gateways: IIstioGateway[])
     const where = model.rules.length > 1 ? ` in rule ${i}` : '';
     rule.destinations.forEach(d => checkDestination(d, `destination${where}`));
     rule.mirrors.forEach(m => checkDestination(m.destination, `mirror${where}`));
-    const total = rule.destinations.reduce((sum, d) => sum + d.weight, 0);
-    if (Math.abs(total - 100) > 1e-9) {
-      problems.push(`the weights${where} add up to ${total}, not 100: adjust them so every request has a destination`);
-    }
   }
   // As Istio reads a route bound to gateways: a host must be served by one of the gateways unless the route also applies
   // to the mesh (where hosts such as the service's short name are never served by a gateway), and each gateway must

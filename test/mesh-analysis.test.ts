@@ -62,6 +62,43 @@ test('fails when a route shares its mesh host with another VirtualService (IST01
   expect(() => Testing.synth(chart)).toThrow(/\[test\/route\] IST0109 The VirtualServices default\/httpbin,default\/legacy/);
 });
 
+test('fails when two MirrorRoutes of the same service default to the same VirtualService name', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'test');
+  const gateway = new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['httpbin.example.com'], https: false });
+  const service = new MeshService(chart, 'httpbin', { port: 8000, versions: [versionOf('httpbin', 'v1'), versionOf('httpbin', 'v2')] });
+  const mesh = new MirrorRoute(chart, 'mesh-route', { destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' } });
+  // In another chart of the app: the whole app is checked.
+  const ingress = new MirrorRoute(new Chart(app, 'edge'), 'ingress-route', {
+    destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' }, gateways: [gateway],
+  });
+  expect(ingress.routeName).toBe(mesh.routeName);
+
+  const duplicate = `VirtualService default/${mesh.routeName} is defined 2 times, by ${mesh.node.path}, ${ingress.node.path}: `
+    + 'kubectl keeps only the last one applied; give each its own name \\(e.g. the name prop of a MirrorRoute\\)';
+  expect(() => Testing.synth(chart)).toThrow(new RegExp(`\\[${mesh.node.path}\\] ${duplicate}`));
+  expect(() => Testing.synth(chart)).toThrow(new RegExp(`\\[${ingress.node.path}\\] ${duplicate}`));
+});
+
+test('the duplicate-object check compares the API group, not the version, and ignores objects no construct registered', () => {
+  const chart = Testing.chart();
+  const service = new MeshService(chart, 'httpbin', { port: 8000, versions: [versionOf('httpbin', 'v1'), versionOf('httpbin', 'v2')] });
+  const route = new MirrorRoute(chart, 'route', { name: 'httpbin-gw', destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' },
+    gateways: [new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['httpbin.example.com'], https: false })] });
+  const raw = (id: string, apiVersion: string, name: string) => new ApiObject(chart, id, {
+    apiVersion, kind: 'VirtualService', metadata: { name },
+    spec: { hosts: ['other.example.com'], gateways: ['gw'], http: [{ route: [{ destination: { host: 'httpbin' } }] }] },
+  });
+  raw('unregistered-a', 'networking.istio.io/v1', 'other');
+  raw('unregistered-b', 'networking.istio.io/v1', 'other');
+  raw('other-group', 'example.com/v1', route.routeName);
+  expect(() => Testing.synth(chart)).not.toThrow();
+
+  raw('old-version', 'networking.istio.io/v1beta1', route.routeName);
+  expect(() => Testing.synth(chart)).toThrow(new RegExp(`\\[test/route\\] VirtualService default/${route.routeName} is defined 2 times, `
+    + 'by test/route, test/old-version:'));
+});
+
 test('the error message names the construct path, the code and the fix', () => {
   const chart = Testing.chart();
   new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['a.example.com'], https: false });

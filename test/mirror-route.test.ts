@@ -197,6 +197,44 @@ describe('MirrorRoute', () => {
       expect(() => Testing.synth(f.chart)).not.toThrow();
     });
 
+    test('fails when the mirror has no subset and the destination is a subset of the same service', () => {
+      const f = fixture();
+      expect(() => route(f, { mirror: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin, no subset: every pod '
+        + 'of the service\\) includes the pods of destination \\(httpbin subset v1\\): those pods would get real requests and copies.*'
+        + 'set mirror.subset'));
+      expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v2' }, { service: f.service, percent: 10 }] }, 'several'))
+        .toThrow(/mirrors\[1\] \(httpbin, no subset: every pod of the service\) includes the pods of destination/);
+      expect(() => route(f, {
+        destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight: 90 }, { service: f.service, subset: 'v3', weight: 10 }],
+        mirror: { service: f.service },
+      }, 'weighted')).toThrow(/mirror \(httpbin, no subset: every pod of the service\) includes the pods of destinations\[0\]/);
+    });
+
+    test('fails when the mirror is a subset of the service the destination routes to without subset', () => {
+      const f = fixture();
+      expect(() => route(f, { destination: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin subset v2\\) is '
+        + 'among the pods of destination \\(httpbin, no subset: every pod of the service\\): subset v2 would get real requests.*'
+        + 'set destination.subset to the serving version'));
+    });
+
+    test('fails when mirror and destination are the same service without subsets', () => {
+      const f = fixture();
+      expect(() => route(f, { destination: { service: f.service }, mirror: { service: f.service } }))
+        .toThrow(/mirror is the same as the destination \(httpbin\): every request would reach that version twice/);
+    });
+
+    test('a mirror without subset of another service, or a subset next to a weight-0 destination without subset, is fine', () => {
+      const f = fixture();
+      const other = MeshService.fromServiceAttributes(f.chart, 'other', { name: 'other', namespace: 'default', ports: [8000] });
+      route(f, { mirror: { service: other } });
+      route(f, {
+        name: 'httpbin-weighted',
+        destinations: [{ service: f.service, subset: 'v1', weight: 100 }, { service: f.service, weight: 0 }],
+        destination: undefined,
+      }, 'weighted');
+      expect(Testing.synth(f.chart).filter(m => m.kind === 'VirtualService')).toHaveLength(2);
+    });
+
     test('fails when a subset of a service without versions is used (deferred)', () => {
       const chart = Testing.chart();
       const service = new MeshService(chart, 'svc', { app: 'svc' });
@@ -222,6 +260,36 @@ describe('MirrorRoute', () => {
     test.each([['Httpbin.example.com'], ['bad_host'], ['-a.example.com'], ['a..b']])('fails when a host is %p', (host) => {
       const f = fixture();
       expect(() => route(f, { hosts: [host] })).toThrow(/hosts must be a lowercase DNS name/);
+    });
+
+    test('fails when hosts contains "*" and the route applies to the mesh', () => {
+      const f = fixture();
+      expect(() => route(f, { hosts: ['*'], gateways: undefined })).toThrow(new RegExp('test/ns/route: hosts contains "\\*" but the route '
+        + 'applies to the mesh: Istio rejects the wildcard host \\* .*list the hosts \\(e.g. httpbin\\)'));
+      expect(() => route(f, { hosts: ['*'], includeMesh: true }, 'both')).toThrow(/hosts contains "\*" but the route applies to the mesh/);
+      const star = new IstioGateway(f.chart, 'star', { hosts: ['*'], credentialName: 'c', selector: { istio: 'star' } });
+      expect(() => route(f, { gateways: [star], includeMesh: true }, 'default'))
+        .toThrow(new RegExp(`hosts is required: gateway ${star.gatewayName} serves "\\*", which Istio rejects on a VirtualService bound to the mesh`));
+      route(f, { gateways: [star], hosts: ['*'] }, 'gateway-only');
+      expect(virtualService(f.chart).spec.hosts).toEqual(['*']);
+    });
+
+    test.each([
+      [['api.example.com', 'api.example.com'], /hosts lists api.example.com twice/],
+      [['api.example.com', '*.example.com'], /hosts \*.example.com and api.example.com overlap \(\*.example.com covers api.example.com\).*drop api.example.com/],
+      [['*.example.com', '*.a.example.com'], /hosts \*.example.com and \*.a.example.com overlap/],
+    ])('fails when hosts %p overlap', (hosts, message) => {
+      const f = fixture();
+      const wildcard = new IstioGateway(f.chart, 'wild', { hosts: ['*.example.com'], credentialName: 'c', selector: { istio: 'wild' } });
+      expect(() => route(f, { gateways: [wildcard], hosts })).toThrow(message);
+    });
+
+    test('the default hosts leave out hosts covered by another gateway\'s wildcard host', () => {
+      const f = fixture();
+      const wildcard = new IstioGateway(f.chart, 'wild', { hosts: ['*.example.com', 'example.com'], credentialName: 'c', selector: { istio: 'wild' } });
+      const r = route(f, { gateways: [f.gateway, wildcard, f.gateway], includeMesh: true });
+      expect(r.hosts).toEqual(['*.example.com', 'example.com', f.service.serviceName]);
+      expect(virtualService(f.chart).spec.hosts).toEqual(r.hosts);
     });
 
     test('fails when hosts is empty', () => {
@@ -533,11 +601,24 @@ describe('MirrorRoute', () => {
 
   test('port restricts every rule to one port of the hosts', () => {
     const f = fixture();
-    route(f, { port: 8000, mirrorMatches: [{ uri: StringMatch.prefix('/api/') }] });
+    route(f, { port: 8000, mirrorMatches: [{ uri: StringMatch.prefix('/api/') }], gateways: undefined });
     const http = virtualService(f.chart).spec.http;
     expect(http[0].match).toEqual([{ uri: { prefix: '/api/' }, port: 8000 }]);
     expect(http[1].match).toEqual([{ port: 8000 }]);
     expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('fails when port is set on a route bound to a gateway', () => {
+    const f = fixture();
+    expect(() => route(f, { port: 8000 })).toThrow(new RegExp('test/ns/route: port 8000 writes match.port on every rule, but the route is '
+      + 'bound to gateway httpbin-gateway: a gateway only applies a match whose port is its listener port .*bind this route to the mesh only'));
+    expect(() => route(f, { port: 8000, includeMesh: true }, 'with-mesh')).toThrow(/port 8000 writes match.port/);
+    const meshOnly = route(f, { port: 8000, gateways: undefined }, 'mesh-only');
+    const gatewayRoute = route(f, { name: 'httpbin-ingress' }, 'ingress');
+    const vs = Testing.synth(f.chart).filter(m => m.kind === 'VirtualService');
+    expect(vs.map(m => m.metadata.name)).toEqual([meshOnly.routeName, gatewayRoute.routeName]);
+    expect(vs[0].spec.http[0].match).toEqual([{ port: 8000 }]);
+    expect(vs[1].spec.http[0].match).toBeUndefined();
   });
 
   test('fails when port is not a port number', () => {
