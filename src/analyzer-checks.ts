@@ -7,6 +7,7 @@
  * says how to fix the problem. `TM` codes are this library's own, for mirroring problems Istio does not report.
  */
 import { asArray, HostRegistry, hostMatches, isObject, resourceKeyFromHost, SERVICE_DOMAIN, stringMap, toFqdn } from './analyzer-hosts';
+import { ISTIO_PROTOCOLS, protocolFromPortName } from './istio-protocols';
 import type { Finding } from './mesh-analyzer';
 import { FindingLevel } from './mesh-analyzer';
 
@@ -28,12 +29,8 @@ interface Workload {
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job']);
 const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry']);
 
-/** Protocols Istio recognizes in a port name prefix or appProtocol (`protocol.Parse`). */
-const PROTOCOLS = new Set(['tcp', 'udp', 'grpc', 'grpc-web', 'http', 'http_proxy', 'http2', 'https', 'tls', 'mongo', 'redis', 'mysql']);
 /** Kubernetes-defined appProtocol values Istio maps to its own protocols. */
 const K8S_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss']);
-/** Ports Istio treats as TCP when the name gives no protocol (SMTP, DNS, MySQL, MongoDB). */
-const WELL_KNOWN_PORTS = new Set([25, 53, 3306, 27017]);
 
 /** One destination of a VirtualService with where it was found, for messages. */
 interface Dest {
@@ -509,12 +506,20 @@ function checkGatewaySchema(report: Report, gw: Obj): void {
   });
 }
 
-/** IST0162 (`IngressGatewayPortAnalyzer`), only when a Service selecting the gateway's workload is in the input. */
+/**
+ * IST0162 (`IngressGatewayPortAnalyzer`), only when a Service selecting the gateway's workload is in the input.
+ *
+ * Like istioctl (since Istio 1.19), a server port is compared with the Services' *target* ports: the port the gateway
+ * pod listens on. A Service port without a numeric targetPort counts as its own target, as Go's `IntValue()` gives 0 for
+ * a named targetPort. Istio's default istio-ingressgateway Service maps 80 -> 8080 and 443 -> 8443, so istioctl warns
+ * about a server on port 80 there although Istio's gateway controller maps such a port to its targetPort and serves it
+ * (istio/istio#51257); the message says so, so that the user can choose to silence the warning or ignore it.
+ */
 function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj): void {
   const selector = isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {};
   if (Object.keys(selector).length === 0) return;
   const pods = index.selected(selector);
-  const servicePorts = new Set<number>();
+  const servicePorts: Array<{ port: number; target: number }> = [];
   let services = 0;
   for (const svc of index.services) {
     const svcSelector = isObject(svc.spec.selector) ? stringMap(svc.spec.selector) : undefined;
@@ -529,20 +534,30 @@ function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj)
     services++;
     for (const p of asArray(svc.spec.ports)) {
       if ((p?.protocol ?? 'TCP') !== 'TCP') continue;
-      const target = typeof p.targetPort === 'number' ? p.targetPort : Number.NaN;
-      servicePorts.add(Number.isInteger(target) && target > 0 ? target : Number(p.port));
+      const port = Number(p?.port);
+      const target = typeof p.targetPort === 'number' ? p.targetPort
+        : typeof p.targetPort === 'string' && /^[0-9]+$/.test(p.targetPort) ? Number(p.targetPort) : 0;
+      servicePorts.push({ port, target: Number.isInteger(target) && target > 0 ? target : port });
     }
   }
   if (services === 0) return;
   const shown = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const targets = new Set(servicePorts.map(p => p.target));
+  const exposed = [...servicePorts].sort((a, b) => a.port - b.port)
+    .map(p => (p.port === p.target ? `${p.port}` : `${p.port} -> targetPort ${p.target}`)).join(', ');
   for (const server of asArray(gw.spec.servers)) {
     const n = Number(server?.port?.number);
-    if (!Number.isNaN(n) && !servicePorts.has(n)) {
-      report.add('IST0162', FindingLevel.WARNING, gw, `The gateway is listening on a target port (port ${n}) that is not defined in the Service `
-        + `associated with its workload instances (Pod selector ${shown}). If you need to access the gateway port through the gateway `
-        + `Service, it will not be available. Use one of the Service's target ports (${[...servicePorts].sort((a, b) => a - b).join(', ')}) `
-        + 'or add the port to the Service.');
-    }
+    if (Number.isNaN(n) || targets.has(n)) continue;
+    const mapped = servicePorts.find(p => p.port === n);
+    const hint = mapped
+      ? `Port ${n} is the Service's port, which forwards to targetPort ${mapped.target}: the server port must match the targetPort `
+        + `(the container port the gateway pod listens on, ${mapped.target} for ${n} in Istio's default install); use port `
+        + `${mapped.target} to silence this (Istio maps a server port equal to a Service port to its targetPort, so port ${n} is still served).`
+      : `The server port must match one of the Service's target ports (the container ports the gateway pod listens on, e.g. 8080 and `
+        + '8443 in Istio\'s default install); use one of them or add the port to the Service.';
+    report.add('IST0162', FindingLevel.WARNING, gw, `The gateway is listening on a target port (port ${n}) that is not defined in the Service `
+      + `associated with its workload instances (Pod selector ${shown}). If you need to access the gateway port through the gateway `
+      + `Service, it will not be available. The Service exposes ${exposed || 'no TCP ports'}. ${hint}`);
   }
 }
 
@@ -596,11 +611,8 @@ function checkPortNames(report: Report, svc: Obj): void {
 /** Istio's `ConvertProtocol`: appProtocol wins, then the port name prefix before the first "-". */
 function portProtocolKnown(p: any): boolean {
   if (typeof p.appProtocol === 'string') {
-    return PROTOCOLS.has(p.appProtocol.toLowerCase()) || K8S_APP_PROTOCOLS.has(p.appProtocol);
+    return ISTIO_PROTOCOLS.includes(p.appProtocol.toLowerCase()) || K8S_APP_PROTOCOLS.has(p.appProtocol);
   }
   if (p.protocol === 'UDP') return true;
-  const name = typeof p.name === 'string' ? p.name.toLowerCase() : '';
-  if (name.startsWith('grpc-web')) return true;
-  const prefix = name.includes('-') ? name.slice(0, name.indexOf('-')) : name;
-  return PROTOCOLS.has(prefix) || WELL_KNOWN_PORTS.has(Number(p.port));
+  return protocolFromPortName(typeof p.name === 'string' ? p.name : '', Number(p.port)) !== undefined;
 }

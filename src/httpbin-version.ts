@@ -6,11 +6,12 @@ import { ImagePullPolicy, ServiceVersion, WorkloadResources, WorkloadSecurity } 
  */
 export interface HttpbinVersionProps {
   /**
-   * The version: the pod label `version` and the DestinationRule subset name.
+   * The version: the pod label `version` and, once attached to a `MeshService`, the DestinationRule subset name
+   * (which Istio requires to be a DNS label, e.g. `v1` or `v1-2`).
    */
   readonly version: string;
   /**
-   * The Deployment's name.
+   * The Deployment's name (the `deploymentName` attribute).
    *
    * @default - `httpbin-<version>`
    */

@@ -66,6 +66,10 @@ export interface IstioGatewayProps {
   /**
    * Port of the HTTPS server.
    *
+   * Istio's default istio-ingressgateway Service exposes 443 with targetPort 8443; Istio maps a server port equal to a
+   * Service port to its targetPort, so 443 is served, but istioctl (1.19+) compares server ports with target ports
+   * and reports IST0162 for 443: set 8443 to avoid that warning.
+   *
    * @default 443
    */
   readonly httpsPort?: number;
@@ -77,6 +81,9 @@ export interface IstioGatewayProps {
   readonly http?: boolean;
   /**
    * Port of the HTTP server.
+   *
+   * As for `httpsPort`: the default istio-ingressgateway Service maps 80 to targetPort 8080; 80 is served, and 8080
+   * avoids istioctl's IST0162 warning.
    *
    * @default 80
    */

@@ -1,6 +1,7 @@
 import * as istio from '../imports/networking.istio.io';
 import { RequestMatch, StringMatch } from './request-match';
 import { ModelDestination, ModelHeaderOperations, ModelHttpRule, ModelRetries, RouteModel } from './route-model';
+import { istioDuration } from './route-policy';
 
 /** The reserved gateway name that binds a VirtualService to the sidecars of the mesh. */
 export const MESH_GATEWAY = 'mesh';
@@ -25,7 +26,7 @@ function renderRule(rule: ModelHttpRule): istio.VirtualServiceSpecHttp {
     name: rule.name,
     match: renderMatches(rule),
     route: rule.destinations.map(d => ({ destination: renderDestination(d), weight: d.weight })),
-    timeout: rule.timeoutMillis === undefined ? undefined : duration(rule.timeoutMillis),
+    timeout: rule.timeoutMillis === undefined ? undefined : istioDuration(rule.timeoutMillis),
     retries: rule.retries === undefined ? undefined : renderRetries(rule.retries),
     headers: rule.requestHeaders === undefined && rule.responseHeaders === undefined ? undefined : {
       request: renderHeaderOperations(rule.requestHeaders),
@@ -75,7 +76,7 @@ function renderMatchMap(map: { [name: string]: StringMatch } | undefined): { [na
 function renderRetries(retries: ModelRetries): istio.VirtualServiceSpecHttpRetries {
   return {
     attempts: retries.attempts,
-    perTryTimeout: retries.perTryTimeoutMillis === undefined ? undefined : duration(retries.perTryTimeoutMillis),
+    perTryTimeout: retries.perTryTimeoutMillis === undefined ? undefined : istioDuration(retries.perTryTimeoutMillis),
     retryOn: retries.retryOn === undefined || retries.retryOn.length === 0 ? undefined : retries.retryOn.join(','),
   };
 }
@@ -90,9 +91,4 @@ function renderHeaderOperations(ops: ModelHeaderOperations | undefined): istio.V
     add: nonEmpty(ops.add),
     remove: ops.remove === undefined || ops.remove.length === 0 ? undefined : [...ops.remove],
   };
-}
-
-/** Istio durations are strings of seconds with up to millisecond precision, e.g. `5s` or `0.25s`. */
-function duration(millis: number): string {
-  return `${millis / 1000}s`;
 }

@@ -1,16 +1,11 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
+import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './istio-protocols';
 import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
+import { checkTimeout, istioDuration } from './route-policy';
 import { IServiceVersion } from './service-version';
-import { checkCount, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort, fail } from './validate';
-
-/**
- * The protocols Istio recognises from a Service port's name (`<protocol>[-<suffix>]`).
- *
- * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
- */
-const ISTIO_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'mongo', 'mysql', 'redis', 'tcp', 'tls', 'udp'];
+import { checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, INT32_MAX, isDnsLabel, UINT32_MAX } from './validate';
 
 /**
  * How the sidecars of a service's clients talk TLS to it.
@@ -41,7 +36,7 @@ export interface ConnectionPoolOptions {
    */
   readonly maxConnections?: number;
   /**
-   * TCP connect timeout.
+   * TCP connect timeout, a whole number of milliseconds (e.g. `Duration.millis(250)`).
    *
    * @default - Istio's default (10s)
    */
@@ -79,19 +74,19 @@ export interface OutlierDetectionOptions {
    */
   readonly consecutive5xxErrors?: number;
   /**
-   * Time between ejection sweeps.
+   * Time between ejection sweeps, a whole number of milliseconds of at least 1ms.
    *
    * @default Duration.seconds(10)
    */
   readonly interval?: Duration;
   /**
-   * Minimum ejection duration.
+   * Minimum ejection duration, a whole number of milliseconds of at least 1ms.
    *
    * @default Duration.seconds(30)
    */
   readonly baseEjectionTime?: Duration;
   /**
-   * Maximum percentage of pods that may be ejected.
+   * Maximum percentage of pods that may be ejected: a whole number between 0 and 100 (an int32 in Istio's API).
    *
    * @default 10
    */
@@ -131,7 +126,8 @@ export interface MeshServicePortOptions {
   /**
    * The port's name, which tells Istio its protocol: `<protocol>[-<suffix>]` with a protocol Istio knows
    * (`http`, `http2`, `https`, `grpc`, `grpc-web`, `mongo`, `mysql`, `redis`, `tcp`, `tls`, `udp`), e.g. `http`
-   * or `grpc-api`. Without it Istio treats HTTP as opaque TCP and cannot route or mirror it.
+   * or `grpc-api`; any name on a port Istio treats as TCP by number (25, 53, 3306, 27017). Without it Istio treats
+   * HTTP as opaque TCP and cannot route or mirror it.
    */
   readonly name: string;
   /**
@@ -274,6 +270,7 @@ export class MeshService extends Construct implements IMeshService {
   public readonly destinationRule: istio.DestinationRule;
   private readonly ports: MeshServicePortOptions[];
   private readonly versions: IServiceVersion[] = [];
+  private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
 
   constructor(scope: Construct, id: string, props: MeshServiceProps = {}) {
     super(scope, id);
@@ -285,6 +282,7 @@ export class MeshService extends Construct implements IMeshService {
     this.serviceName = checkDnsLabel(this, 'name', props.name ?? this.app);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.ports = this.checkPorts(props);
+    this.trafficPolicy = props.trafficPolicy === undefined ? undefined : this.resolveTrafficPolicy(props.trafficPolicy);
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
@@ -300,7 +298,7 @@ export class MeshService extends Construct implements IMeshService {
     });
     this.destinationRule = new istio.DestinationRule(this, 'DestinationRule', {
       metadata: { name: this.serviceName, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => this.renderDestinationRule(props.trafficPolicy) }),
+      spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
     });
     this.node.addValidation({ validate: () => this.validateVersions() });
     MeshAnalysis.register(this);
@@ -308,10 +306,18 @@ export class MeshService extends Construct implements IMeshService {
 
   /**
    * Adds a version behind the service: its pods must carry this service's `app` label, and its `version` label
-   * becomes a subset.
+   * becomes a subset, so it must be a DNS label (e.g. `v1-2`, not `v1.2`), as Istio requires of subset names.
    */
   public addVersion(version: IServiceVersion): void {
     invalidateMeshAnalysis();
+    // A version label may be any label value (`v1.2` is fine on a Deployment), but here it becomes a DestinationRule
+    // subset name, which Istio's validateSubsetName requires to be a DNS-1123 label: the API server would reject the rule.
+    if (!isDnsLabel(version.version)) {
+      const suggestion = version.version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+      fail(this, `version ${JSON.stringify(version.version)} cannot be attached: its version label becomes a DestinationRule subset name, `
+        + 'which Istio requires to be a DNS label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 '
+        + `characters); give the version a label such as ${JSON.stringify(suggestion || 'v1')}`);
+    }
     if (version.app !== this.app) {
       fail(this, `version ${JSON.stringify(version.version)} has app label ${JSON.stringify(version.app)}, `
         + `but this service selects app ${JSON.stringify(this.app)}: give the version app "${this.app}" or use another service`);
@@ -344,12 +350,13 @@ export class MeshService extends Construct implements IMeshService {
     const seenNumbers = new Set<number>();
     for (const p of ports) {
       checkDnsLabel(this, 'port name', p.name);
-      const protocol = ISTIO_PROTOCOLS.find(proto => p.name === proto || p.name.startsWith(`${proto}-`));
-      if (protocol === undefined) {
-        fail(this, `port name ${JSON.stringify(p.name)} does not tell Istio its protocol: name it <protocol>[-<suffix>] with one of `
-          + `${ISTIO_PROTOCOLS.join(', ')} (e.g. "http" or "http-web")`);
-      }
       checkPort(this, `port ${p.name}`, p.port);
+      // The same rule as the analyzer's IST0118, so a port this construct writes is never reported there.
+      if (protocolFromPortName(p.name, p.port) === undefined) {
+        fail(this, `port name ${JSON.stringify(p.name)} does not tell Istio its protocol: name it <protocol>[-<suffix>] with one of `
+          + `${ISTIO_PROTOCOLS.filter(proto => isDnsLabel(proto)).join(', ')} (e.g. "http" or "http-web"); only ports `
+          + `${WELL_KNOWN_TCP_PORTS.join(', ')} may have other names (Istio treats them as TCP)`);
+      }
       if (p.targetPort !== undefined) {
         checkPort(this, `targetPort of port ${p.name}`, p.targetPort);
       }
@@ -373,40 +380,47 @@ export class MeshService extends Construct implements IMeshService {
       name: p.name,
       port: p.port,
       targetPort: p.targetPort ?? (single ? this.versionContainerPort() : undefined) ?? p.port,
-      protocol: p.name.startsWith('udp') ? 'UDP' : 'TCP',
+      protocol: protocolFromPortName(p.name, p.port) === 'udp' ? 'UDP' : 'TCP',
     }));
   }
 
-  private renderDestinationRule(policy: TrafficPolicyOptions | undefined): istio.DestinationRuleSpec {
+  private renderDestinationRule(): istio.DestinationRuleSpec {
     return {
       host: this.serviceName,
-      trafficPolicy: policy === undefined ? undefined : this.renderTrafficPolicy(policy),
+      trafficPolicy: this.trafficPolicy,
       subsets: this.versions.length === 0 ? undefined : this.versions.map(v => ({ name: v.version, labels: { version: v.version } })),
     };
   }
 
-  private renderTrafficPolicy(policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
+  /** Validates the traffic policy (eagerly, so errors name the prop) and resolves it into the DestinationRule's form. */
+  private resolveTrafficPolicy(policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
     const pool = policy.connectionPool;
     const outlier = policy.outlierDetection;
-    const positive = (what: string, n: number | undefined) => n === undefined ? undefined : checkCount(this, what, n);
+    // Istio's connection pool and outlier counts are int32 fields; a fraction or a larger number is rejected by the API server.
+    const count = (what: string, n: number | undefined) => (n === undefined ? undefined : checkInteger(this, what, n, 0, INT32_MAX));
+    const duration = (what: string, d: Duration | undefined) => (d === undefined ? undefined : istioDuration(checkTimeout(this, what, d)));
     const tcp = pool && (pool.maxConnections !== undefined || pool.connectTimeout !== undefined)
-      ? { maxConnections: positive('connectionPool.maxConnections', pool.maxConnections), connectTimeout: seconds(pool.connectTimeout) }
+      ? {
+        maxConnections: count('connectionPool.maxConnections', pool.maxConnections),
+        connectTimeout: duration('connectionPool.connectTimeout', pool.connectTimeout),
+      }
       : undefined;
     const http = pool && (pool.http1MaxPendingRequests !== undefined || pool.http2MaxRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
       ? {
-        http1MaxPendingRequests: positive('connectionPool.http1MaxPendingRequests', pool.http1MaxPendingRequests),
-        http2MaxRequests: positive('connectionPool.http2MaxRequests', pool.http2MaxRequests),
-        maxRequestsPerConnection: positive('connectionPool.maxRequestsPerConnection', pool.maxRequestsPerConnection),
+        http1MaxPendingRequests: count('connectionPool.http1MaxPendingRequests', pool.http1MaxPendingRequests),
+        http2MaxRequests: count('connectionPool.http2MaxRequests', pool.http2MaxRequests),
+        maxRequestsPerConnection: count('connectionPool.maxRequestsPerConnection', pool.maxRequestsPerConnection),
       }
       : undefined;
     return {
       tls: policy.tlsMode === undefined ? undefined : { mode: policy.tlsMode as string as istio.DestinationRuleSpecTrafficPolicyTlsMode },
       connectionPool: tcp || http ? { tcp, http } : undefined,
       outlierDetection: outlier === undefined ? undefined : {
-        consecutive5XxErrors: positive('outlierDetection.consecutive5xxErrors', outlier.consecutive5xxErrors ?? 5),
-        interval: seconds(outlier.interval ?? Duration.seconds(10)),
-        baseEjectionTime: seconds(outlier.baseEjectionTime ?? Duration.seconds(30)),
-        maxEjectionPercent: checkPercent(this, 'outlierDetection.maxEjectionPercent', outlier.maxEjectionPercent ?? 10),
+        // A uint32 wrapper in Istio's API, unlike the int32 counts.
+        consecutive5XxErrors: checkInteger(this, 'outlierDetection.consecutive5xxErrors', outlier.consecutive5xxErrors ?? 5, 0, UINT32_MAX),
+        interval: duration('outlierDetection.interval', outlier.interval ?? Duration.seconds(10)),
+        baseEjectionTime: duration('outlierDetection.baseEjectionTime', outlier.baseEjectionTime ?? Duration.seconds(30)),
+        maxEjectionPercent: checkInteger(this, 'outlierDetection.maxEjectionPercent', outlier.maxEjectionPercent ?? 10, 0, 100),
       },
     };
   }
@@ -428,11 +442,6 @@ export class MeshService extends Construct implements IMeshService {
     }
     return errors;
   }
-}
-
-/** Istio durations are strings such as `10s` or `0.5s`. */
-function seconds(d: Duration | undefined): string | undefined {
-  return d === undefined ? undefined : `${d.toSeconds()}s`;
 }
 
 class ImportedMeshService extends Construct implements IMeshService {

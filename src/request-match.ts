@@ -22,7 +22,56 @@ const RE2_UNSUPPORTED: Array<[RegExp, string]> = [
   [/\(\?<[=!]/, 'lookbehind (?<= or (?<!'],
   [/\\[1-9]/, 'backreference such as \\1'],
   [/\\k</, 'named backreference \\k<name>'],
+  [/\(\?P[=>]/, 'named backreference or recursion (?P=name) / (?P>name)'],
 ];
+
+/**
+ * Rewrites the RE2 group syntax that JavaScript's engine lacks into JavaScript syntax, so that `new RegExp` can check
+ * the rest of the pattern: flag groups `(?i)`, `(?s-m)` (dropped: flags change what matches, not whether the pattern is
+ * well-formed), scoped flag groups `(?i:...)` (become `(?:...)`) and Python-style named groups `(?P<name>...)` (become
+ * `(?<name>...)`). Escapes and character classes are copied unchanged, so `\(?i)` or `[(?i)]` are left alone.
+ *
+ * @see https://github.com/google/re2/wiki/Syntax (Grouping, Flags)
+ */
+export function re2ToJavaScript(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      out += pattern.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      inClass = c !== ']';
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      // In RE2 a ']' right after '[' or '[^' is a literal member of the class; JavaScript reads `[]` as an empty class.
+      const open = pattern.startsWith('[^', i) ? '[^' : '[';
+      out += open;
+      i += open.length - 1;
+      if (pattern[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
+    } else if (c === '(' && pattern[i + 1] === '?') {
+      const flags = /^\(\?[imsU]*(?:-[imsU]+)?([):])/.exec(pattern.slice(i));
+      const named = /^\(\?P</.exec(pattern.slice(i));
+      if (flags && flags[0] !== '(?:' && flags[0] !== '(?)') {
+        out += flags[1] === ':' ? '(?:' : '';
+        i += flags[0].length - 1;
+      } else if (named) {
+        out += '(?<';
+        i += named[0].length - 1;
+      } else {
+        out += c;
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 /**
  * A condition on one request attribute (URI, method, a header or a query parameter): exact, prefix or regex.
@@ -47,23 +96,25 @@ export class StringMatch {
   /**
    * Matches when the whole attribute matches the RE2 regular expression `pattern`.
    *
-   * The pattern must compile as a JavaScript regular expression and must not use what RE2 lacks (lookahead,
-   * lookbehind, backreferences): Envoy would reject the route.
+   * The pattern is checked as RE2 syntax: RE2's flag groups (`(?i)^/api`, `(?i:...)`) and named groups
+   * (`(?P<id>[0-9]+)`) are accepted, and what RE2 lacks (lookahead, lookbehind, backreferences) is rejected, as
+   * Envoy would reject the route.
    *
    * @see https://github.com/google/re2/wiki/Syntax
    */
   public static regex(pattern: string): StringMatch {
     checkNonEmpty('regex', pattern);
-    try {
-      new RegExp(pattern);
-    } catch (e) {
-      throw new Error(`StringMatch.regex: ${JSON.stringify(pattern)} is not a valid regular expression (${(e as Error).message})`);
-    }
+    // What RE2 lacks is named first: some of it (`(?P=name)`) would otherwise only fail as a JavaScript syntax error.
     for (const [re, what] of RE2_UNSUPPORTED) {
       if (re.test(pattern)) {
         throw new Error(`StringMatch.regex: ${JSON.stringify(pattern)} uses a ${what}, which RE2 (Envoy's regex engine) does not support: `
           + 'rewrite it without it, e.g. with several matches');
       }
+    }
+    try {
+      new RegExp(re2ToJavaScript(pattern));
+    } catch (e) {
+      throw new Error(`StringMatch.regex: ${JSON.stringify(pattern)} is not a valid regular expression (${(e as Error).message})`);
     }
     return new StringMatch(StringMatchType.REGEX, pattern);
   }

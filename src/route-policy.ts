@@ -63,13 +63,24 @@ const RETRY_POLICIES = [
 ];
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
-/** A route or per-try timeout: a positive whole number of milliseconds. */
+/**
+ * A duration Istio accepts (a route or per-try timeout, a connect timeout, an outlier detection interval): a positive
+ * whole number of milliseconds, as Istio's `ValidateDuration` requires (at least 1ms, millisecond precision).
+ */
 export function checkTimeout(scope: IConstruct, what: string, d: Duration): number {
   const millis = d.toMilliseconds({ integral: false });
   if (!Number.isInteger(millis) || millis < 1) {
     fail(scope, `${what} must be a positive whole number of milliseconds (Istio's precision), got ${millis}ms`);
   }
   return millis;
+}
+
+/**
+ * An Istio duration (a protobuf Duration in its JSON form): seconds with up to millisecond precision, e.g. `5s` or
+ * `0.25s`. Takes the whole milliseconds that `checkTimeout` returns.
+ */
+export function istioDuration(millis: number): string {
+  return `${millis / 1000}s`;
 }
 
 /** Validates retry options and resolves them into the route model's form. */

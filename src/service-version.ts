@@ -128,6 +128,9 @@ export interface ServiceVersionProps {
   readonly app: string;
   /**
    * The version: the pod label `version`, which the DestinationRule subset of that name selects (`v1`, `v2`, ...).
+   *
+   * Any label value is accepted here, but a version attached to a `MeshService` becomes a subset name, which Istio
+   * requires to be a DNS label: use `v1-2` rather than `v1.2` there.
    */
   readonly version: string;
   /**
@@ -135,7 +138,7 @@ export interface ServiceVersionProps {
    */
   readonly image: string;
   /**
-   * The Deployment's name.
+   * The Deployment's name (the `deploymentName` attribute).
    *
    * @default - `<app>-<version>`, e.g. `httpbin-v1`
    */
@@ -242,8 +245,8 @@ export interface IServiceVersion {
 export class ServiceVersion extends Construct implements IServiceVersion {
   public readonly app: string;
   public readonly version: string;
-  /** The Deployment's name. */
-  public readonly name: string;
+  /** The Deployment's name (the `name` prop, or its default `<app>-<version>`). */
+  public readonly deploymentName: string;
   public readonly namespace?: string;
   public readonly containerPort?: number;
   /** The number of pods. */
@@ -262,7 +265,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       fail(this, `image must be a container image reference such as "docker.io/kennethreitz/httpbin", got ${JSON.stringify(props.image)}`);
     }
     this.image = props.image;
-    this.name = checkDnsLabel(this, props.name === undefined ? 'name (default `<app>-<version>`)' : 'name', props.name ?? `${this.app}-${this.version}`);
+    this.deploymentName = checkDnsLabel(this, props.name === undefined ? 'name (default `<app>-<version>`)' : 'name', props.name ?? `${this.app}-${this.version}`);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.containerPort = props.containerPort === undefined ? undefined : checkPort(this, 'containerPort', props.containerPort);
     this.replicas = checkCount(this, 'replicas', props.replicas ?? 1);
@@ -283,7 +286,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     // safe because nothing can change the spec later: ServiceVersion has no mutators and the scratch chart is private.
     const scratch = new Chart(new App(), 'scratch');
     const deployment = new kplus.Deployment(scratch, 'Deployment', {
-      metadata: { name: this.name },
+      metadata: { name: this.deploymentName },
       replicas: this.replicas,
       select: false,
       podMetadata: { labels: this.labels },
@@ -319,7 +322,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     this.deployment = new ApiObject(this, 'Resource', {
       apiVersion: rendered.apiVersion,
       kind: rendered.kind,
-      metadata: { name: this.name, namespace: this.namespace, labels: { app: this.app, version: this.version } },
+      metadata: { name: this.deploymentName, namespace: this.namespace, labels: { app: this.app, version: this.version } },
       spec: rendered.spec,
     });
     MeshAnalysis.register(this);

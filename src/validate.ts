@@ -14,9 +14,14 @@ export function fail(scope: IConstruct, message: string): never {
   throw new Error(`${scope.node.path}: ${message}`);
 }
 
+/** True for an RFC 1123 DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit. */
+export function isDnsLabel(value: string): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= 63 && DNS_LABEL.test(value);
+}
+
 /** A Kubernetes object or port name: an RFC 1123 DNS label (at most 63 characters). */
 export function checkDnsLabel(scope: IConstruct, what: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     fail(scope, `${what} must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, `
       + `at most 63 characters), got ${JSON.stringify(value)}`);
   }
@@ -76,6 +81,22 @@ export function checkCount(scope: IConstruct, what: string, value: number): numb
   return value;
 }
 
+/** The largest value of a protobuf int32 field, such as most of Istio's counts. */
+export const INT32_MAX = 2147483647;
+/** The largest value of a protobuf uint32 field. */
+export const UINT32_MAX = 4294967295;
+
+/**
+ * An integer between `min` and `max` inclusive, such as a protobuf int32 field (which the API server rejects when it
+ * gets a fraction or a value out of range).
+ */
+export function checkInteger(scope: IConstruct, what: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = min === 0 ? `a non-negative integer (at most ${max})` : `an integer between ${min} and ${max}`;
+    fail(scope, `${what} must be ${range}, got ${value}`);
+  }
+  return value;
+}
 
 /** A Kubernetes object name that may contain dots, such as a Secret name: an RFC 1123 DNS subdomain. */
 export function checkDnsSubdomain(scope: IConstruct, what: string, value: string): string {

@@ -78,7 +78,7 @@ const RULES: { [code: string]: { name: string; fix: string } } = {
   IST0118: { name: 'PortNameIsNotUnderNamingConvention', fix: 'Name the port http / http-<suffix> or set appProtocol: http.' },
   IST0132: { name: 'VirtualServiceHostNotFoundInGateway', fix: 'Add the host to a Gateway server, or bind the VirtualService to the right Gateway.' },
   IST0145: { name: 'ConflictingGateways', fix: 'Merge the servers into one Gateway, or use distinct hosts or ports.' },
-  IST0162: { name: 'GatewayPortNotDefinedOnService', fix: 'Use one of the Service\'s target ports (8080/8443 for the default ingress gateway), or add the port to the Service.' },
+  IST0162: { name: 'GatewayPortNotDefinedOnService', fix: 'Use one of the Service\'s target ports (the default ingress Service maps 80 to 8080 and 443 to 8443; Istio still serves 80/443 by mapping them, but istioctl warns), or add the port to the Service.' },
   IST0173: { name: 'DestinationRuleSubsetNotSelectPods', fix: 'Fix the subset labels, deploy the version they select, or remove the subset.' },
   IST0174: { name: 'UnknownDestinationRuleHost', fix: 'Fix the spelling, use the FQDN for another namespace, or create a ServiceEntry.' },
   TM0001: { name: 'MirrorToSelf', fix: 'Mirror to the shadow version (another subset or service).' },

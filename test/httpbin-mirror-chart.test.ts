@@ -175,8 +175,8 @@ describe('HttpbinMirrorChart', () => {
 
     test('exposes its constructs, consistent with the synthesized objects', () => {
       const { chart, manifests } = synth();
-      expect(only(manifests, 'Deployment', chart.v1.name).spec.template.metadata.labels).toEqual(chart.v1.podLabels);
-      expect(only(manifests, 'Deployment', chart.v2.name).spec.template.metadata.labels).toEqual(chart.v2.podLabels);
+      expect(only(manifests, 'Deployment', chart.v1.deploymentName).spec.template.metadata.labels).toEqual(chart.v1.podLabels);
+      expect(only(manifests, 'Deployment', chart.v2.deploymentName).spec.template.metadata.labels).toEqual(chart.v2.podLabels);
       expect(chart.service.subsetNames).toEqual([chart.v1.version, chart.v2.version]);
       expect(chart.service.portNumbers).toEqual([8000]);
       expect(only(manifests, 'Service').metadata.name).toBe(chart.service.serviceName);

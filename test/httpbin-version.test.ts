@@ -80,7 +80,7 @@ describe('HttpbinVersion', () => {
     expect(v1.containerPort).toBe(HttpbinVersion.PORT);
     expect(v1.app).toBe('httpbin');
     expect(v1.version).toBe('v1');
-    expect(v1.name).toBe('httpbin-v1');
+    expect(v1.deploymentName).toBe('httpbin-v1');
     expect(v1.image).toBe('docker.io/kennethreitz/httpbin');
     expect(v1.replicas).toBe(1);
     expect(v1.namespace).toBeUndefined();
@@ -97,8 +97,8 @@ describe('HttpbinVersion', () => {
       resources: { cpuRequestMillis: 100, memoryRequestMebibytes: 128, memoryLimitMebibytes: 128 },
     });
     const deployment = synthDeployment(chart);
-    expect(deployment.metadata.name).toBe(v3.name);
-    expect(v3.name).toBe('httpbin-canary');
+    expect(deployment.metadata.name).toBe(v3.deploymentName);
+    expect(v3.deploymentName).toBe('httpbin-canary');
     expect(deployment.spec.replicas).toBe(2);
     const c = deployment.spec.template.spec.containers[0];
     expect(c.image).toBe('docker.io/mccutchen/go-httpbin:v2.15.0');

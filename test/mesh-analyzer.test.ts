@@ -163,6 +163,11 @@ spec:
     expect(analyze(svc('{name: db, port: 3306}'))).toEqual([]);
   });
 
+  test('http_proxy, which only appProtocol can carry, is one of Istio\'s protocols', () => {
+    expect(analyze(svc('{name: proxy, port: 8080, appProtocol: HTTP_PROXY}'))).toEqual([]);
+    expect(analyze(svc('{name: grpc-webui, port: 8080}'))).toEqual([]);
+  });
+
   test('Istio\'s own services (label "istio") are skipped, as istioctl does', () => {
     expect(analyze(svc('{name: status, port: 15021}', ', labels: {istio: ingressgateway}'))).toEqual([]);
   });
@@ -245,6 +250,26 @@ describe('IST0162 GatewayPortNotDefinedOnService', () => {
 
   test('not reported when the gateway Service is not in the input', () => {
     expect(MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml').split('---')[0])).toEqual([]);
+  });
+
+  test('the message lists the Service\'s ports and says the server port must match a targetPort', () => {
+    const [port80, port8004] = MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml')).filter(f => f.code === 'IST0162').map(f => f.message);
+    const exposes = 'The Service exposes 80 -> targetPort 8080, 443 -> targetPort 8443, 15021.';
+    expect(port80).toContain(exposes);
+    expect(port80).toContain('Port 80 is the Service\'s port, which forwards to targetPort 8080: the server port must match the targetPort '
+      + '(the container port the gateway pod listens on, 8080 for 80 in Istio\'s default install); use port 8080 to silence this');
+    expect(port8004).toContain(exposes);
+    expect(port8004).toContain('The server port must match one of the Service\'s target ports (the container ports the gateway pod listens on');
+  });
+
+  test('compares with the Service port when targetPort is unset or named, and reads a numeric string targetPort, like Go\'s IntValue()', () => {
+    const yaml = (targetPort: string) => fixture('ist0162-doc.yaml')
+      .replace('number: 8004', 'number: 9000')
+      .replace('    port: 80\n    protocol: TCP\n    targetPort: 8080', `    port: 80\n    protocol: TCP${targetPort}`);
+    const ports = (y: string) => MeshAnalyzer.analyzeYaml(y).filter(f => f.code === 'IST0162').map(f => /\(port (\d+)\)/.exec(f.message)![1]);
+    expect(ports(yaml(''))).toEqual(['9000']);
+    expect(ports(yaml('\n    targetPort: http'))).toEqual(['9000']);
+    expect(ports(yaml('\n    targetPort: "8080"'))).toEqual(['80', '9000']);
   });
 });
 

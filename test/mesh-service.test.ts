@@ -163,8 +163,87 @@ describe('MeshService', () => {
 
   test('fails when a traffic policy count is negative', () => {
     const chart = Testing.chart();
-    new MeshService(chart, 's', { versions: versions(chart), trafficPolicy: { connectionPool: { maxConnections: -1 } } });
-    expect(() => Testing.synth(chart)).toThrow(/connectionPool.maxConnections must be a non-negative integer/);
+    // Checked eagerly now (it was a deferred check at synth), so the error is thrown where the prop is given.
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy: { connectionPool: { maxConnections: -1 } } }))
+      .toThrow(/connectionPool.maxConnections must be a non-negative integer/);
+  });
+
+  test('a sub-second connect timeout renders as an Istio duration', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 's', {
+      versions: versions(chart),
+      trafficPolicy: {
+        connectionPool: { connectTimeout: Duration.millis(250) },
+        outlierDetection: { interval: Duration.millis(1500), baseEjectionTime: Duration.minutes(1) },
+      },
+    });
+    const manifests = Testing.synth(chart);
+    const policy = manifests.find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
+    expect(policy.connectionPool.tcp.connectTimeout).toBe('0.25s');
+    expect(policy.outlierDetection.interval).toBe('1.5s');
+    expect(policy.outlierDetection.baseEjectionTime).toBe('60s');
+    expectValidManifests(manifests);
+  });
+
+  test.each([
+    [{ connectionPool: { connectTimeout: Duration.millis(0.5) } }, /test\/s: connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0.5ms/],
+    [{ connectionPool: { connectTimeout: Duration.millis(0) } }, /connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0ms/],
+    [{ outlierDetection: { interval: Duration.seconds(0) } }, /outlierDetection.interval must be a positive whole number of milliseconds.*got 0ms/],
+    [{ outlierDetection: { baseEjectionTime: Duration.millis(0) } }, /outlierDetection.baseEjectionTime must be a positive whole number of milliseconds/],
+  ])('fails when a traffic policy duration is not whole positive milliseconds (%#)', (trafficPolicy, error) => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
+  });
+
+  test.each([
+    [{ outlierDetection: { maxEjectionPercent: 12.5 } }, /test\/s: outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 12.5/],
+    [{ outlierDetection: { maxEjectionPercent: 101 } }, /outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 101/],
+    [{ outlierDetection: { consecutive5xxErrors: 2.5 } }, /outlierDetection.consecutive5xxErrors must be a non-negative integer/],
+    [{ connectionPool: { maxConnections: 2 ** 31 } }, /connectionPool.maxConnections must be a non-negative integer \(at most 2147483647\), got 2147483648/],
+    [{ connectionPool: { http1MaxPendingRequests: 1.5 } }, /connectionPool.http1MaxPendingRequests must be a non-negative integer/],
+    [{ connectionPool: { http2MaxRequests: 2 ** 31 } }, /connectionPool.http2MaxRequests must be a non-negative integer \(at most 2147483647\)/],
+    [{ connectionPool: { maxRequestsPerConnection: 0.5 } }, /connectionPool.maxRequestsPerConnection must be a non-negative integer/],
+  ])('fails when a traffic policy number is not an int32 in range (%#)', (trafficPolicy, error) => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
+  });
+
+  test('int32 limits themselves are accepted', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 's', {
+      versions: versions(chart),
+      trafficPolicy: { connectionPool: { maxConnections: 2147483647 }, outlierDetection: { maxEjectionPercent: 100, consecutive5xxErrors: 0 } },
+    });
+    const policy = Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
+    expect(policy.connectionPool.tcp.maxConnections).toBe(2147483647);
+    expect(policy.outlierDetection.maxEjectionPercent).toBe(100);
+  });
+
+  test.each(['v1.2', 'V2_beta', 'V2'])('fails when version %p, a valid label value, is attached: it is not a subset name', version => {
+    const chart = Testing.chart();
+    const v = new ServiceVersion(chart, 'v', { app: 'httpbin', version, name: 'httpbin-next', image: 'docker.io/kennethreitz/httpbin' });
+    expect(v.version).toBe(version); // fine on the Deployment itself
+    expect(() => new MeshService(chart, 's', { versions: [v] }))
+      .toThrow(new RegExp(`^test/s: version "${version}" cannot be attached: its version label becomes a DestinationRule subset name, which Istio requires to be a DNS label`));
+    const service = new MeshService(chart, 's2', { app: 'httpbin' });
+    expect(() => service.addVersion(v)).toThrow(/give the version a label such as "v/);
+  });
+
+  test('suggests a DNS-label form of the version', () => {
+    const chart = Testing.chart();
+    const v = new ServiceVersion(chart, 'v', { app: 'httpbin', version: 'v1.2', name: 'httpbin-v1-2', image: 'docker.io/kennethreitz/httpbin' });
+    expect(() => new MeshService(chart, 's', { versions: [v] })).toThrow(/such as "v1-2"/);
+  });
+
+  test('ports whose names Istio cannot read are rejected like IST0118 reports them, well-known TCP ports aside', () => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 'a', { app: 'db', ports: [{ name: 'db', port: 5432 }] }))
+      .toThrow(/port name "db" does not tell Istio its protocol.*tcp, udp, grpc, grpc-web, http, http2, https, tls, mongo, redis, mysql.*only ports 25, 53, 3306, 27017/);
+    // Istio treats these as TCP by number, and the analyzer does not report them.
+    const mysql = new MeshService(chart, 'b', { app: 'db', ports: [{ name: 'db', port: 3306 }] });
+    expect(mysql.portNumbers).toEqual([3306]);
+    // grpc-web is read from the name's start, as Istio does, even without a '-' after it.
+    expect(new MeshService(chart, 'c', { app: 'web', ports: [{ name: 'grpc-webui', port: 8080 }] }).portNumbers).toEqual([8080]);
   });
 
   test('fails when imported attributes are invalid', () => {

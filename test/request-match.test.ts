@@ -1,4 +1,4 @@
-import { requestMatchProblems, safeMethodMatch, StringMatch, StringMatchType } from '../src/request-match';
+import { re2ToJavaScript, requestMatchProblems, safeMethodMatch, StringMatch, StringMatchType } from '../src/request-match';
 
 describe('StringMatch', () => {
   test('exact, prefix and regex render as Istio StringMatch', () => {
@@ -34,6 +34,41 @@ describe('StringMatch', () => {
     ['(?<x>a)\\k<x>', 'named backreference'],
   ])('fails when a regex %p uses a %s (not RE2)', (pattern, what) => {
     expect(() => StringMatch.regex(pattern)).toThrow(new RegExp(`uses a ${what}.*RE2`));
+  });
+
+  test.each([
+    '(?i)^/api',
+    '(?i)^/API/(?P<id>[0-9]+)$',
+    '(?P<id>[0-9]+)',
+    '(?<id>[0-9]+)',
+    '(?s).*',
+    '^/a(?i:bc)d$',
+    '(?i-s)^/x',
+    '(?-s)^/x',
+    '^/api/(?P<version>v[0-9]+)/(?i:users|orders)$',
+    '[]a]+',
+  ])('RE2-only syntax %p is accepted (flag groups, named groups)', pattern => {
+    expect(StringMatch.regex(pattern).toIstio()).toEqual({ regex: pattern });
+  });
+
+  test.each([
+    ['(?P=id)', 'named backreference or recursion'],
+    ['(?i)(a)\\1', 'backreference'],
+    ['(?i)^/a(?=b)', 'lookahead'],
+    ['(?P<x>a)(?<=a)', 'lookbehind'],
+  ])('fails when a regex %p uses a %s, with RE2 flag or named groups around it', (pattern, what) => {
+    expect(() => StringMatch.regex(pattern)).toThrow(new RegExp(`uses a ${what}.*RE2`));
+  });
+
+  test.each(['(?i', '(?P<id>[0-9]+', '(?i)*', '\\(?i)'])('fails when RE2-style pattern %p does not compile', pattern => {
+    expect(() => StringMatch.regex(pattern)).toThrow(/is not a valid regular expression/);
+  });
+
+  test('re2ToJavaScript rewrites only RE2 group syntax outside escapes and classes', () => {
+    expect(re2ToJavaScript('(?i)^/api')).toBe('^/api');
+    expect(re2ToJavaScript('(?P<id>[0-9]+)')).toBe('(?<id>[0-9]+)');
+    expect(re2ToJavaScript('(?i:a)(?:b)')).toBe('(?:a)(?:b)');
+    expect(re2ToJavaScript('[(?i)]\\(?i\\)')).toBe('[(?i)]\\(?i\\)');
   });
 
   test('RE2-compatible regexes are accepted', () => {

@@ -1,6 +1,6 @@
 import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkTimeout, resolveHeaderOperations, resolveRetries } from '../src/route-policy';
+import { checkTimeout, istioDuration, resolveHeaderOperations, resolveRetries } from '../src/route-policy';
 
 const scope = (): Construct => new Construct(Testing.chart(), 'route');
 
@@ -12,6 +12,16 @@ describe('checkTimeout', () => {
 
   test.each([[Duration.millis(0), '0ms'], [Duration.millis(0.5), '0.5ms']])('fails when the timeout is %p', (d, shown) => {
     expect(() => checkTimeout(scope(), 'timeout', d)).toThrow(`test/route: timeout must be a positive whole number of milliseconds (Istio's precision), got ${shown}`);
+  });
+});
+
+describe('istioDuration', () => {
+  test('writes whole milliseconds as seconds with up to millisecond precision', () => {
+    expect(istioDuration(250)).toBe('0.25s');
+    expect(istioDuration(1)).toBe('0.001s');
+    expect(istioDuration(1500)).toBe('1.5s');
+    expect(istioDuration(10000)).toBe('10s');
+    expect(istioDuration(checkTimeout(scope(), 'connectTimeout', Duration.millis(250)))).toBe('0.25s');
   });
 });
 

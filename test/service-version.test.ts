@@ -63,7 +63,7 @@ describe('ServiceVersion', () => {
     expect(version.app).toBe(reviewsV2.app);
     expect(version.version).toBe(reviewsV2.version);
     expect(version.image).toBe(reviewsV2.image);
-    expect(version.name).toBe(synthOne(chart).metadata.name);
+    expect(version.deploymentName).toBe(synthOne(chart).metadata.name);
     expect(version.namespace).toBeUndefined();
     expect(ApiObject.of(version)).toBe(version.deployment);
     expect(version.deployment.kind).toBe('Deployment');
@@ -221,7 +221,7 @@ describe('ServiceVersion', () => {
     const version = new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, name: 'reviews-canary', containerName: 'server' });
     const deployment = synthOne(chart);
     expect(deployment.metadata.name).toBe('reviews-canary');
-    expect(version.name).toBe('reviews-canary');
+    expect(version.deploymentName).toBe('reviews-canary');
     expect(container(deployment).name).toBe('server');
     expect(deployment.spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v2' });
   });

@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkCount, checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort, fail,
+  checkCount, checkDnsLabel, checkDnsSubdomain, checkHost, checkInteger, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort,
+  fail, INT32_MAX, isDnsLabel,
 } from '../src/validate';
 
 function scope(): Construct {
@@ -178,5 +179,32 @@ describe('checkDnsSubdomain', () => {
   ])('fails when %s', (_, value) => {
     expect(() => checkDnsSubdomain(scope(), 'credentialName', value))
       .toThrow(new RegExp(`^test/thing: credentialName must be a Kubernetes object name .*got ${JSON.stringify(value)}$`));
+  });
+});
+
+describe('isDnsLabel', () => {
+  test.each(['v1', 'v1-2', 'a', 'x'.repeat(63)])('accepts %j', value => {
+    expect(isDnsLabel(value)).toBe(true);
+  });
+
+  test.each(['', 'v1.2', 'V2', 'v2_beta', '-v1', 'v1-', 'x'.repeat(64)])('rejects %j', value => {
+    expect(isDnsLabel(value)).toBe(false);
+  });
+});
+
+describe('checkInteger', () => {
+  test('returns an integer in range, limits included', () => {
+    expect(checkInteger(scope(), 'n', 0, 0, INT32_MAX)).toBe(0);
+    expect(checkInteger(scope(), 'n', INT32_MAX, 0, INT32_MAX)).toBe(INT32_MAX);
+    expect(checkInteger(scope(), 'n', 5, 1, 10)).toBe(5);
+  });
+
+  test.each([[12.5, 'got 12.5'], [-1, 'got -1'], [101, 'got 101'], [Number.NaN, 'got NaN']])('fails when the value is %p', (value, shown) => {
+    expect(() => checkInteger(scope(), 'maxEjectionPercent', value, 0, 100))
+      .toThrow(`test/thing: maxEjectionPercent must be a non-negative integer (at most 100), ${shown}`);
+  });
+
+  test('fails with the range when the minimum is not 0', () => {
+    expect(() => checkInteger(scope(), 'n', 0, 1, 10)).toThrow('test/thing: n must be an integer between 1 and 10, got 0');
   });
 });
