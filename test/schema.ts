@@ -92,6 +92,8 @@ export function appliedRules(manifest: any): AppliedRule[] {
 
 /** Jest assertion: every manifest is valid; on failure the message lists every error of every manifest, one a line. */
 export function expectValidManifests(manifests: any[]): void {
+  // Also an assertion when there is nothing to validate: an empty synth is never what a test means to check.
+  expect(manifests.length).toBeGreaterThan(0);
   const errors = manifests.flatMap(m => schemaErrors(m));
   if (errors.length > 0) {
     throw new Error(`${errors.length} schema error(s) in ${manifests.length} manifest(s):\n${errors.map(e => `  - ${e}`).join('\n')}`);
