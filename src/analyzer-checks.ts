@@ -162,16 +162,24 @@ class Report {
 }
 
 /**
- * One manifest per object: the same object (apiVersion, kind, namespace and name) given more than once is one object
+ * One manifest per object: the same object (API group, kind, namespace and name) given more than once is one object
  * in a cluster, where the last `kubectl apply` wins. Analyzing every copy would make it conflict with itself (IST0145,
  * IST0109), so the last copy is analyzed and the repetition is reported (TM0006).
  */
 function lastDefinitions(manifests: any[], defaultNamespace: string, report: Report): any[] {
-  const byIdentity = new Map<string, { manifest: any; count: number }>();
+  const byIdentity = new Map<string | symbol, { manifest: any; count: number }>();
   for (const m of manifests) {
     const metadata = isObject(m.metadata) ? m.metadata : {};
+    if (typeof metadata.name !== 'string' || metadata.name === '') {
+      // No name (e.g. generateName): every such manifest creates an object of its own.
+      byIdentity.set(Symbol('unnamed'), { manifest: m, count: 1 });
+      continue;
+    }
     const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
-    const key = [m.apiVersion, m.kind, namespace, metadata.name].join('\u0000');
+    // The API group, not the version: networking.istio.io/v1 and /v1beta1 are the same object in the cluster.
+    const apiVersion = typeof m.apiVersion === 'string' ? m.apiVersion : '';
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    const key = [group, m.kind, namespace, metadata.name].join('\u0000');
     const seen = byIdentity.get(key);
     // Re-inserting moves the object to the position of its last definition, as the last apply would.
     byIdentity.delete(key);

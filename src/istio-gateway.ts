@@ -108,6 +108,10 @@ export interface IIstioGateway extends IConstruct {
    * The hosts the gateway serves, or undefined when not known (a gateway defined elsewhere).
    */
   readonly hosts?: string[];
+  /**
+   * The ports of the gateway's servers (its listener ports), or undefined when not known (a gateway defined elsewhere).
+   */
+  readonly ports?: number[];
 }
 
 /**
@@ -137,6 +141,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
   /** The Gateway object. */
   public readonly gateway: istio.Gateway;
   private readonly servedHosts: string[];
+  private readonly serverPorts: number[];
 
   constructor(scope: Construct, id: string, props: IstioGatewayProps) {
     super(scope, id);
@@ -203,6 +208,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
       spec: { selector: { ...selector }, servers },
     });
     this.gatewayName = this.gateway.name;
+    this.serverPorts = servers.map(server => server.port.number);
     MeshAnalysis.register(this);
   }
 
@@ -210,12 +216,18 @@ export class IstioGateway extends Construct implements IIstioGateway {
   public get hosts(): string[] | undefined {
     return [...this.servedHosts];
   }
+
+  /** The ports of the gateway's servers (a copy). */
+  public get ports(): number[] | undefined {
+    return [...this.serverPorts];
+  }
 }
 
 class ImportedIstioGateway extends Construct implements IIstioGateway {
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly hosts?: string[];
+  public readonly ports?: number[];
 
   constructor(scope: Construct, id: string, reference: string) {
     super(scope, id);

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { SERVICE_DOMAIN, toFqdn } from './analyzer-hosts';
@@ -15,16 +16,8 @@ interface AnalysisState {
   readonly registered: Set<IConstruct>;
   /** Error messages per registered construct, from the latest validation pass of the app. */
   errors?: Map<IConstruct, string[]>;
-  /** The app's state when `errors` was computed, while that result may be reused (see `analyzeOncePerSynth`). */
-  analyzedState?: string;
-}
-
-/** Bumped by the mutators of this library's constructs (`addVersion`, `addMirror`), so no stale analysis is reused. */
-let revision = 0;
-
-/** Marks the app as changed: the next validation pass analyzes it again. For the mutators of this library's constructs. */
-export function invalidateMeshAnalysis(): void {
-  revision++;
+  /** A digest of the input `errors` was computed from (see `analyzeOncePerSynth`). */
+  analyzedInput?: string;
 }
 
 const STATES = new WeakMap<IConstruct, AnalysisState>();
@@ -93,24 +86,31 @@ export class MeshAnalysis {
 }
 
 /**
- * Analyzes the app unless this synthesis already did. One `app.synth()` validates the whole app once, then again for
- * every chart it writes (`chart.toJson()`): K charts would mean K+1 identical analyses. All of them run within one
- * synchronous call, so a result is reused only until the current job ends (a microtask clears it) and only while the
- * number of constructs and this library's mutation counter are unchanged. A raw `ApiObject` patched between two
- * synth calls of the same synchronous block is the one change this cannot see.
+ * Analyzes the app unless its objects are exactly those of the previous analysis. One `app.synth()` validates the
+ * whole app once, then again for every chart it writes (`chart.toJson()`): K charts would mean K+1 identical
+ * analyses. Rendering the objects is needed to know whether anything changed (any cdk8s mutator, e.g. `addJsonPatch`
+ * or `metadata.addLabel`, may have changed them), so each pass renders; only the analysis itself is skipped when the
+ * digest of the rendered input is unchanged.
  */
 function analyzeOncePerSynth(root: IConstruct, state: AnalysisState): void {
-  const current = `${revision}/${root.node.findAll().length}`;
-  if (state.errors !== undefined && state.analyzedState === current) {
+  const collected = collect(root, state.registered);
+  const digest = createHash('sha256').update(`${state.registered.size}\u0000${JSON.stringify(collected.input)}`).digest('hex');
+  if (state.errors !== undefined && state.analyzedInput === digest) {
     return;
   }
-  state.errors = analyzeApp(root, state.registered);
-  state.analyzedState = current;
-  queueMicrotask(() => state.analyzedState = undefined);
+  state.errors = evaluate(collected, state.registered);
+  state.analyzedInput = digest;
 }
 
-/** Analyzes every ApiObject under `root` plus stubs for external references; returns the errors per registered construct. */
-function analyzeApp(root: IConstruct, registered: Set<IConstruct>): Map<IConstruct, string[]> {
+/** The app's objects, who owns them, and the analyzer input (the objects plus stubs for external references). */
+interface Collected {
+  readonly input: any[];
+  readonly owners: Map<string, IConstruct>;
+  readonly identities: Map<string, Array<{ object: ApiObject; json: any }>>;
+}
+
+/** Renders every ApiObject under `root` and adds stubs for the gateways and services the app refers to but does not define. */
+function collect(root: IConstruct, registered: Set<IConstruct>): Collected {
   const manifests: any[] = [];
   const owners = new Map<string, IConstruct>();
   /** The ApiObjects per identity (`identityKey`), to find objects that overwrite each other when applied. */
@@ -145,7 +145,13 @@ function analyzeApp(root: IConstruct, registered: Set<IConstruct>): Map<IConstru
     for (const value of Object.values(c)) collectReferences(value, root, REFERENCE_DEPTH, seen, gatewayRefs, serviceRefs);
   }
 
-  const findings = MeshAnalyzer.analyze([...manifests, ...stubs(manifests, gatewayRefs, serviceRefs)], { defaultNamespace: DEFAULT_NAMESPACE });
+  return { input: [...manifests, ...stubs(manifests, gatewayRefs, serviceRefs)], owners, identities };
+}
+
+/** Analyzes the collected input; returns the errors per registered construct. */
+function evaluate(collected: Collected, registered: Set<IConstruct>): Map<IConstruct, string[]> {
+  const { input, owners, identities } = collected;
+  const findings = MeshAnalyzer.analyze(input, { defaultNamespace: DEFAULT_NAMESPACE });
   const errors = new Map<IConstruct, string[]>();
   const report = (owner: IConstruct, message: string) => errors.set(owner, [...(errors.get(owner) ?? []), message]);
   // Objects with the same identity overwrite each other when applied. Reported on every registered construct that owns

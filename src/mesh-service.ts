@@ -2,7 +2,7 @@ import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './istio-protocols';
-import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkTimeout, istioDuration } from './route-policy';
 import { IServiceVersion } from './service-version';
 import { checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, INT32_MAX, isDnsLabel, UINT32_MAX } from './validate';
@@ -309,7 +309,6 @@ export class MeshService extends Construct implements IMeshService {
    * becomes a subset, so it must be a DNS label (e.g. `v1-2`, not `v1.2`), as Istio requires of subset names.
    */
   public addVersion(version: IServiceVersion): void {
-    invalidateMeshAnalysis();
     // A version label may be any label value (`v1.2` is fine on a Deployment), but here it becomes a DestinationRule
     // subset name, which Istio's validateSubsetName requires to be a DNS-1123 label: the API server would reject the rule.
     if (!isDnsLabel(version.version)) {

@@ -4,7 +4,7 @@ import * as istio from '../imports/networking.istio.io';
 import { hostMatches } from './analyzer-hosts';
 import { IIstioGateway } from './istio-gateway';
 import { renderVirtualServiceSpec } from './istio-route-renderer';
-import { invalidateMeshAnalysis, MeshAnalysis } from './mesh-analysis';
+import { MeshAnalysis } from './mesh-analysis';
 import { RequestMatch, requestMatchProblems, safeMethodMatch, SAFE_METHODS } from './request-match';
 import {
   gatewayRefOf, hostOf, MirrorTarget, ModelDestination, ModelHeaderOperations, ModelHttpRule, ModelMirror, ModelRetries,
@@ -76,9 +76,10 @@ export interface MirrorRouteProps {
    * service with several HTTP-like ports (e.g. `http` 8080 and `grpc` 9090): without it the rules apply to every
    * port of the host, and requests to the other ports would be sent to the destination's port.
    *
-   * Only for routes bound to the mesh alone (no `gateways`): a gateway applies a match only when its `port` is the
-   * gateway's listener port (e.g. 80 or 443), so the route would never apply at the gateway. Route the gateway's traffic
-   * with a separate `MirrorRoute` (with its own `name`).
+   * A gateway applies a match only when its `port` is one of the gateway's listener ports (e.g. 80 or 443), so on a
+   * route bound to a gateway that does not listen on `port` this is an error; bind such a route to the mesh only and
+   * route the gateway's traffic with a separate `MirrorRoute` (with its own `name`). For a gateway defined elsewhere
+   * (`IstioGateway.fromGatewayName()`) the ports are not known here: check them yourself.
    *
    * @default - every port of the hosts
    */
@@ -233,12 +234,15 @@ export class MirrorRoute extends Construct {
     (props.mirrors ?? []).forEach((m, i) => this.addMirrorAs(`mirrors[${i}]`, m));
 
     this.port = props.port === undefined ? undefined : checkPort(this, 'port', props.port);
-    if (this.port !== undefined && this.gateways.length > 0) {
-      // Istio's translateRoute skips a match whose port is not the listener port of the proxy it configures.
-      fail(this, `port ${this.port} writes match.port on every rule, but the route is bound to gateway `
-        + `${this.gateways.map(g => g.gatewayName).join(', ')}: a gateway only applies a match whose port is its listener port `
-        + '(e.g. 80 or 443), so the route would never apply there; bind this route to the mesh only (drop gateways) and route the '
-        + 'gateway\'s traffic with a separate MirrorRoute (with its own name), or drop port');
+    // Istio's translateRoute skips a match whose port is not the listener port of the proxy it configures, so at a
+    // gateway that does not listen on `port` the route would never apply. Gateways defined elsewhere (ports unknown)
+    // are the user's to check.
+    const deaf = this.port === undefined ? [] : this.gateways.filter(g => g.ports !== undefined && !g.ports.includes(this.port!));
+    if (deaf.length > 0) {
+      fail(this, `port ${this.port} writes match.port on every rule, but gateway ${deaf.map(g => `${g.gatewayName} (ports ${g.ports!.join(', ')})`).join(', ')} `
+        + 'does not listen on it: a gateway only applies a match whose port is its listener port, so the route would never apply '
+        + 'there; bind this route to the mesh only (drop gateways) and route the gateway\'s traffic with a separate MirrorRoute '
+        + '(with its own name), or drop port');
     }
     this.matches = this.resolveMatches(props.mirrorMatches, props.mirrorSafeMethodsOnly ?? false);
     this.timeoutMillis = props.timeout === undefined ? undefined : checkTimeout(this, 'timeout', props.timeout);
@@ -261,7 +265,6 @@ export class MirrorRoute extends Construct {
    * the route is written with Istio 1.20+ `mirrors`.
    */
   public addMirror(target: MirrorTarget): void {
-    invalidateMeshAnalysis();
     this.addMirrorAs(`addMirror(${target.service?.serviceName ?? ''})`, target);
   }
 

@@ -161,7 +161,8 @@ export class MeshAnalysisValidation {
         violatingResources: [{
           resourceName: f.name,
           locations: [`${f.kind} ${f.namespace}/${f.name}${location ? ` spec.${location}` : ''}`],
-          manifestPath: definedIn.get(this.key(f.kind, f.namespace, f.name))?.[0] ?? 'N/A',
+          // The analyzer analyzes the last definition of an object given more than once (TM0006).
+          manifestPath: definedIn.get(this.key(f.kind, f.namespace, f.name))?.slice(-1)[0] ?? 'N/A',
         }],
       });
     }

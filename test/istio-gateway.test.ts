@@ -31,6 +31,7 @@ describe('IstioGateway', () => {
     expect(manifest.apiVersion).toBe('networking.istio.io/v1');
     expect(manifest.metadata).toEqual({ name: 'httpbin-gateway' });
     expect(gateway.gatewayName).toBe('httpbin-gateway');
+    expect(gateway.ports).toEqual(manifest.spec.servers.map((server: any) => server.port.number));
     expect(manifest.spec.selector).toEqual({ istio: 'ingressgateway' });
     expect(manifest.spec.servers).toEqual([
       {

@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
 import { HttpbinMirrorChart } from '../src/httpbin-mirror-chart';
 import { IstioGateway } from '../src/istio-gateway';
 import { MeshAnalysis } from '../src/mesh-analysis';
@@ -211,6 +211,17 @@ describe('a synthesis right after a change analyzes again', () => {
     const { chart } = setup();
     expect(() => Testing.synth(chart)).not.toThrow();
     rawGateway(chart, 'other', 'a.example.com');
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/gateway\] IST0145/);
+  });
+
+  test('when an object was patched (any cdk8s mutator, not only this library\'s)', () => {
+    const chart = Testing.chart();
+    new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['a.example.com'], https: false });
+    const other = rawGateway(chart, 'other', 'a.example.com');
+    other.addJsonPatch(JsonPatch.replace('/spec/selector', { istio: 'egressgateway' }));
+    expect(() => Testing.synth(chart)).not.toThrow();
+    // Same construct count, same library state: only the rendered objects show the change.
+    other.addJsonPatch(JsonPatch.replace('/spec/selector', { istio: 'ingressgateway' }));
     expect(() => Testing.synth(chart)).toThrow(/\[test\/gateway\] IST0145/);
   });
 

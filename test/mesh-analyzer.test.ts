@@ -440,6 +440,16 @@ describe('TM0006: the same object more than once', () => {
     expect(analyze(docs(base, mirrorRoute(50)))).toEqual([]);
   });
 
+  test('another API version of the same group is the same object', () => {
+    const v1beta1 = mirrorRoute(0).replace('apiVersion: networking.istio.io/v1', 'apiVersion: networking.istio.io/v1beta1');
+    expect(analyze(docs(base, v1beta1, mirrorRoute(50)))).toEqual(['TM0006 Warning VirtualService default/httpbin']);
+  });
+
+  test('objects without a name (generateName) are each an object of their own', () => {
+    const unnamed = mirrorRoute(50).replace('metadata: {name: httpbin}', 'metadata: {generateName: httpbin-}');
+    expect(analyze(docs(base, unnamed, unnamed)).filter(id => id.startsWith('TM0006'))).toEqual([]);
+  });
+
   test('objects of the same name in other namespaces or of other kinds are different objects', () => {
     const other = mirrorRoute(50).replace('metadata: {name: httpbin}', 'metadata: {name: httpbin, namespace: other}');
     expect(analyze(docs(base, mirrorRoute(50), other)).filter(id => id.startsWith('TM0006'))).toEqual([]);

@@ -608,10 +608,11 @@ describe('MirrorRoute', () => {
     expectValidManifests(Testing.synth(f.chart));
   });
 
-  test('fails when port is set on a route bound to a gateway', () => {
+  test('fails when port is set on a route bound to a gateway that does not listen on it', () => {
     const f = fixture();
-    expect(() => route(f, { port: 8000 })).toThrow(new RegExp('test/ns/route: port 8000 writes match.port on every rule, but the route is '
-      + 'bound to gateway httpbin-gateway: a gateway only applies a match whose port is its listener port .*bind this route to the mesh only'));
+    expect(() => route(f, { port: 8000 })).toThrow(new RegExp('test/ns/route: port 8000 writes match.port on every rule, but gateway '
+      + 'httpbin-gateway \\(ports 80, 443\\) does not listen on it: a gateway only applies a match whose port is its listener port.*'
+      + 'bind this route to the mesh only'));
     expect(() => route(f, { port: 8000, includeMesh: true }, 'with-mesh')).toThrow(/port 8000 writes match.port/);
     const meshOnly = route(f, { port: 8000, gateways: undefined }, 'mesh-only');
     const gatewayRoute = route(f, { name: 'httpbin-ingress' }, 'ingress');
@@ -619,6 +620,18 @@ describe('MirrorRoute', () => {
     expect(vs.map(m => m.metadata.name)).toEqual([meshOnly.routeName, gatewayRoute.routeName]);
     expect(vs[0].spec.http[0].match).toEqual([{ port: 8000 }]);
     expect(vs[1].spec.http[0].match).toBeUndefined();
+  });
+
+  test('port on a gateway-bound route is fine when the gateway listens on that port, or its ports are not known', () => {
+    const f = fixture();
+    const plainHttp = new IstioGateway(f.chart, 'plain-gateway', { name: 'plain-gateway', hosts: ['httpbin.example.com'], https: false, httpPort: 8000 });
+    const shared = IstioGateway.fromGatewayName(f.chart, 'shared', 'istio-system/shared-gateway');
+    route(f, { port: 8000, gateways: [plainHttp] }, 'plain');
+    route(f, { name: 'httpbin-shared', port: 8000, gateways: [shared], hosts: ['httpbin.example.com'] }, 'shared-route');
+    const vs = Testing.synth(f.chart).filter(m => m.kind === 'VirtualService');
+    expect(vs.map(m => m.spec.http[0].match)).toEqual([[{ port: 8000 }], [{ port: 8000 }]]);
+    expect(plainHttp.ports).toEqual([8000]);
+    expect(shared.ports).toBeUndefined();
   });
 
   test('fails when port is not a port number', () => {
