@@ -53,6 +53,8 @@ class ManifestIndex {
   /** `k=v` -> workloads carrying that label; `''` -> all workloads. */
   public readonly workloadsByLabel = new Map<string, Workload[]>();
   public readonly namespacesWithWorkloads = new Set<string>();
+  /** Labels of the Pods themselves (not pod templates): what istioctl's IST0145 check looks at. */
+  public readonly pods: Workload[] = [];
 
   constructor(manifests: any[], defaultNamespace: string) {
     for (const m of manifests) {
@@ -91,6 +93,7 @@ class ManifestIndex {
           break;
         case 'Pod':
           this.addWorkload(o.namespace, metadata.labels);
+          this.pods.push({ namespace: o.namespace, labels: isObject(metadata.labels) ? stringMap(metadata.labels) : {} });
           break;
         default:
           if (WORKLOAD_KINDS.has(kind)) {
@@ -569,31 +572,64 @@ function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj)
   }
 }
 
-/** IST0145 (`ConflictingGatewayAnalyzer`): servers of different Gateways with the same selector and port and matching hosts. */
+/**
+ * IST0145 (`gateway.ConflictingGatewayAnalyzer`, Istio 1.24+): servers of different Gateways on the same port of the same
+ * gateway workload that declare the same host with the same `bind`.
+ *
+ * As in istioctl:
+ * - hosts conflict only when equal as written (`model.CheckDuplicates`): "foo.example.com" and "*.example.com" do not
+ *   conflict, since Envoy picks the most specific server name (istio/istio#52413, fixed by PR #52542; before that the
+ *   analyzer used wildcard matching, which the istio.io IST0145 example still shows);
+ * - the workload is the selector (`k=v,...` sorted by key, as Kubernetes prints it); Gateways whose selectors differ but
+ *   one contains the other also share it when a Pod in the input carries both selectors' labels;
+ * - of several servers of one Gateway on one port, only the last one's hosts are compared against the other Gateways
+ *   (`initGatewaysMap` keeps one host list per Gateway and port).
+ * istioctl also records each checked server's hosts into the other Gateway's list when they do not conflict (a side effect
+ * of `CheckDuplicates` on a shared map), which makes some results depend on iteration order; that is not reproduced.
+ */
 function checkConflictingGateways(index: ManifestIndex, report: Report): void {
-  const groups = new Map<string, Array<{ gw: Obj; hosts: string[] }>>();
-  const selectorOf = (gw: Obj) => Object.entries(isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {})
-    .map(([k, v]) => `${k}=${v}`).sort().join(',');
-  for (const gw of index.gateways) {
-    for (const server of asArray(gw.spec.servers)) {
-      const key = `${selectorOf(gw)}~${server?.port?.number}`;
-      const list = groups.get(key) ?? [];
-      list.push({ gw, hosts: strings(server?.hosts) });
-      groups.set(key, list);
-    }
-  }
+  interface HostsBind { readonly gw: Obj; readonly hosts: string[]; readonly bind: string }
+  const selectorOf = (gw: Obj): Record<string, string> => (isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {});
+  const selectorString = (sel: Record<string, string>) => Object.keys(sel).sort().map(k => `${k}=${sel[k]}`).join(',');
+  const portOf = (server: any) => String(Number.isInteger(server?.port?.number) ? server.port.number : 0);
+  const bindOf = (server: any) => (typeof server?.bind === 'string' ? server.bind : '');
+  const fullName = (gw: Obj) => `${gw.namespace}/${gw.name}`;
+
+  // selector string -> port -> gateway -> hosts of its last server on that port
+  const bySelector = new Map<string, { selector: Record<string, string>; ports: Map<string, Map<string, HostsBind>> }>();
   for (const gw of index.gateways) {
     const selector = selectorOf(gw);
+    const key = selectorString(selector);
+    const entry = bySelector.get(key) ?? { selector, ports: new Map<string, Map<string, HostsBind>>() };
+    bySelector.set(key, entry);
     for (const server of asArray(gw.spec.servers)) {
-      const port = server?.port?.number;
+      const byGateway = entry.ports.get(portOf(server)) ?? new Map<string, HostsBind>();
+      entry.ports.set(portOf(server), byGateway);
+      byGateway.set(fullName(gw), { gw, hosts: strings(server?.hosts), bind: bindOf(server) });
+    }
+  }
+  const selectedByBoth = (a: Record<string, string>, b: Record<string, string>) => index.pods.some(pod =>
+    [a, b].every(sel => Object.entries(sel).every(([k, v]) => pod.labels[k] === v)));
+
+  for (const gw of index.gateways) {
+    const selector = selectorOf(gw);
+    const sSelector = selectorString(selector);
+    const sameWorkload = [...bySelector.entries()]
+      .filter(([other, { selector: otherSelector }]) => other === sSelector
+        || ((other.includes(sSelector) || sSelector.includes(other)) && selectedByBoth(selector, otherSelector)))
+      .map(([, entry]) => entry);
+    for (const server of asArray(gw.spec.servers)) {
+      const port = portOf(server);
       const hosts = strings(server?.hosts);
-      const others = new Set<string>();
-      for (const other of groups.get(`${selector}~${port}`) ?? []) {
-        if (other.gw === gw) continue;
-        if (hosts.some(h => other.hosts.some(oh => hostMatches(h, oh)))) others.add(`${other.gw.namespace}/${other.gw.name}`);
+      const bind = bindOf(server);
+      const others: string[] = [];
+      for (const entry of sameWorkload) {
+        for (const [name, other] of entry.ports.get(port) ?? []) {
+          if (name !== fullName(gw) && other.bind === bind && hosts.some(h => other.hosts.includes(h))) others.push(name);
+        }
       }
-      if (others.size > 0) {
-        report.add('IST0145', FindingLevel.ERROR, gw, `Conflict with gateways ${[...others].sort().join(',')} (workload selector ${selector}, `
+      if (others.length > 0) {
+        report.add('IST0145', FindingLevel.ERROR, gw, `Conflict with gateways ${others.sort().join(',')} (workload selector ${sSelector}, `
           + `port ${port}, hosts ${hosts.join(',')}). Merge the servers into one Gateway, or give them distinct hosts or ports.`);
       }
     }

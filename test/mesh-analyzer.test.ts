@@ -168,6 +168,16 @@ spec:
     expect(analyze(svc('{name: grpc-webui, port: 8080}'))).toEqual([]);
   });
 
+  test('istio.io example: port foo-http of Service httpbin', () => {
+    // The page prints "Port name foo-http (port: 80, targetPort: 80)", but its Service has port 8000; istioctl's
+    // PortNameAnalyzer prints port.Port and port.TargetPort, i.e. "port: 8000, targetPort: 80" (a typo on the page).
+    const findings = MeshAnalyzer.analyzeYaml(fixture('ist0118-doc.yaml'));
+    expect(ids(findings)).toEqual(['IST0118 Info Service default/httpbin']);
+    expect(findings[0].message).toMatch(/^Port name foo-http \(port: 8000, targetPort: 80\) doesn't follow the naming convention of Istio port\./);
+    // The page's fix: rename the port <protocol>[-<suffix>], e.g. "http-foo".
+    expect(MeshAnalyzer.analyzeYaml(fixture('ist0118-doc.yaml').replace('name: foo-http', 'name: http-foo'))).toEqual([]);
+  });
+
   test('Istio\'s own services (label "istio") are skipped, as istioctl does', () => {
     expect(analyze(svc('{name: status, port: 15021}', ', labels: {istio: ingressgateway}'))).toEqual([]);
   });
@@ -224,11 +234,84 @@ spec:
     hosts: ["${host}"]
 `;
   test('same selector, port and host', () => {
-    const yaml = docs(gateway('a', 'httpbin.example.com'), gateway('b', '*.example.com'));
+    const yaml = docs(gateway('a', 'httpbin.example.com'), gateway('b', 'httpbin.example.com'));
     expect(analyze(yaml)).toEqual(['IST0145 Error Gateway default/a', 'IST0145 Error Gateway default/b']);
     expect(messages(yaml, 'IST0145')[0]).toBe('Conflict with gateways default/b (workload selector istio=ingressgateway, port 80, hosts httpbin.example.com). '
       + 'Merge the servers into one Gateway, or give them distinct hosts or ports.');
     expect(analyze(docs(gateway('a', 'httpbin.example.com'), gateway('b', 'other.example.com')))).toEqual([]);
+  });
+
+  test('istio.io example: foo.example.com and *.example.com do not conflict in current istioctl', () => {
+    // The istio.io page (docs/reference/config/analysis/ist0145) shows "Error [IST0145] (Gateway default/alpha) Conflict with
+    // gateways default/beta ..." for this pair, but that page predates istio/istio#52413: since PR #52542 (Istio 1.24) the
+    // analyzer compares hosts with model.CheckDuplicates (equal strings and bind), because Envoy serves the most specific
+    // server name and the pair works. We follow the current istioctl source, so the documented example is clean.
+    expect(MeshAnalyzer.analyzeYaml(fixture('ist0145-doc.yaml')).filter(f => f.code === 'IST0145')).toEqual([]);
+    // With the same host on both, the documented message is reported on alpha (and, as istioctl does, on beta).
+    const same = fixture('ist0145-doc.yaml').replace('- "*.example.com"', '- "foo.example.com"');
+    const findings = MeshAnalyzer.analyzeYaml(same).filter(f => f.code === 'IST0145');
+    expect(ids(findings)).toEqual(['IST0145 Error Gateway default/alpha', 'IST0145 Error Gateway default/beta']);
+    expect(findings[0].message).toMatch(/^Conflict with gateways default\/beta \(workload selector istio=ingressgateway, port 80, hosts foo\.example\.com\)\./);
+    // The page's fixes: a different port, or a different gateway workload, for one of them.
+    expect(MeshAnalyzer.analyzeYaml(same.replace(/number: 80\n([\s\S]*)number: 80/, 'number: 80\n$1number: 8080')).filter(f => f.code === 'IST0145')).toEqual([]);
+    expect(MeshAnalyzer.analyzeYaml(same.replace(/istio: ingressgateway\n([\s\S]*)istio: ingressgateway/, 'istio: ingressgateway\n$1istio: other-gateway'))
+      .filter(f => f.code === 'IST0145')).toEqual([]);
+  });
+
+  test('istioctl testdata: multiple ports, bind, and the last server of a Gateway on a port', () => {
+    const gw = (name: string, servers: string, selector = '{istio: ingressgateway}') => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ${name}}
+spec:
+  selector: ${selector}
+  servers: ${servers}
+`;
+    // conflicting-gateways-multiple-ports.yaml: only port 90 is shared.
+    const multi = docs(gw('beta', '[{port: {number: 80, name: tcp, protocol: TCP}, hosts: [foo.bar]}, {port: {number: 90, name: tcp, protocol: TCP}, hosts: [foo.bar]}]'),
+      gw('alpha', '[{port: {number: 70, name: http, protocol: HTTP}, hosts: [foo.bar]}, {port: {number: 90, name: http, protocol: HTTP}, hosts: [foo.bar]}]'));
+    expect(ids(MeshAnalyzer.analyzeYaml(multi).filter(f => f.code === 'IST0145'))).toEqual(['IST0145 Error Gateway default/alpha', 'IST0145 Error Gateway default/beta']);
+    expect(messages(multi, 'IST0145')[0]).toMatch(/^Conflict with gateways default\/beta \(workload selector istio=ingressgateway, port 90, hosts foo\.bar\)/);
+    // Different bind addresses are different listeners.
+    expect(analyze(docs(gw('a', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar], bind: 10.0.0.1}]'),
+      gw('b', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar], bind: 10.0.0.2}]')))).toEqual([]);
+    // Of b's two servers on port 80 only the last (y.bar) is kept for comparison, so a's x.bar is not reported, while b's
+    // first server is compared against a's x.bar and is (istioctl's initGatewaysMap keeps one host list per Gateway and port).
+    expect(analyze(docs(gw('a', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: [x.bar]}]'),
+      gw('b', '[{port: {number: 80, name: http-x, protocol: HTTP}, hosts: [x.bar]}, {port: {number: 80, name: http-y, protocol: HTTP}, hosts: [y.bar]}]'))))
+      .toEqual(['IST0145 Error Gateway default/b']);
+    // The selector is printed sorted by key, as Kubernetes does ("a" before "a-b", unlike a plain sort of "k=v").
+    const keyed = docs(gw('a', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar]}]', '{a-b: "2", a: "1"}'),
+      gw('b', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar]}]', '{a: "1", a-b: "2"}'));
+    expect(messages(keyed, 'IST0145')[0]).toContain('(workload selector a=1,a-b=2, port 80');
+  });
+
+  test('istioctl testdata conflicting-gateways-subSelector.yaml: nested selectors conflict when a Pod carries both', () => {
+    const gw = (name: string, selector: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ${name}}
+spec:
+  selector: ${selector}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [foo.bar]
+`;
+    const pod = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: my-ingressgateway-1
+  labels: {istio: ingressgateway, app: istio-ingressgateway, cusKey: cusValue}
+spec:
+  containers: [{name: istio-proxy}]
+`;
+    const gateways = docs(gw('beta', '{istio: ingressgateway, app: istio-ingressgateway, cusKey: cusValue}'), gw('alpha', '{istio: ingressgateway, cusKey: cusValue}'));
+    const conflicts = (yaml: string) => ids(MeshAnalyzer.analyzeYaml(yaml).filter(f => f.code === 'IST0145'));
+    expect(conflicts(docs(gateways, pod))).toEqual(['IST0145 Error Gateway default/alpha', 'IST0145 Error Gateway default/beta']);
+    expect(messages(docs(gateways, pod), 'IST0145')[0]).toMatch(/^Conflict with gateways default\/beta \(workload selector cusKey=cusValue,istio=ingressgateway, port 80/);
+    // Without a Pod selected by both, istioctl cannot tell that they share a workload.
+    expect(conflicts(gateways)).toEqual([]);
   });
 });
 
