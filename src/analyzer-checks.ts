@@ -6,7 +6,7 @@
  * Codes, levels and message wording follow istioctl (`pkg/config/analysis/msg/messages.yaml`); each message then
  * says how to fix the problem. `TM` codes are this library's own, for mirroring problems Istio does not report.
  */
-import { asArray, HostRegistry, hostMatches, isObject, resourceKeyFromHost, SERVICE_DOMAIN, stringMap, toFqdn } from './analyzer-hosts';
+import { asArray, HostRegistry, hostMatches, isObject, objectIdentity, resourceKeyFromHost, SERVICE_DOMAIN, stringMap, toFqdn } from './analyzer-hosts';
 import { ISTIO_PROTOCOLS, protocolFromPortName } from './istio-protocols';
 import type { Finding } from './mesh-analyzer';
 import { FindingLevel } from './mesh-analyzer';
@@ -33,7 +33,7 @@ const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'Se
 const K8S_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss']);
 
 /** One destination of a VirtualService with where it was found, for messages. */
-interface Dest {
+export interface Dest {
   readonly where: string;
   readonly mirror: boolean;
   readonly rule: number;
@@ -172,17 +172,11 @@ class Report {
 function lastDefinitions(manifests: any[], defaultNamespace: string, report: Report): any[] {
   const byIdentity = new Map<string | symbol, { manifest: any; count: number }>();
   for (const m of manifests) {
-    const metadata = isObject(m.metadata) ? m.metadata : {};
-    if (typeof metadata.name !== 'string' || metadata.name === '') {
-      // No name (e.g. generateName): every such manifest creates an object of its own.
+    const key = objectIdentity(m, defaultNamespace);
+    if (key === undefined) {
       byIdentity.set(Symbol('unnamed'), { manifest: m, count: 1 });
       continue;
     }
-    const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
-    // The API group, not the version: networking.istio.io/v1 and /v1beta1 are the same object in the cluster.
-    const apiVersion = typeof m.apiVersion === 'string' ? m.apiVersion : '';
-    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-    const key = [group, m.kind, namespace, metadata.name].join('\u0000');
     const seen = byIdentity.get(key);
     // Re-inserting moves the object to the position of its last definition, as the last apply would.
     byIdentity.delete(key);
@@ -237,7 +231,7 @@ function describe(d: any): string {
 }
 
 /** Destinations of a VirtualService like istioctl's `getRouteDestinations` and `getHTTPMirrorDestinations`. */
-function destinations(spec: any): Dest[] {
+export function destinations(spec: any): Dest[] {
   const out: Dest[] = [];
   for (const section of ['tcp', 'tls', 'http']) {
     asArray(spec[section]).forEach((rule: any, i: number) => {

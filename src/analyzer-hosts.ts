@@ -173,3 +173,17 @@ export function stringMap(value: any): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * What identifies an object in a cluster: API group (not version: `networking.istio.io/v1` and `/v1beta1` are the
+ * same object), kind, namespace (`defaultNamespace` when unset) and name; undefined for an object without a name
+ * (e.g. `generateName`), which is an object of its own every time.
+ */
+export function objectIdentity(manifest: any, defaultNamespace: string): string | undefined {
+  const metadata = isObject(manifest?.metadata) ? manifest.metadata : {};
+  if (typeof metadata.name !== 'string' || metadata.name === '') return undefined;
+  const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
+  const apiVersion = typeof manifest.apiVersion === 'string' ? manifest.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return [group, manifest.kind, namespace, metadata.name].join('|');
+}

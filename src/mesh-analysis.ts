@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { SERVICE_DOMAIN, toFqdn } from './analyzer-hosts';
+import { destinations } from './analyzer-checks';
+import { isObject, objectIdentity, toFqdn } from './analyzer-hosts';
 import { Finding, FindingLevel, MeshAnalyzer } from './mesh-analyzer';
 
 /** Namespace of objects without one, as `kubectl apply` and the analyzer place them. */
@@ -104,7 +105,7 @@ interface Collected {
 function collect(root: IConstruct, registered: Set<IConstruct>): Collected {
   const manifests: any[] = [];
   const owners = new Map<string, IConstruct>();
-  /** The ApiObjects per identity (`identityKey`), to find objects that overwrite each other when applied. */
+  /** The ApiObjects per identity (`objectIdentity`), to find objects that overwrite each other when applied. */
   const identities = new Map<string, Array<{ readonly object: ApiObject; readonly json: any }>>();
   const gatewayRefs: IConstruct[] = [];
   const serviceRefs: IConstruct[] = [];
@@ -118,8 +119,8 @@ function collect(root: IConstruct, registered: Set<IConstruct>): Collected {
         continue;
       }
       manifests.push(json);
-      const identity = identityKey(json);
-      identities.set(identity, [...(identities.get(identity) ?? []), { object: c, json }]);
+      const identity = objectIdentity(json, DEFAULT_NAMESPACE);
+      if (identity !== undefined) identities.set(identity, [...(identities.get(identity) ?? []), { object: c, json }]);
       const owner = registeredOwner(c, registered);
       if (owner !== undefined) owners.set(objectKey(json?.kind, json?.metadata?.namespace, json?.metadata?.name), owner);
     } else if (isGatewayReference(c)) {
@@ -215,16 +216,6 @@ function registeredOwner(c: IConstruct, registered: Set<IConstruct>): IConstruct
   return undefined;
 }
 
-/**
- * What identifies an object in the cluster: API group (not version: `networking.istio.io/v1` and `/v1beta1` are the same
- * object), kind, namespace and name.
- */
-function identityKey(json: any): string {
-  const apiVersion = typeof json?.apiVersion === 'string' ? json.apiVersion : '';
-  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  return `${group}|${objectKey(json?.kind, json?.metadata?.namespace, json?.metadata?.name)}`;
-}
-
 function objectKey(kind: unknown, namespace: unknown, name: unknown): string {
   const ns = typeof namespace === 'string' && namespace ? namespace : DEFAULT_NAMESPACE;
   return `${String(kind)}|${ns}|${String(name)}`;
@@ -267,14 +258,14 @@ function stubs(manifests: any[], gatewayRefs: IConstruct[], serviceRefs: IConstr
   const wanted = serviceRefs
     .map(ref => ref as any)
     .map(s => ({ name: s.serviceName as string, ns: namespaceOr(s.namespace), ports: s.portNumbers as number[] | undefined, subsets: s.subsetNames as string[] | undefined }))
-    .filter(s => !defined.has(objectKey('Service', s.ns, s.name)) || !ruleHosts.has(fqdn(s.ns, s.name)));
+    .filter(s => !defined.has(objectKey('Service', s.ns, s.name)) || !ruleHosts.has(toFqdn(s.ns, s.name)));
   if (wanted.length === 0) return out;
 
   // Ports and subsets the app's routes use towards each host, for references whose ports or subsets are unknown.
   const used = new Map<string, { ports: Set<number>; subsets: Set<string> }>();
   for (const vs of virtualServices) {
     const ns = namespaceOf(vs);
-    for (const d of destinationsOf(vs.spec)) {
+    for (const { destination: d } of destinations(isObject(vs.spec) ? vs.spec : {})) {
       if (typeof d?.host !== 'string') continue;
       const host = toFqdn(ns, d.host);
       const entry = used.get(host) ?? { ports: new Set<number>(), subsets: new Set<string>() };
@@ -285,7 +276,7 @@ function stubs(manifests: any[], gatewayRefs: IConstruct[], serviceRefs: IConstr
   }
 
   for (const s of wanted) {
-    const host = fqdn(s.ns, s.name);
+    const host = toFqdn(s.ns, s.name);
     const serviceKey = objectKey('Service', s.ns, s.name);
     if (!defined.has(serviceKey)) {
       defined.add(serviceKey);
@@ -318,22 +309,4 @@ function namespaceOf(m: any): string {
 
 function namespaceOr(namespace: unknown): string {
   return typeof namespace === 'string' && namespace ? namespace : DEFAULT_NAMESPACE;
-}
-
-function fqdn(namespace: string, name: string): string {
-  return `${name}.${namespace}.${SERVICE_DOMAIN}`;
-}
-
-/** Route and mirror destinations of a VirtualService spec. */
-function destinationsOf(spec: any): any[] {
-  const out: any[] = [];
-  for (const section of ['http', 'tcp', 'tls']) {
-    for (const rule of Array.isArray(spec?.[section]) ? spec[section] : []) {
-      for (const r of Array.isArray(rule?.route) ? rule.route : []) out.push(r?.destination);
-      if (section !== 'http') continue;
-      out.push(rule?.mirror);
-      for (const m of Array.isArray(rule?.mirrors) ? rule.mirrors : []) out.push(m?.destination);
-    }
-  }
-  return out;
 }

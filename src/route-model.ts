@@ -1,4 +1,4 @@
-import { hostMatches } from './analyzer-hosts';
+import { hostMatches, toFqdn } from './analyzer-hosts';
 import { IIstioGateway } from './istio-gateway';
 import { IMeshService } from './mesh-service';
 import { RequestMatch } from './request-match';
@@ -127,7 +127,7 @@ export function hostOf(service: IMeshService, fromNamespace: string | undefined)
     throw new Error(`service ${service.serviceName} has no namespace but the route is in namespace ${fromNamespace}: `
       + 'set the namespace of both (or of neither) so the route can address the service');
   }
-  return `${service.serviceName}.${service.namespace}.svc.cluster.local`;
+  return toFqdn(service.namespace, service.serviceName);
 }
 
 /** Resolves the gateway reference a route in `fromNamespace` must use, or throws with the fix. */
