@@ -147,7 +147,7 @@ function benchCold() {
     main.push(...timeCommand(cli, synthArgs, { cwd: ROOT, env }, 1));
     empty.push(...timeCommand(cli, synthArgs, { cwd: dir, env }, 1));
     npx.push(...timeCommand('npx', ['cdk8s', ...synthArgs], { cwd: ROOT, env }, 1));
-    nodeMain.push(...timeCommand(process.execPath, ['lib/src/main.js'], { cwd: ROOT, env }, 1));
+    nodeMain.push(...timeCommand(process.execPath, ['lib/src/scenario/main.js'], { cwd: ROOT, env }, 1));
     nodeEmpty.push(...timeCommand(process.execPath, ['main.js'], { cwd: dir, env }, 1));
   }
   fs.rmSync(dir, { recursive: true, force: true });
@@ -262,10 +262,10 @@ function report(r) {
     : `\nOutput equality at N=${BIG}: ${r.equality.diffCount} differences, e.g.\n  ${r.equality.diffs.join('\n  ')}`);
   out.push('\nCold main job (wall clock, medians)');
   out.push(table(['command', 'median s'], [
-    ['cdk8s synth (repo: node lib/src/main.js)', fmt(r.cold.cdk8sSynthMain.medianSec, 3)],
+    ['cdk8s synth (repo: node lib/src/scenario/main.js)', fmt(r.cold.cdk8sSynthMain.medianSec, 3)],
     ['cdk8s synth (empty compiled app: floor)', fmt(r.cold.cdk8sSynthEmpty.medianSec, 3)],
     ['npx cdk8s synth (repo, as a user types it)', fmt(r.cold.npxCdk8sSynthMain.medianSec, 3)],
-    ['node lib/src/main.js', fmt(r.cold.nodeMain.medianSec, 3)],
+    ['node lib/src/scenario/main.js', fmt(r.cold.nodeMain.medianSec, 3)],
     ['node <empty app>', fmt(r.cold.nodeEmpty.medianSec, 3)],
     ['main job over floor', fmt(r.cold.overFloorSec, 3)],
   ]));

@@ -48,7 +48,7 @@ function synth(mode, n, dumpFile) {
 
 function loadAnalyzer() {
   // The analyzer may not be exported from index.ts yet: fall back to its own module.
-  for (const mod of ['lib/src/index.js', 'lib/src/mesh-analyzer.js']) {
+  for (const mod of ['lib/src/index.js', 'lib/src/analysis/mesh-analyzer.js']) {
     const file = path.join(ROOT, mod);
     if (fs.existsSync(file)) {
       const m = require(file);

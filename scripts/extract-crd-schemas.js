@@ -3,19 +3,19 @@
  * Regenerates the schemas that test/schema.ts validates synthesized manifests against.
  *
  * The jest tests must run on a fresh clone, offline, without ../shared/, so the schemas are extracted once and
- * committed as JSON under test/schemas/. Run this after bumping Istio or the Kubernetes schema source:
+ * committed as JSON under test/support/schemas/. Run this after bumping Istio or the Kubernetes schema source:
  *
  *   node scripts/extract-crd-schemas.js [path/to/istio-crds.yaml]
  *
  * Two outputs:
  *
- * - test/schemas/istio-networking-v1.json: the unmodified openAPIV3Schema of the networking.istio.io v1 versions of
+ * - test/support/schemas/istio-networking-v1.json: the unmodified openAPIV3Schema of the networking.istio.io v1 versions of
  *   VirtualService, DestinationRule, Gateway and ServiceEntry from Istio's CRD bundle (default ../shared/crds/istio-crds.yaml,
  *   i.e. istio/api kubernetes/customresourcedefinitions.gen.yaml at tag v1.30.3). Only `description` is dropped (it is
  *   about half the size and plays no part in validation); every validation keyword, including x-kubernetes-validations,
  *   is kept as published.
  *
- * - test/schemas/kubernetes-v1.json: the object schemas reachable from apps/v1 Deployment and v1 Service. No npm package
+ * - test/support/schemas/kubernetes-v1.json: the object schemas reachable from apps/v1 Deployment and v1 Service. No npm package
  *   ships the raw Kubernetes OpenAPI document, so they are read back from the typed Kubernetes API that `cdk8s import k8s`
  *   generated from it and that cdk8s-plus-33 publishes (lib/imports/k8s.d.ts, Kubernetes 1.33; installed with cdk8s-cli).
  *   Every interface there carries `@schema <definition>` and every property `@schema <definition>#<wire name>`, so wire
@@ -32,7 +32,7 @@ const ts = require('typescript');
 const YAML = require('yaml');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const OUT_DIR = path.join(REPO_ROOT, 'test', 'schemas');
+const OUT_DIR = path.join(REPO_ROOT, 'test', 'support', 'schemas');
 
 const ISTIO = {
   version: '1.30.3',

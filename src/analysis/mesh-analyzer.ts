@@ -1,0 +1,147 @@
+import * as path from 'path';
+import { runChecks } from './checks';
+
+/**
+ * Severity of a `Finding`, with istioctl's level names as values.
+ *
+ * `ERROR` means traffic will fail or behave in an undefined way (the CLI exits with status 1);
+ * `WARNING` means a likely mistake that fails silently; `INFO` is advice.
+ *
+ * @see https://istio.io/latest/docs/reference/config/analysis/message-format/
+ */
+export enum FindingLevel {
+  /** Traffic fails or the configuration is rejected or ambiguous. */
+  ERROR = 'Error',
+  /** A likely mistake: the configuration is accepted but does not do what it appears to. */
+  WARNING = 'Warning',
+  /** Advice that does not break traffic. */
+  INFO = 'Info',
+}
+
+/**
+ * One problem found by `MeshAnalyzer`, attached to the object that has to change.
+ *
+ * `code` is istioctl's analysis code (`IST0101`, ...) where Istio has one, or this library's own `TM0001`... for
+ * mirroring problems Istio does not report. See the README section "Mesh analysis" for every code.
+ *
+ * @see https://istio.io/latest/docs/reference/config/analysis/
+ */
+export interface Finding {
+  /** Analysis code, e.g. `IST0101` or `TM0001`. */
+  readonly code: string;
+  /** Severity. */
+  readonly level: FindingLevel;
+  /** Kind of the object to fix, e.g. `VirtualService`. */
+  readonly kind: string;
+  /** Namespace of the object to fix (the default namespace when the manifest has none). */
+  readonly namespace: string;
+  /** Name of the object to fix. */
+  readonly name: string;
+  /** What is wrong, with the bad value, and how to fix it. */
+  readonly message: string;
+}
+
+/**
+ * Options for `MeshAnalyzer.analyze`.
+ */
+export interface AnalyzeOptions {
+  /**
+   * Namespace of objects whose manifest has no `metadata.namespace`, as `kubectl apply` and `istioctl analyze`
+   * would place them.
+   *
+   * @default 'default'
+   */
+  readonly defaultNamespace?: string;
+}
+
+/**
+ * Offline analysis of Kubernetes and Istio manifests for traffic mirroring that would fail silently.
+ *
+ * Runs a focused subset of `istioctl analyze` (same codes, levels and message wording, on the input objects only,
+ * without a cluster) plus checks specific to mirroring. Input is any list of plain manifest objects, e.g. the output
+ * of `Testing.synth(chart)` or `cdk8s synth`; objects of other kinds are ignored except as workloads (Pods and pod
+ * templates) and Services. Analysis indexes the objects once, so it is linear in their number.
+ *
+ * @see https://istio.io/latest/docs/reference/config/analysis/
+ * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
+ *
+ * @example
+ * const findings = MeshAnalyzer.analyze(Testing.synth(chart));
+ * findings.forEach(f => console.log(MeshAnalyzer.formatFinding(f)));
+ */
+export class MeshAnalyzer {
+  /**
+   * Analyzes manifests and returns the findings, sorted by namespace, kind, name, code and message.
+   *
+   * @param manifests Kubernetes objects as plain JSON objects; `List` objects are expanded into their items.
+   * @param options analysis options
+   */
+  public static analyze(manifests: any[], options: AnalyzeOptions = {}): Finding[] {
+    const findings = runChecks(manifests, options.defaultNamespace ?? 'default');
+    return findings.sort(compareFindings);
+  }
+
+  /**
+   * Parses multi-document YAML (or JSON) text and analyzes the objects in it.
+   *
+   * Throws when the text is not valid YAML; the error message gives the line and column.
+   *
+   * @param text the YAML text, documents separated by `---`
+   * @param options analysis options
+   */
+  public static analyzeYaml(text: string, options: AnalyzeOptions = {}): Finding[] {
+    return MeshAnalyzer.analyze(MeshAnalyzer.parseYaml(text), options);
+  }
+
+  /**
+   * Parses multi-document YAML (or JSON) text into objects, skipping empty documents.
+   *
+   * Throws an error naming the line and column of the first syntax error.
+   *
+   * @param text the YAML text, documents separated by `---`
+   */
+  public static parseYaml(text: string): any[] {
+    const docs = yamlLibrary().parseAllDocuments(text);
+    const out: any[] = [];
+    for (const doc of Array.isArray(docs) ? docs : [docs]) {
+      const err = doc.errors?.[0];
+      if (err) {
+        const pos = err.linePos?.[0];
+        const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
+        throw new Error(`YAML syntax error at ${where}: ${String(err.message).split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+      }
+      const value = doc.toJSON();
+      if (value !== null && value !== undefined) out.push(value);
+    }
+    return out;
+  }
+
+  /**
+   * Formats a finding as one line: `<code> <level> <Kind> <namespace>/<name>: <message>`.
+   *
+   * @param finding the finding to format
+   */
+  public static formatFinding(finding: Finding): string {
+    return `${finding.code} ${finding.level} ${finding.kind} ${finding.namespace}/${finding.name}: ${finding.message}`;
+  }
+
+  private constructor() {
+  }
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  for (const key of ['namespace', 'kind', 'name', 'code', 'message'] as const) {
+    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The `yaml` parser that cdk8s bundles (cdk8s's own `Yaml.load` uses it), loaded from cdk8s's install so this library
+ * needs no YAML dependency of its own and reports syntax errors, which `Yaml.load` skips.
+ */
+function yamlLibrary(): any {
+  const cdk8sDir = path.dirname(require.resolve('cdk8s'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('yaml', { paths: [cdk8sDir] }));
+}

@@ -1,0 +1,220 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart, Names, Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MirrorRoute, MirrorRouteProps } from '../istio/mirror-route';
+import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
+import { checkDnsLabel, checkPercent, fail } from '../core/validate';
+
+/**
+ * One stage of a rollout: where the route sends the requests and where it mirrors them. Everything else (hosts,
+ * gateways, matches, timeout, retries, headers) comes from the plan's route.
+ */
+export interface RolloutStage {
+  /**
+   * The stage name, a DNS label such as `mirror-10`. The stage's folder is `<NN>-<name>`, numbered from 01 in order.
+   */
+  readonly name: string;
+  /**
+   * How the requests are split in this stage.
+   *
+   * @default - the route's `destination` or `destinations`
+   */
+  readonly destinations?: WeightedTarget[];
+  /**
+   * Where copies go in this stage; a mirror must not be one of the stage's destinations with a weight above 0.
+   *
+   * @default - none: the stage only routes (the route's `mirrorMatches` and `mirrorSafeMethodsOnly` then do nothing)
+   */
+  readonly mirrors?: MirrorTarget[];
+}
+
+/**
+ * Options of `MirrorRolloutPlan.mirrorThenCanary()`.
+ */
+export interface MirrorThenCanaryOptions {
+  /** The version that serves the requests today. */
+  readonly stable: RouteTarget;
+  /** The new version: first mirrored to, then given a share of the requests, then all of them. */
+  readonly candidate: RouteTarget;
+  /**
+   * The mirror percentages, one stage each, in order.
+   *
+   * @default [10, 100]
+   */
+  readonly mirrorPercents?: number[];
+  /**
+   * The candidate's weights during the canary, one stage each, in order (integers from 1 to 99).
+   *
+   * @default [10]
+   */
+  readonly canaryWeights?: number[];
+}
+
+/**
+ * Properties of a `MirrorRolloutPlan`.
+ */
+export interface MirrorRolloutPlanProps {
+  /** The route whose VirtualService changes from stage to stage; its chart is the rest of every stage. */
+  readonly route: MirrorRoute;
+  /** The stages, in order. */
+  readonly stages: RolloutStage[];
+}
+
+/**
+ * A staged rollout (route, mirror, canary, promote) as reviewable manifests: one folder per stage, each holding the
+ * complete state of the route's chart, where only the route's VirtualService differs from stage to stage.
+ *
+ * This is the plan that Flagger or Argo Rollouts execute imperatively, written out for GitOps: apply (or let Argo CD /
+ * Flux sync) one folder after the other and review each step as a diff of one VirtualService. Nothing here
+ * watches metrics or rolls back; moving to the next stage is a human (or pipeline) decision.
+ *
+ * The plan adds nothing to its chart's own synthesis; call `synth(outdir)` after `app.synth()`.
+ *
+ * @example
+ * const plan = new MirrorRolloutPlan(chart, 'plan', {
+ *   route,
+ *   stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service, subset: 'v1' }, candidate: { service, subset: 'v2' } }),
+ * });
+ * app.synth();
+ * plan.synth('dist/plan'); // dist/plan/01-route/..., 02-mirror-10/, 03-mirror-100/, 04-canary-10/, 05-promote/
+ */
+export class MirrorRolloutPlan extends Construct {
+  /**
+   * The usual stages for a new version: route only, mirror at each of `mirrorPercents`, canary at each of
+   * `canaryWeights`, then promote (all requests to the candidate). Named `route`, `mirror-<percent>`,
+   * `canary-<weight>` and `promote`.
+   */
+  public static mirrorThenCanary(options: MirrorThenCanaryOptions): RolloutStage[] {
+    const mirrorPercents = options.mirrorPercents ?? [10, 100];
+    const canaryWeights = options.canaryWeights ?? [10];
+    for (const p of mirrorPercents) {
+      if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0 || p > 100) {
+        throw new Error(`mirrorThenCanary: mirrorPercents must be numbers above 0 and at most 100, got ${p}`);
+      }
+    }
+    for (const w of canaryWeights) {
+      if (!Number.isInteger(w) || w < 1 || w > 99) {
+        throw new Error(`mirrorThenCanary: canaryWeights must be integers from 1 to 99 (0 is the route stage, 100 is promote), got ${w}`);
+      }
+    }
+    const label = (n: number) => String(n).replace('.', '-');
+    return [
+      { name: 'route', destinations: [{ ...options.stable, weight: 100 }] },
+      ...mirrorPercents.map(p => ({
+        name: `mirror-${label(p)}`,
+        destinations: [{ ...options.stable, weight: 100 }],
+        mirrors: [{ ...options.candidate, percent: p }],
+      })),
+      ...canaryWeights.map(w => ({
+        name: `canary-${label(w)}`,
+        destinations: [{ ...options.stable, weight: 100 - w }, { ...options.candidate, weight: w }],
+      })),
+      { name: 'promote', destinations: [{ ...options.candidate, weight: 100 }] },
+    ];
+  }
+
+  /** The route the plan varies. */
+  public readonly route: MirrorRoute;
+  private readonly stages: Array<{ readonly folder: string; readonly route: MirrorRoute }>;
+
+  constructor(scope: Construct, id: string, props: MirrorRolloutPlanProps) {
+    super(scope, id);
+    if (props.route === undefined) {
+      fail(this, 'route is required: the MirrorRoute whose VirtualService changes from stage to stage');
+    }
+    if (props.stages === undefined || props.stages.length === 0) {
+      fail(this, 'stages must list at least one stage, e.g. MirrorRolloutPlan.mirrorThenCanary({ stable, candidate })');
+    }
+    if (props.stages.length > 99) {
+      fail(this, `a plan has at most 99 stages (folders 01 to 99), got ${props.stages.length}`);
+    }
+    this.route = props.route;
+    const seen = new Set<string>();
+    this.stages = props.stages.map((stage, i) => {
+      const name = checkDnsLabel(this, `stages[${i}].name`, stage.name);
+      if (seen.has(name)) {
+        fail(this, `stage name ${JSON.stringify(name)} is used twice: give every stage its own name`);
+      }
+      seen.add(name);
+      const folder = `${String(i + 1).padStart(2, '0')}-${name}`;
+      return { folder, route: this.stageRoute(folder, stage) };
+    });
+  }
+
+  /** The stage folders, in order, e.g. `01-route`. */
+  public get stageNames(): string[] {
+    return this.stages.map(s => s.folder);
+  }
+
+  /**
+   * The manifests of one stage: the route's chart with the stage's VirtualService in place of the route's.
+   *
+   * @param stageName the stage folder (`02-mirror-10`) or the stage name (`mirror-10`)
+   */
+  public stageManifests(stageName: string): any[] {
+    const stage = this.stages.find(s => s.folder === stageName || s.folder.slice(3) === stageName);
+    if (stage === undefined) {
+      fail(this, `no stage ${JSON.stringify(stageName)}: the stages are ${this.stageNames.join(', ')}`);
+    }
+    const base = Chart.of(this.route).toJson();
+    const stageObjects = this.guard(stage.folder, () => Chart.of(stage.route).toJson());
+    const replaced = base.findIndex(m => m.kind === 'VirtualService'
+      && m.metadata?.name === this.route.routeName && m.metadata?.namespace === this.route.namespace);
+    if (replaced < 0) {
+      fail(this, `the VirtualService ${this.route.routeName} of the route is not among the objects of its chart`);
+    }
+    return [...base.slice(0, replaced), ...stageObjects, ...base.slice(replaced + 1)];
+  }
+
+  /**
+   * Writes every stage to `<outdir>/<NN>-<name>/<chart>.k8s.yaml` and returns the paths written.
+   *
+   * Each stage folder is emptied first, so a stage never keeps a file from an earlier synthesis; folders of stages
+   * that no longer exist are left alone (synthesize into a dedicated directory, e.g. `dist/plan`).
+   */
+  public synth(outdir: string): string[] {
+    const file = `${Names.toDnsLabel(Chart.of(this.route))}.k8s.yaml`;
+    const stages = this.stages.map(s => ({ folder: s.folder, manifests: this.stageManifests(s.folder) }));
+    return stages.map(s => {
+      const dir = path.join(outdir, s.folder);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      const target = path.join(dir, file);
+      Yaml.save(target, s.manifests);
+      return target;
+    });
+  }
+
+  private stageRoute(folder: string, stage: RolloutStage): MirrorRoute {
+    const base = this.route._props;
+    const mirrors = stage.mirrors ?? [];
+    mirrors.forEach((m, i) => checkPercent(this, `stage ${folder}: mirrors[${i}].percent`, m.percent ?? 100));
+    const mirroring = mirrors.some(m => (m.percent ?? 100) > 0);
+    const props: MirrorRouteProps = {
+      ...base,
+      name: this.route.routeName,
+      namespace: this.route.namespace,
+      destination: stage.destinations === undefined ? base.destination : undefined,
+      destinations: stage.destinations ?? base.destinations,
+      mirror: undefined,
+      mirrorPercent: undefined,
+      mirrors,
+      mirrorMatches: mirroring ? base.mirrorMatches : undefined,
+      mirrorSafeMethodsOnly: mirroring ? base.mirrorSafeMethodsOnly : undefined,
+    };
+    // Each stage's route lives in a chart of its own app, so it never appears in the synthesis of the route's chart;
+    // same chart id and namespace, same route id, so the object is named exactly as the route's.
+    const chart = Chart.of(this.route);
+    const stageChart = new Chart(new App(), chart.node.id, { namespace: chart.namespace, labels: chart.labels });
+    return this.guard(folder, () => new MirrorRoute(stageChart, this.route.node.id, props));
+  }
+
+  private guard<T>(folder: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      return fail(this, `stage ${folder}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { HttpbinMirrorChart } from './httpbin-mirror-chart';
+import { MirrorRolloutPlan } from '../rollout/rollout-plan';
+
+// The app that `cdk8s synth` runs (see cdk8s.yaml): the reference scenario into dist/ (CDK8S_OUTDIR), and its rollout
+// plan into dist/plan/, one folder per stage.
+// MIRROR_PERCENT selects the stage of dist/httpbin-mirror.k8s.yaml: unset = mirror 100% to v2; 0 = route only
+// (stage 1); any value in [0, 100]. The plan does not depend on it.
+
+/**
+ * Reads MIRROR_PERCENT: unset or empty = 100, else a plain decimal from 0 to 100. Anything else (`0x10`, `1e2`,
+ * blanks) is an error rather than a guess, since a misread value silently changes how much traffic is mirrored.
+ */
+export function mirrorPercentFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') {
+    return 100;
+  }
+  const percent = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : NaN;
+  if (!(percent >= 0 && percent <= 100)) {
+    throw new Error(`MIRROR_PERCENT must be a number between 0 and 100 (e.g. 0, 12.5 or 100), got ${JSON.stringify(value)}`);
+  }
+  return percent;
+}
+
+/**
+ * Synthesizes the reference scenario into `outdir` (default: CDK8S_OUTDIR, else `dist`) and its plan into
+ * `<outdir>/plan`. Returns the plan's files.
+ */
+export function synthReferenceScenario(mirrorPercent: string | undefined, outdir?: string): string[] {
+  const app = new App({ outdir });
+  const chart = new HttpbinMirrorChart(app, 'httpbin-mirror', { mirrorPercent: mirrorPercentFromEnv(mirrorPercent) });
+  const plan = new MirrorRolloutPlan(chart, 'rollout-plan', {
+    route: chart.route,
+    stages: MirrorRolloutPlan.mirrorThenCanary({
+      stable: { service: chart.service, subset: chart.v1.version },
+      candidate: { service: chart.service, subset: chart.v2.version },
+    }),
+  });
+  // App.synth() writes only its charts' files and does not clean its outdir (the cdk8s CLI empties dist/ before
+  // running the app), so the plan written after it into a sub-folder survives, and the chart's file is unchanged.
+  app.synth();
+  return plan.synth(path.join(app.outdir, 'plan'));
+}
+
+if (require.main === module) {
+  synthReferenceScenario(process.env.MIRROR_PERCENT);
+}

@@ -1,0 +1,85 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { runCli } from '../../src/cli/cli';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'analysis');
+
+function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const status = runCli(argv, { out: s => { out += s; }, err: s => { err += s; } });
+  return { status, out, err };
+}
+
+test('--help prints usage and exits 0', () => {
+  const r = run('--help');
+  expect(r.status).toBe(0);
+  expect(r.out).toMatch(/^Usage: cdk8s-traffic-mirror analyze <file-or-dir>\.\.\. \[--json\]/);
+});
+
+test('a correct scenario prints no findings and exits 0', () => {
+  const r = run('analyze', path.join(FIXTURES, 'mirroring-ok.yaml'));
+  expect(r).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 1 file(s).\n' });
+});
+
+test('files without Kubernetes objects (such as cdk8s\'s construct-metadata.json) are not counted as objects', () => {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cli-meta-'));
+  fs.writeFileSync(path.join(dir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources: {} }));
+  fs.copyFileSync(path.join(FIXTURES, 'mirroring-ok.yaml'), path.join(dir, 'app.k8s.yaml'));
+  expect(run('analyze', dir)).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 2 file(s).\n' });
+});
+
+test('error findings print one line each and exit 1', () => {
+  const r = run('analyze', path.join(FIXTURES, 'broken-mirror.yaml'));
+  expect(r.status).toBe(1);
+  expect(r.out.trimEnd().split('\n')).toEqual([
+    expect.stringMatching(/^IST0101 Error VirtualService default\/httpbin: Referenced host\+subset in destinationrule not found: "httpbin\+v1"/),
+    expect.stringMatching(/^IST0101 Error VirtualService default\/httpbin: Referenced mirror\+subset in destinationrule not found: "httpbin\+v2"/),
+  ]);
+});
+
+test('warning-only findings exit 0', () => {
+  const r = run('analyze', path.join(FIXTURES, 'ist0174-doc.yaml'));
+  expect(r.status).toBe(0);
+  expect(r.out).toMatch(/^IST0174 Warning DestinationRule default\/reviews: /);
+});
+
+test('--json prints an array of findings', () => {
+  const r = run('analyze', '--json', path.join(FIXTURES, 'ist0174-doc.yaml'));
+  expect(JSON.parse(r.out)).toEqual([{
+    code: 'IST0174', level: 'Warning', kind: 'DestinationRule', namespace: 'default', name: 'reviews', message: expect.any(String),
+  }]);
+  expect(run('analyze', '--json', path.join(FIXTURES, 'mirroring-ok.yaml')).out).toBe('[]\n');
+});
+
+test('directories are searched recursively for yaml, yml and json files, analyzed together', () => {
+  const r = run('analyze', path.join(FIXTURES, 'tree'));
+  expect(r.status).toBe(1);
+  // The VirtualService in nested/b.json resolves host "a" through the Service in a.yaml, so only the subset is missing.
+  expect(r.out).toMatch(/^IST0101 Error VirtualService default\/a: Referenced host\+subset in destinationrule not found: "a\+v9"/);
+  expect(r.out.trimEnd().split('\n')).toHaveLength(1);
+});
+
+test('fails with 2 and names file and line on a YAML syntax error', () => {
+  const file = path.join(FIXTURES, 'invalid', 'bad-syntax.yaml');
+  const r = run('analyze', file);
+  expect(r.status).toBe(2);
+  expect(r.err).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: YAML syntax error at line 7, column \\d+: `));
+});
+
+test('fails with 2 on a missing file, no input, unknown command or option', () => {
+  expect(run('analyze', 'nope.yaml')).toMatchObject({ status: 2, err: 'error: cannot read "nope.yaml": no such file or directory\n' });
+  expect(run('analyze')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: no file or directory to analyze/) });
+  expect(run('lint', 'x')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: unknown command "lint"/) });
+  expect(run('analyze', '--yaml', 'x')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: unknown option "--yaml"/) });
+  expect(run()).toMatchObject({ status: 2, err: expect.stringMatching(/^Usage: /) });
+});
+
+const compiled = path.join(__dirname, '..', '..', 'lib', 'src', 'cli', 'cli.js');
+(fs.existsSync(compiled) ? test : test.skip)('the compiled bin runs under node (needs the jsii build)', () => {
+  const r = spawnSync(process.execPath, [compiled, 'analyze', path.join(FIXTURES, 'broken-mirror.yaml')], { encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stdout).toMatch(/^IST0101 Error VirtualService default\/httpbin: /);
+  expect(fs.readFileSync(compiled, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+});

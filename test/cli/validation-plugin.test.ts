@@ -1,0 +1,206 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
+import { MeshAnalysisValidation, ValidationContextLike } from '../../src/cli/validation-plugin';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const tmpDirs: string[] = [];
+const tmpDir = (prefix: string) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(dir);
+  return dir;
+};
+afterAll(() => tmpDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata: {name: httpbin}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, port: 8000}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+`;
+
+/** Routes to v1 and mirrors to `mirrorHost` v2, with mirrorPercentage 0 (a warning: nothing is mirrored). */
+const route = (mirrorHost: string) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin}
+spec:
+  hosts: [httpbin]
+  http:
+  - route: [{destination: {host: httpbin, subset: v1, port: {number: 8000}}}]
+    mirror: {host: ${mirrorHost}, subset: v2, port: {number: 8000}}
+    mirrorPercentage: {value: 0}
+`;
+
+interface Recorded {
+  readonly violations: any[];
+  readonly logs: string[];
+  status?: string;
+  metadata?: { [key: string]: string };
+}
+
+/** A context like the cdk8s CLI's, over manifest files written to a temp directory. */
+function context(files: { [name: string]: string }): { ctx: ValidationContextLike; recorded: Recorded } {
+  const dir = tmpDir('mesh-validation-');
+  const recorded: Recorded = { violations: [], logs: [] };
+  const ctx: ValidationContextLike = {
+    manifests: Object.entries(files).map(([name, text]) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    }),
+    parseManifest: (file: string) => MeshAnalyzer.parseYaml(fs.readFileSync(file, 'utf8')),
+    report: {
+      addViolation: v => recorded.violations.push(v),
+      submit: (status, metadata) => {
+        recorded.status = status;
+        recorded.metadata = metadata;
+      },
+    },
+    logger: { log: message => recorded.logs.push(message) },
+  };
+  return { ctx, recorded };
+}
+
+test('fails with one violation per error, naming the rule, the object and its manifest', async () => {
+  const { ctx, recorded } = context({ 'a.k8s.yaml': SERVICE, 'b.k8s.yaml': route('httpbin-shadow') });
+
+  await new MeshAnalysisValidation().validate(ctx);
+
+  expect(recorded.status).toBe('failure');
+  expect(recorded.violations).toHaveLength(2); // host and host+subset of the mirror
+  const [v] = recorded.violations;
+  expect(v.ruleName).toBe('IST0101 ReferencedResourceNotFound');
+  expect(v.recommendation).toMatch(/^Error VirtualService default\/httpbin: Referenced mirror host not found: "httpbin-shadow" \(http\[0\]\.mirror\)/);
+  expect(v.fix).toMatch(/Create the missing object or correct the reference/);
+  expect(v.violatingResources).toEqual([{
+    resourceName: 'httpbin',
+    locations: ['VirtualService default/httpbin spec.http[0].mirror'],
+    manifestPath: ctx.manifests[1],
+  }]);
+  expect(recorded.metadata).toEqual({ Objects: '3', Errors: '2', Warnings: '1', Info: '0' });
+});
+
+test('passes with warnings, which are logged and not violations', async () => {
+  const { ctx, recorded } = context({ 'app.k8s.yaml': `${SERVICE}---\n${route('httpbin')}` });
+
+  await new MeshAnalysisValidation().validate(ctx);
+
+  expect(recorded.status).toBe('success');
+  expect(recorded.violations).toEqual([]);
+  expect(recorded.logs).toEqual([expect.stringMatching(/^TM0005 Warning VirtualService default\/httpbin: http\[0\] mirrors to "httpbin" with mirrorPercentage 0/)]);
+});
+
+test('fails on warnings with failOnWarnings', async () => {
+  const { ctx, recorded } = context({ 'app.k8s.yaml': `${SERVICE}---\n${route('httpbin')}` });
+
+  await new MeshAnalysisValidation({ failOnWarnings: true }).validate(ctx);
+
+  expect(recorded.status).toBe('failure');
+  expect(recorded.violations.map(v => v.ruleName)).toEqual(['TM0005 MirrorPercentageZero']);
+});
+
+test('places objects without namespace in defaultNamespace', async () => {
+  const { ctx, recorded } = context({ 'app.k8s.yaml': route('httpbin-shadow') });
+
+  await new MeshAnalysisValidation({ defaultNamespace: 'web' }).validate(ctx);
+
+  expect(recorded.violations[0].recommendation).toMatch(/^Error VirtualService web\/httpbin:/);
+});
+
+// End to end through the real `cdk8s synth`, with the compiled plugin (lib/, built by `npm run build`).
+const compiled = path.join(ROOT, 'lib', 'src', 'cli', 'validation-plugin.js');
+const e2e = fs.existsSync(compiled) ? test : test.skip;
+
+/** Runs the real `cdk8s synth` in a temp folder whose app writes a VirtualService to `httpbin` (and the Service when `fixed`). */
+function cdk8sSynth(fixed: boolean) {
+  const dir = tmpDir('mesh-synth-');
+  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), [
+    'language: typescript',
+    'app: node app.js',
+    'validations:',
+    `  - package: ${compiled}`,
+    '    class: MeshAnalysisValidation',
+    '    version: 1.0.0',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'app.js'), `
+    const { ApiObject, App, Chart } = require(${JSON.stringify(require.resolve('cdk8s'))});
+    const app = new App();
+    const chart = new Chart(app, 'broken');
+    new ApiObject(chart, 'route', {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'httpbin' },
+      spec: { hosts: ['httpbin'], http: [{ route: [{ destination: { host: 'httpbin' } }] }] },
+    });
+    if (${fixed}) {
+      new ApiObject(chart, 'service', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin' }, spec: { ports: [{ name: 'http', port: 8000 }] } });
+    }
+    app.synth();
+  `);
+  return spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+}
+
+e2e('`cdk8s synth` fails with the report table when the app has an error', () => {
+  const result = cdk8sSynth(false);
+
+  expect(result.status).toBe(2);
+  expect(result.stdout).toContain('IST0101 ReferencedResourceNotFound');
+  expect(result.stdout).toContain('Construct Path: broken/route');
+  expect(result.stdout).toContain('Referenced host not found: "httpbin"');
+  expect(result.stderr).toContain('Validation failed');
+});
+
+e2e('`cdk8s synth` succeeds when the error is fixed', () => {
+  const result = cdk8sSynth(true);
+
+  expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('Validations ended succesfully') });
+});
+
+e2e('the compiled plugin module loads neither cdk8s nor cdk8s-plus (it runs in the cdk8s CLI on every synth)', () => {
+  const script = `require(${JSON.stringify(compiled)});
+    const heavy = Object.keys(require.cache).filter(f => /node_modules\\/(cdk8s|cdk8s-plus-\\d+|constructs)\\//.test(f));
+    console.log(JSON.stringify(heavy));`;
+  const result = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+
+  expect(result.stderr).toBe('');
+  expect(JSON.parse(result.stdout)).toEqual([]);
+});
+
+test('analyzes each directory on its own with perDirectory (e.g. the stages of a rollout plan)', async () => {
+  const stage = `${SERVICE}---\n${route('httpbin')}`;
+  const files = { 'app.k8s.yaml': stage, 'plan-01.k8s.yaml': stage };
+
+  const together = context(files);
+  await new MeshAnalysisValidation().validate(together.ctx);
+  expect(together.recorded.logs).toContainEqual(expect.stringMatching(/^TM0006 Warning VirtualService default\/httpbin: Defined 2 times in the input/));
+
+  // Two directories holding the same objects: no conflict between them.
+  const dirs = context({});
+  const dirA = tmpDir('mesh-stage-');
+  const dirB = tmpDir('mesh-stage-');
+  const manifests = [dirA, dirB].map(d => {
+    fs.writeFileSync(path.join(d, 'app.k8s.yaml'), files['app.k8s.yaml']);
+    return path.join(d, 'app.k8s.yaml');
+  });
+  const ctx = { ...dirs.ctx, manifests };
+  await new MeshAnalysisValidation({ perDirectory: true }).validate(ctx);
+  expect(dirs.recorded.status).toBe('success');
+  expect(dirs.recorded.logs).toEqual([expect.stringMatching(/^TM0005 /), expect.stringMatching(/^TM0005 /)]);
+  expect(dirs.recorded.metadata).toMatchObject({ Objects: '6', Warnings: '2' });
+});

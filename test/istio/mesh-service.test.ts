@@ -1,0 +1,253 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import { ClientTlsMode, MeshService } from '../../src/istio/mesh-service';
+import { ServiceVersion } from '../../src/workloads/service-version';
+import { expectValidManifests } from '../support/schema';
+
+function versions(chart: Chart, app = 'httpbin', names = ['v1', 'v2'], containerPort: number | undefined = 80): ServiceVersion[] {
+  return names.map(v => new ServiceVersion(chart, `${app}-${v}`, { app, version: v, image: 'docker.io/kennethreitz/httpbin', containerPort }));
+}
+
+describe('MeshService', () => {
+  test('a Service selecting the app and a DestinationRule with one subset per version', () => {
+    const chart = Testing.chart();
+    const vs = versions(chart);
+    const service = new MeshService(chart, 'httpbin', { port: 8000, versions: vs });
+    const manifests = Testing.synth(chart);
+    const svc = manifests.find(m => m.kind === 'Service');
+    const dr = manifests.find(m => m.kind === 'DestinationRule');
+    expect(svc.metadata.name).toBe(service.serviceName);
+    expect(svc.spec.selector).toEqual({ app: service.app });
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: vs[0].containerPort, protocol: 'TCP' }]);
+    expect(dr.spec.host).toBe(service.serviceName);
+    expect(dr.spec.subsets).toEqual(vs.map(v => ({ name: v.version, labels: { version: v.version } })));
+    expect(service.subsetNames).toEqual(['v1', 'v2']);
+    expect(service.portNumbers).toEqual([8000]);
+    expectValidManifests(manifests);
+    expect(manifests).toMatchSnapshot();
+  });
+
+  test('defaults: port 80 named http, name from the app, chart namespace', () => {
+    const chart = Testing.chart();
+    const ns = new Chart(chart, 'ns', { namespace: 'shop' });
+    const service = new MeshService(ns, 'svc', { versions: versions(ns, 'orders', ['v1'], undefined) });
+    expect(service.serviceName).toBe('orders');
+    expect(service.namespace).toBe('shop');
+    const svc = Testing.synth(ns).find(m => m.kind === 'Service');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }]);
+  });
+
+  test('several ports, each with its Istio protocol prefix', () => {
+    const chart = Testing.chart();
+    const service = new MeshService(chart, 'api', {
+      app: 'api',
+      ports: [{ name: 'http', port: 8080 }, { name: 'grpc-api', port: 9090, targetPort: 9091 }, { name: 'udp-dns', port: 53 }],
+      versions: versions(chart, 'api', ['v1'], undefined),
+    });
+    const svc = Testing.synth(chart).find(m => m.kind === 'Service');
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]))
+      .toEqual([['http', 8080, 8080, 'TCP'], ['grpc-api', 9090, 9091, 'TCP'], ['udp-dns', 53, 53, 'UDP']]);
+    expect(service.portNumbers).toEqual([8080, 9090, 53]);
+  });
+
+  test('addVersion adds a subset', () => {
+    const chart = Testing.chart();
+    const [v1, v2] = versions(chart);
+    const service = new MeshService(chart, 'httpbin', { versions: [v1] });
+    service.addVersion(v2);
+    expect(Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual([v1.version, v2.version]);
+  });
+
+  test('traffic policy with defaults for outlier detection', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 'httpbin', {
+      versions: versions(chart),
+      trafficPolicy: {
+        tlsMode: ClientTlsMode.ISTIO_MUTUAL,
+        connectionPool: { maxConnections: 100, connectTimeout: Duration.seconds(2), http2MaxRequests: 1000 },
+        outlierDetection: {},
+      },
+    });
+    const dr = Testing.synth(chart).find(m => m.kind === 'DestinationRule');
+    expect(dr.spec.trafficPolicy).toEqual({
+      tls: { mode: 'ISTIO_MUTUAL' },
+      connectionPool: { tcp: { maxConnections: 100, connectTimeout: '2s' }, http: { http2MaxRequests: 1000 } },
+      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 10 },
+    });
+    expectValidManifests(Testing.synth(chart));
+  });
+
+  test('fromServiceAttributes refers to a service defined elsewhere', () => {
+    const chart = Testing.chart();
+    const ref = MeshService.fromServiceAttributes(chart, 'ref', { name: 'payments', namespace: 'billing', ports: [8443], subsets: ['v1'] });
+    expect([ref.serviceName, ref.namespace, ref.portNumbers, ref.subsetNames]).toEqual(['payments', 'billing', [8443], ['v1']]);
+    expect(Testing.synth(chart)).toEqual([]);
+    const unknown = MeshService.fromServiceAttributes(chart, 'unknown', { name: 'other' });
+    expect([unknown.portNumbers, unknown.subsetNames]).toEqual([undefined, undefined]);
+  });
+
+  test.each([['web'], ['HTTP'], ['http_api'], ['httpx']])('fails when a port name %p has no Istio protocol prefix', (name) => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { app: 'a', ports: [{ name, port: 80 }] })).toThrow(/port name|does not tell Istio its protocol/);
+  });
+
+  test('fails when a port name has no Istio protocol prefix (message)', () => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { app: 'a', portName: 'web' })).toThrow(/port name "web" does not tell Istio its protocol: name it <protocol>\[-<suffix>\]/);
+  });
+
+  test('fails when no app is given', () => {
+    expect(() => new MeshService(Testing.chart(), 's')).toThrow(/app is required when no versions are given/);
+  });
+
+  test.each([['Httpbin'], ['http_bin'], ['a'.repeat(64)]])('fails when the name %p is not a DNS label', (name) => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', name })).toThrow(/name must be a DNS label/);
+  });
+
+  test('fails when the namespace is not a DNS label', () => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', namespace: 'Team' })).toThrow(/namespace must be a DNS label/);
+  });
+
+  test.each([0, 65536, 80.5])('fails when the port is %p', (port) => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', port })).toThrow(/must be an integer port number between 1 and 65535/);
+  });
+
+  test('fails when ports is combined with port', () => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', port: 80, ports: [{ name: 'http', port: 80 }] })).toThrow(/ports cannot be combined with port/);
+  });
+
+  test('fails when ports is empty', () => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', ports: [] })).toThrow(/ports must list at least one port/);
+  });
+
+  test('fails when a port is listed twice', () => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', ports: [{ name: 'http', port: 80 }, { name: 'http-2', port: 80 }] }))
+      .toThrow(/is listed twice/);
+  });
+
+  test('fails when a version has another app', () => {
+    const chart = Testing.chart();
+    const [other] = versions(chart, 'other', ['v1']);
+    const service = new MeshService(chart, 's', { app: 'httpbin' });
+    expect(() => service.addVersion(other)).toThrow(/has app label "other", but this service selects app "httpbin"/);
+  });
+
+  test('fails when a version is attached twice', () => {
+    const chart = Testing.chart();
+    const [v1] = versions(chart, 'httpbin', ['v1']);
+    const service = new MeshService(chart, 's', { versions: [v1] });
+    expect(() => service.addVersion(v1)).toThrow(/version "v1" is already attached/);
+  });
+
+  test('fails when the service has no versions (deferred)', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 's', { app: 'httpbin' });
+    expect(() => Testing.synth(chart)).toThrow(/service httpbin has no versions/);
+  });
+
+  test('fails when versions listen on different container ports (deferred)', () => {
+    const chart = Testing.chart();
+    const v1 = new ServiceVersion(chart, 'v1', { app: 'a', version: 'v1', image: 'x/a:1', containerPort: 80 });
+    const v2 = new ServiceVersion(chart, 'v2', { app: 'a', version: 'v2', image: 'x/a:2', containerPort: 8080 });
+    new MeshService(chart, 's', { versions: [v1, v2] });
+    expect(() => Testing.synth(chart)).toThrow(/listen on different container ports \(80, 8080\): set targetPort/);
+  });
+
+  test('fails when a version is in another namespace (deferred)', () => {
+    const chart = Testing.chart();
+    const other = new Chart(chart, 'other', { namespace: 'other' });
+    const [v1] = versions(other, 'httpbin', ['v1']);
+    const ns = new Chart(chart, 'ns', { namespace: 'shop' });
+    new MeshService(ns, 's', { versions: [v1] });
+    expect(() => Testing.synth(ns)).toThrow(/version v1 is in namespace other but the service is in shop/);
+  });
+
+  test('fails when a traffic policy count is negative', () => {
+    const chart = Testing.chart();
+    // Checked eagerly now (it was a deferred check at synth), so the error is thrown where the prop is given.
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy: { connectionPool: { maxConnections: -1 } } }))
+      .toThrow(/connectionPool.maxConnections must be a non-negative integer/);
+  });
+
+  test('a sub-second connect timeout renders as an Istio duration', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 's', {
+      versions: versions(chart),
+      trafficPolicy: {
+        connectionPool: { connectTimeout: Duration.millis(250) },
+        outlierDetection: { interval: Duration.millis(1500), baseEjectionTime: Duration.minutes(1) },
+      },
+    });
+    const manifests = Testing.synth(chart);
+    const policy = manifests.find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
+    expect(policy.connectionPool.tcp.connectTimeout).toBe('0.25s');
+    expect(policy.outlierDetection.interval).toBe('1.5s');
+    expect(policy.outlierDetection.baseEjectionTime).toBe('60s');
+    expectValidManifests(manifests);
+  });
+
+  test.each([
+    [{ connectionPool: { connectTimeout: Duration.millis(0.5) } }, /test\/s: connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0.5ms/],
+    [{ connectionPool: { connectTimeout: Duration.millis(0) } }, /connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0ms/],
+    [{ outlierDetection: { interval: Duration.seconds(0) } }, /outlierDetection.interval must be a positive whole number of milliseconds.*got 0ms/],
+    [{ outlierDetection: { baseEjectionTime: Duration.millis(0) } }, /outlierDetection.baseEjectionTime must be a positive whole number of milliseconds/],
+  ])('fails when a traffic policy duration is not whole positive milliseconds (%#)', (trafficPolicy, error) => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
+  });
+
+  test.each([
+    [{ outlierDetection: { maxEjectionPercent: 12.5 } }, /test\/s: outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 12.5/],
+    [{ outlierDetection: { maxEjectionPercent: 101 } }, /outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 101/],
+    [{ outlierDetection: { consecutive5xxErrors: 2.5 } }, /outlierDetection.consecutive5xxErrors must be a non-negative integer/],
+    [{ connectionPool: { maxConnections: 2 ** 31 } }, /connectionPool.maxConnections must be a non-negative integer \(at most 2147483647\), got 2147483648/],
+    [{ connectionPool: { http1MaxPendingRequests: 1.5 } }, /connectionPool.http1MaxPendingRequests must be a non-negative integer/],
+    [{ connectionPool: { http2MaxRequests: 2 ** 31 } }, /connectionPool.http2MaxRequests must be a non-negative integer \(at most 2147483647\)/],
+    [{ connectionPool: { maxRequestsPerConnection: 0.5 } }, /connectionPool.maxRequestsPerConnection must be a non-negative integer/],
+  ])('fails when a traffic policy number is not an int32 in range (%#)', (trafficPolicy, error) => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
+  });
+
+  test('int32 limits themselves are accepted', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 's', {
+      versions: versions(chart),
+      trafficPolicy: { connectionPool: { maxConnections: 2147483647 }, outlierDetection: { maxEjectionPercent: 100, consecutive5xxErrors: 0 } },
+    });
+    const policy = Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
+    expect(policy.connectionPool.tcp.maxConnections).toBe(2147483647);
+    expect(policy.outlierDetection.maxEjectionPercent).toBe(100);
+  });
+
+  test.each(['v1.2', 'V2_beta', 'V2'])('fails when version %p, a valid label value, is attached: it is not a subset name', version => {
+    const chart = Testing.chart();
+    const v = new ServiceVersion(chart, 'v', { app: 'httpbin', version, name: 'httpbin-next', image: 'docker.io/kennethreitz/httpbin' });
+    expect(v.version).toBe(version); // fine on the Deployment itself
+    expect(() => new MeshService(chart, 's', { versions: [v] }))
+      .toThrow(new RegExp(`^test/s: version "${version}" cannot be attached: its version label becomes a DestinationRule subset name, which Istio requires to be a DNS label`));
+    const service = new MeshService(chart, 's2', { app: 'httpbin' });
+    expect(() => service.addVersion(v)).toThrow(/give the version a label such as "v/);
+  });
+
+  test('suggests a DNS-label form of the version', () => {
+    const chart = Testing.chart();
+    const v = new ServiceVersion(chart, 'v', { app: 'httpbin', version: 'v1.2', name: 'httpbin-v1-2', image: 'docker.io/kennethreitz/httpbin' });
+    expect(() => new MeshService(chart, 's', { versions: [v] })).toThrow(/such as "v1-2"/);
+  });
+
+  test('ports whose names Istio cannot read are rejected like IST0118 reports them, well-known TCP ports aside', () => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 'a', { app: 'db', ports: [{ name: 'db', port: 5432 }] }))
+      .toThrow(/port name "db" does not tell Istio its protocol.*tcp, udp, grpc, grpc-web, http, http2, https, tls, mongo, redis, mysql.*only ports 25, 53, 3306, 27017/);
+    // Istio treats these as TCP by number, and the analyzer does not report them.
+    const mysql = new MeshService(chart, 'b', { app: 'db', ports: [{ name: 'db', port: 3306 }] });
+    expect(mysql.portNumbers).toEqual([3306]);
+    // grpc-web is read from the name's start, as Istio does, even without a '-' after it.
+    expect(new MeshService(chart, 'c', { app: 'web', ports: [{ name: 'grpc-webui', port: 8080 }] }).portNumbers).toEqual([8080]);
+  });
+
+  test('fails when imported attributes are invalid', () => {
+    expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'Bad_Name' })).toThrow(/name must be a DNS label/);
+    expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'ok', ports: [0] })).toThrow(/ports must be an integer port number/);
+  });
+});

@@ -1,0 +1,170 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
+import { StringMatch } from '../../src/core/request-match';
+import { MirrorRoute } from '../../src/istio/mirror-route';
+import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
+import { expectValidManifests } from '../support/schema';
+
+function referencePlan(stages?: RolloutStage[]): { chart: HttpbinMirrorChart; plan: MirrorRolloutPlan } {
+  const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
+  const plan = new MirrorRolloutPlan(chart, 'plan', {
+    route: chart.route,
+    stages: stages ?? MirrorRolloutPlan.mirrorThenCanary({
+      stable: { service: chart.service, subset: chart.v1.version },
+      candidate: { service: chart.service, subset: chart.v2.version },
+    }),
+  });
+  return { chart, plan };
+}
+
+const withoutVirtualServices = (manifests: any[]) => manifests.filter(m => m.kind !== 'VirtualService');
+const virtualService = (manifests: any[]) => manifests.find(m => m.kind === 'VirtualService');
+
+describe('MirrorRolloutPlan', () => {
+  test('mirrorThenCanary names the usual stages', () => {
+    const { plan } = referencePlan();
+    expect(plan.stageNames).toEqual(['01-route', '02-mirror-10', '03-mirror-100', '04-canary-10', '05-promote']);
+  });
+
+  test('each stage differs from the previous one only in the VirtualService', () => {
+    const { plan } = referencePlan();
+    const stages = plan.stageNames.map(s => plan.stageManifests(s));
+    for (let i = 1; i < stages.length; i++) {
+      expect(withoutVirtualServices(stages[i])).toEqual(withoutVirtualServices(stages[i - 1]));
+      expect(virtualService(stages[i])).not.toEqual(virtualService(stages[i - 1]));
+      expect(stages[i].map(m => m.kind)).toEqual(stages[0].map(m => m.kind));
+    }
+  });
+
+  test('each stage is a complete, schema-valid state', () => {
+    const { chart, plan } = referencePlan();
+    const base = Testing.synth(chart);
+    for (const stage of plan.stageNames) {
+      const manifests = plan.stageManifests(stage);
+      expect(manifests).toHaveLength(base.length);
+      expectValidManifests(manifests);
+    }
+    expect(plan.stageNames.map(s => virtualService(plan.stageManifests(s)).spec.http)).toMatchSnapshot();
+  });
+
+  test('stages route, mirror, split and promote as named', () => {
+    const { chart, plan } = referencePlan();
+    const rule = (stage: string) => virtualService(plan.stageManifests(stage)).spec.http[0];
+    const weights = (stage: string) => rule(stage).route.map((r: any) => [r.destination.subset, r.weight]);
+    const v1 = chart.v1.version;
+    const v2 = chart.v2.version;
+    expect(Object.keys(rule('route'))).toEqual(['route']);
+    expect(weights('route')).toEqual([[v1, 100]]);
+    expect(rule('mirror-10').mirror.subset).toBe(v2);
+    expect(rule('mirror-10').mirrorPercentage).toEqual({ value: 10 });
+    expect(rule('mirror-100').mirrorPercentage).toEqual({ value: 100 });
+    expect(weights('canary-10')).toEqual([[v1, 90], [v2, 10]]);
+    expect(rule('canary-10').mirror).toBeUndefined();
+    expect(weights('promote')).toEqual([[v2, 100]]);
+  });
+
+  test('the stage at 100% mirroring equals the chart itself (mirrorPercent 100)', () => {
+    const { chart, plan } = referencePlan();
+    expect(plan.stageManifests('03-mirror-100')).toEqual(Testing.synth(chart));
+  });
+
+  test('the plan adds nothing to the chart', () => {
+    const { chart } = referencePlan();
+    const plain = Testing.synth(new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror'));
+    expect(Testing.synth(chart)).toEqual(plain);
+  });
+
+  test('synth writes one folder per stage', () => {
+    const { plan } = referencePlan();
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+    fs.mkdirSync(path.join(outdir, '01-route'));
+    fs.writeFileSync(path.join(outdir, '01-route', 'stale.k8s.yaml'), 'stale');
+    const files = plan.synth(outdir);
+    expect(files.map(f => path.relative(outdir, f))).toEqual(plan.stageNames.map(s => path.join(s, 'httpbin-mirror.k8s.yaml')));
+    expect(fs.readdirSync(path.join(outdir, '01-route'))).toEqual(['httpbin-mirror.k8s.yaml']);
+    expect(fs.readFileSync(files[1], 'utf-8')).toContain('mirrorPercentage');
+  });
+
+  test('stages keep the route settings: matches, timeout, hosts and gateways', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    const route = new MirrorRoute(chart, 'api-route', {
+      name: 'httpbin-api',
+      destination: { service: chart.service, subset: 'v1' },
+      mirror: { service: chart.service, subset: 'v2' },
+      mirrorMatches: [{ uri: StringMatch.prefix('/api/') }],
+      gateways: [chart.gateway],
+      hosts: ['httpbin.example.com'],
+    });
+    const plan = new MirrorRolloutPlan(chart, 'plan', {
+      route,
+      stages: [
+        { name: 'route' },
+        { name: 'mirror', mirrors: [{ service: chart.service, subset: 'v2', percent: 20 }] },
+      ],
+    });
+    const find = (stage: string) => plan.stageManifests(stage).find(m => m.kind === 'VirtualService' && m.metadata.name === route.routeName);
+    expect(find('route').spec.http).toHaveLength(1);
+    expect(find('route').spec.http[0].match).toBeUndefined();
+    expect(find('mirror').spec.http.map((r: any) => r.name)).toEqual(['mirrored', 'default']);
+    expect(find('mirror').spec.http[0].match).toEqual([{ uri: { prefix: '/api/' } }]);
+    expect(find('mirror').spec.gateways).toEqual([chart.gateway.gatewayName]);
+    // the other route of the chart is unchanged in every stage
+    const other = (stage: string) => plan.stageManifests(stage).find(m => m.kind === 'VirtualService' && m.metadata.name === chart.route.routeName);
+    expect(other('route')).toEqual(other('mirror'));
+  });
+
+  test('fails when a stage mirrors to a weighted destination', () => {
+    expect(() => referencePlan([{ name: 'bad', destinations: [] }])).toThrow(/stage 01-bad: .*destinations must list at least one/);
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    expect(() => new MirrorRolloutPlan(chart, 'plan', {
+      route: chart.route,
+      stages: [{ name: 'bad', mirrors: [{ service: chart.service, subset: 'v1' }] }],
+    })).toThrow(/plan: stage 01-bad: .*mirror.* is the same as the destination/);
+  });
+
+  test('fails when a stage uses an undefined subset (at synthesis of the stage)', () => {
+    const { chart } = referencePlan();
+    const plan = new MirrorRolloutPlan(chart, 'plan2', {
+      route: chart.route,
+      stages: [{ name: 'v3', destinations: [{ service: chart.service, subset: 'v3', weight: 100 }] }],
+    });
+    expect(() => plan.stageManifests('v3')).toThrow(/stage 01-v3: Validation failed[^]*subset "v3" is not defined/);
+  });
+
+  test('fails when the weights of a stage do not add up to 100', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    expect(() => new MirrorRolloutPlan(chart, 'plan', {
+      route: chart.route,
+      stages: [{ name: 'split', destinations: [{ service: chart.service, subset: 'v1', weight: 50 }, { service: chart.service, subset: 'v2', weight: 40 }] }],
+    })).toThrow(/stage 01-split: .*add up to 90/);
+  });
+
+  test('fails when there are no stages', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    expect(() => new MirrorRolloutPlan(chart, 'plan', { route: chart.route, stages: [] })).toThrow(/stages must list at least one stage/);
+  });
+
+  test('fails when a stage name is used twice or is not a DNS label', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    expect(() => new MirrorRolloutPlan(chart, 'p1', { route: chart.route, stages: [{ name: 'a' }, { name: 'a' }] })).toThrow(/stage name "a" is used twice/);
+    expect(() => new MirrorRolloutPlan(chart, 'p2', { route: chart.route, stages: [{ name: 'Mirror 10' }] })).toThrow(/stages\[0\].name must be a DNS label/);
+  });
+
+  test('fails when an unknown stage is asked for', () => {
+    const { plan } = referencePlan();
+    expect(() => plan.stageManifests('06-rollback')).toThrow(/no stage "06-rollback": the stages are 01-route/);
+  });
+
+  test('fails when mirrorThenCanary gets bad percentages or weights', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    const stable = { service: chart.service, subset: 'v1' };
+    const candidate = { service: chart.service, subset: 'v2' };
+    expect(() => MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, mirrorPercents: [0] })).toThrow(/mirrorPercents must be numbers above 0/);
+    expect(() => MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, canaryWeights: [100] })).toThrow(/canaryWeights must be integers from 1 to 99/);
+    expect(MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, mirrorPercents: [0.5], canaryWeights: [25, 50] }).map(s => s.name))
+      .toEqual(['route', 'mirror-0-5', 'canary-25', 'canary-50', 'promote']);
+  });
+});

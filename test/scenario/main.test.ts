@@ -1,0 +1,64 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { mirrorPercentFromEnv, synthReferenceScenario } from '../../src/scenario/main';
+import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
+import { expectValidManifests } from '../support/schema';
+
+function synth(mirrorPercent?: string): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
+  synthReferenceScenario(mirrorPercent, outdir);
+  return outdir;
+}
+
+const read = (file: string) => fs.readFileSync(file, 'utf-8');
+
+describe('main', () => {
+  test('writes the reference scenario and its plan, one folder per stage', () => {
+    const outdir = synth();
+    expect(fs.readdirSync(outdir).sort()).toEqual(['httpbin-mirror.k8s.yaml', 'plan']);
+    expect(fs.readdirSync(path.join(outdir, 'plan'))).toEqual(['01-route', '02-mirror-10', '03-mirror-100', '04-canary-10', '05-promote']);
+    for (const stage of fs.readdirSync(path.join(outdir, 'plan'))) {
+      expect(fs.readdirSync(path.join(outdir, 'plan', stage))).toEqual(['httpbin-mirror.k8s.yaml']);
+    }
+    expect(read(path.join(outdir, 'httpbin-mirror.k8s.yaml'))).toMatchSnapshot();
+  });
+
+  test('every file it writes, the reference scenario and each stage of the plan, is schema-valid and has no finding', () => {
+    const outdir = synth();
+    const files = [path.join(outdir, 'httpbin-mirror.k8s.yaml'),
+      ...fs.readdirSync(path.join(outdir, 'plan')).map(stage => path.join(outdir, 'plan', stage, 'httpbin-mirror.k8s.yaml'))];
+    expect(files).toHaveLength(6);
+    for (const file of files) {
+      const manifests = MeshAnalyzer.parseYaml(read(file));
+      expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'VirtualService']);
+      expectValidManifests(manifests);
+      // Not even a warning: every host, subset, port and gateway the route names resolves within the file.
+      expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+    }
+  });
+
+  test('the 100% mirror stage is byte-identical to the default output, the route stage to MIRROR_PERCENT=0', () => {
+    const full = synth();
+    const routeOnly = synth('0');
+    expect(read(path.join(full, 'plan', '03-mirror-100', 'httpbin-mirror.k8s.yaml'))).toBe(read(path.join(full, 'httpbin-mirror.k8s.yaml')));
+    expect(read(path.join(full, 'plan', '01-route', 'httpbin-mirror.k8s.yaml'))).toBe(read(path.join(routeOnly, 'httpbin-mirror.k8s.yaml')));
+  });
+
+  test('MIRROR_PERCENT=0 writes no mirror fields, and the plan does not depend on it', () => {
+    const routeOnly = synth('0');
+    const full = synth();
+    expect(read(path.join(routeOnly, 'httpbin-mirror.k8s.yaml'))).not.toMatch(/mirror/i);
+    for (const stage of fs.readdirSync(path.join(full, 'plan'))) {
+      expect(read(path.join(routeOnly, 'plan', stage, 'httpbin-mirror.k8s.yaml'))).toBe(read(path.join(full, 'plan', stage, 'httpbin-mirror.k8s.yaml')));
+    }
+  });
+
+  test.each([[undefined, 100], ['', 100], ['0', 0], ['12.5', 12.5], ['100', 100], ['100.0', 100], ['.5', 0.5]])('MIRROR_PERCENT %p is %p', (value, expected) => {
+    expect(mirrorPercentFromEnv(value)).toBe(expected);
+  });
+
+  test.each([['abc'], ['-1'], ['101'], ['NaN'], ['Infinity'], ['0x10'], ['1e2'], ['  '], [' 5']])('fails when MIRROR_PERCENT is %p', (value) => {
+    expect(() => mirrorPercentFromEnv(value)).toThrow(/MIRROR_PERCENT must be a number between 0 and 100/);
+  });
+});

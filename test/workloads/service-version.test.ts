@@ -1,0 +1,307 @@
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ImagePullPolicy, ServiceVersion, ServiceVersionProps, WorkloadSecurity } from '../../src/workloads/service-version';
+import { expectValidManifests } from '../support/schema';
+
+const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
+
+const reviewsV2: ServiceVersionProps = {
+  app: 'reviews',
+  version: 'v2',
+  image: 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.2',
+  containerPort: 9080,
+};
+
+function synthOne(chart: Chart): any {
+  const manifests = Testing.synth(chart);
+  expect(manifests).toHaveLength(1);
+  return manifests[0];
+}
+
+function container(deployment: any): any {
+  expect(deployment.spec.template.spec.containers).toHaveLength(1);
+  return deployment.spec.template.spec.containers[0];
+}
+
+describe('ServiceVersion', () => {
+  test('renders a Deployment labelled and selected by app and version', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const deployment = synthOne(chart);
+
+    expect(deployment).toMatchSnapshot();
+    expect(deployment.apiVersion).toBe('apps/v1');
+    expect(deployment.kind).toBe('Deployment');
+    expect(deployment.metadata.name).toBe(`${version.app}-${version.version}`);
+    expect(deployment.metadata.namespace).toBeUndefined();
+    expect(deployment.metadata.labels).toEqual({ app: version.app, version: version.version });
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: version.app, version: version.version } });
+    expect(deployment.spec.template.metadata.labels).toEqual({ app: version.app, version: version.version });
+    expect(version.podLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(deployment.spec.replicas).toBe(1);
+    expect(version.replicas).toBe(1);
+    expectValidManifests([deployment]);
+  });
+
+  test('renders the container from the props', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const c = container(synthOne(chart));
+
+    expect(c.name).toBe(version.app);
+    expect(c.image).toBe(reviewsV2.image);
+    expect(c.imagePullPolicy).toBe(ImagePullPolicy.IF_NOT_PRESENT);
+    expect(c.ports).toEqual([{ containerPort: reviewsV2.containerPort }]);
+    expect(version.containerPort).toBe(reviewsV2.containerPort);
+    expect(c.command).toBeUndefined();
+    expect(c.args).toBeUndefined();
+    expect(c.env).toBeUndefined();
+  });
+
+  test('exposes the resolved attributes', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    expect(version.app).toBe(reviewsV2.app);
+    expect(version.version).toBe(reviewsV2.version);
+    expect(version.image).toBe(reviewsV2.image);
+    expect(version.deploymentName).toBe(synthOne(chart).metadata.name);
+    expect(version.namespace).toBeUndefined();
+    expect(ApiObject.of(version)).toBe(version.deployment);
+    expect(version.deployment.kind).toBe('Deployment');
+  });
+
+  test('does not label the pods with the construct address', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const deployment = synthOne(chart);
+    expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain(ADDRESS_LABEL);
+    expect(Object.keys(deployment.metadata.labels)).not.toContain(ADDRESS_LABEL);
+    expect(Object.keys(deployment.spec.selector.matchLabels)).not.toContain(ADDRESS_LABEL);
+  });
+
+  test('keeps the pod template unchanged when the construct tree is reorganised', () => {
+    const flat = Testing.chart();
+    new ServiceVersion(flat, 'reviews-v2', reviewsV2);
+    const nested = Testing.chart();
+    new ServiceVersion(new ServiceVersion(nested, 'other', { ...reviewsV2, version: 'v1' }), 'moved', reviewsV2);
+    const moved = Testing.synth(nested).find(m => m.metadata.name === 'reviews-v2');
+    expect(moved.spec.template).toEqual(synthOne(flat).spec.template);
+  });
+
+  test('by default runs the image as built: not forced non-root, writable root filesystem, never privileged', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const deployment = synthOne(chart);
+    expect(container(deployment).securityContext).toEqual({
+      runAsNonRoot: false,
+      readOnlyRootFilesystem: false,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+    });
+    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(false);
+    expect(deployment.spec.template.spec.securityContext.runAsUser).toBeUndefined();
+  });
+
+  test('WorkloadSecurity.imageDefaults() is the default', () => {
+    const implicit = Testing.chart();
+    new ServiceVersion(implicit, 'reviews-v2', reviewsV2);
+    const explicit = Testing.chart();
+    new ServiceVersion(explicit, 'reviews-v2', { ...reviewsV2, security: WorkloadSecurity.imageDefaults() });
+    expect(synthOne(explicit)).toEqual(synthOne(implicit));
+  });
+
+  test('WorkloadSecurity.restricted() runs as non-root on a read-only root filesystem', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, security: WorkloadSecurity.restricted() });
+    const deployment = synthOne(chart);
+    expect(deployment).toMatchSnapshot();
+    expect(container(deployment).securityContext).toEqual({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+    });
+    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expectValidManifests([deployment]);
+  });
+
+  test('WorkloadSecurity.restricted() sets the user and group on pod and container, and can keep the filesystem writable', () => {
+    const security = WorkloadSecurity.restricted({ user: 1000, group: 3000, readOnlyRootFilesystem: false });
+    expect(security.runAsNonRoot).toBe(true);
+    expect(security.readOnlyRootFilesystem).toBe(false);
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, security });
+    const deployment = synthOne(chart);
+    expect(container(deployment).securityContext).toEqual({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: false,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      runAsUser: 1000,
+      runAsGroup: 3000,
+    });
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000 });
+  });
+
+  test('WorkloadSecurity factories report what they set', () => {
+    const defaults = WorkloadSecurity.imageDefaults();
+    expect([defaults.runAsNonRoot, defaults.readOnlyRootFilesystem, defaults.user, defaults.group]).toEqual([false, false, undefined, undefined]);
+    const restricted = WorkloadSecurity.restricted();
+    expect([restricted.runAsNonRoot, restricted.readOnlyRootFilesystem, restricted.user, restricted.group]).toEqual([true, true, undefined, undefined]);
+  });
+
+  test('defaults the resources to a small HTTP service without a CPU limit', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    expect(container(synthOne(chart)).resources).toEqual({
+      requests: { cpu: '50m', memory: '64Mi' },
+      limits: { memory: '256Mi' },
+    });
+  });
+
+  test('renders custom resources, including a CPU limit', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', {
+      ...reviewsV2,
+      resources: { cpuRequestMillis: 250, cpuLimitMillis: 1000, memoryRequestMebibytes: 128, memoryLimitMebibytes: 512 },
+    });
+    const deployment = synthOne(chart);
+    expect(container(deployment).resources).toEqual({
+      requests: { cpu: '250m', memory: '128Mi' },
+      limits: { cpu: '1000m', memory: '512Mi' },
+    });
+    expectValidManifests([deployment]);
+  });
+
+  test('renders env, command, args, replicas and imagePullPolicy', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', {
+      ...reviewsV2,
+      env: { LOG_LEVEL: 'debug', STAR_COLOR: 'black' },
+      command: ['/opt/ibm/wlp/bin/server'],
+      args: ['run', 'defaultServer'],
+      replicas: 3,
+      imagePullPolicy: ImagePullPolicy.ALWAYS,
+    });
+    const deployment = synthOne(chart);
+    const c = container(deployment);
+    expect(c.env).toEqual([{ name: 'LOG_LEVEL', value: 'debug' }, { name: 'STAR_COLOR', value: 'black' }]);
+    expect(c.command).toEqual(['/opt/ibm/wlp/bin/server']);
+    expect(c.args).toEqual(['run', 'defaultServer']);
+    expect(c.imagePullPolicy).toBe('Always');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(version.replicas).toBe(3);
+    expectValidManifests([deployment]);
+  });
+
+  test.each([
+    [ImagePullPolicy.ALWAYS, 'Always'],
+    [ImagePullPolicy.IF_NOT_PRESENT, 'IfNotPresent'],
+    [ImagePullPolicy.NEVER, 'Never'],
+  ])('renders imagePullPolicy %s as %s', (policy, wire) => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, imagePullPolicy: policy });
+    expect(container(synthOne(chart)).imagePullPolicy).toBe(wire);
+  });
+
+  test('scales to zero replicas', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, replicas: 0 });
+    expect(synthOne(chart).spec.replicas).toBe(0);
+  });
+
+  test('renders no container port when none is given', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, containerPort: undefined });
+    expect(version.containerPort).toBeUndefined();
+    expect(container(synthOne(chart)).ports).toBeUndefined();
+  });
+
+  test('uses the given name and container name', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, name: 'reviews-canary', containerName: 'server' });
+    const deployment = synthOne(chart);
+    expect(deployment.metadata.name).toBe('reviews-canary');
+    expect(version.deploymentName).toBe('reviews-canary');
+    expect(container(deployment).name).toBe('server');
+    expect(deployment.spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v2' });
+  });
+
+  test('adds podLabels to the pod template but keeps selecting only app and version', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, podLabels: { team: 'bookinfo', tier: 'backend' } });
+    const deployment = synthOne(chart);
+    expect(deployment.spec.template.metadata.labels).toEqual({ team: 'bookinfo', tier: 'backend', app: 'reviews', version: 'v2' });
+    expect(deployment.spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v2' });
+    expect(version.podLabels).toEqual(deployment.spec.template.metadata.labels);
+    expectValidManifests([deployment]);
+  });
+
+  test('podLabels returns a copy', () => {
+    const chart = Testing.chart();
+    const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    version.podLabels.version = 'v3';
+    expect(version.podLabels.version).toBe('v2');
+  });
+
+  test('takes the namespace from the chart', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'bookinfo' });
+    const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    expect(version.namespace).toBe('bookinfo');
+    expect(synthOne(chart).metadata.namespace).toBe('bookinfo');
+  });
+
+  test('an explicit namespace overrides the chart namespace', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'bookinfo' });
+    const version = new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, namespace: 'canary' });
+    expect(version.namespace).toBe('canary');
+    expect(synthOne(chart).metadata.namespace).toBe('canary');
+  });
+
+  test('two versions of one app select disjoint pods', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v1', { ...reviewsV2, version: 'v1' });
+    new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const deployments = Testing.synth(chart);
+    expect(deployments.map(d => d.metadata.name)).toEqual(['reviews-v1', 'reviews-v2']);
+    const selects = (selector: any, labels: any) => Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
+    for (const d of deployments) {
+      const selected = deployments.filter(other => selects(d.spec.selector, other.spec.template.metadata.labels));
+      expect(selected).toEqual([d]);
+    }
+    expectValidManifests(deployments);
+  });
+
+  describe('fails', () => {
+    test.each([
+      ['the version is empty', { version: '' }, /^test\/reviews-v2: version must be a non-empty Kubernetes label value .*got ""$/],
+      ['the version is not a label value', { version: 'v 2' }, /^test\/reviews-v2: version must be .*got "v 2"$/],
+      ['the app is empty', { app: '' }, /^test\/reviews-v2: app must be a non-empty Kubernetes label value .*got ""$/],
+      ['the app is not a label value', { app: 'reviews/api' }, /^test\/reviews-v2: app must be .*got "reviews\/api"$/],
+      ['the image is empty', { image: '' }, /^test\/reviews-v2: image must be a container image reference .*got ""$/],
+      ['the image contains whitespace', { image: 'docker.io/istio/reviews v2' }, /^test\/reviews-v2: image must be .*got "docker.io\/istio\/reviews v2"$/],
+      ['the name is not a DNS label', { name: 'Reviews_V2' }, /^test\/reviews-v2: name must be a DNS label .*got "Reviews_V2"$/],
+      ['the default name is not a DNS label', { app: 'Reviews', version: 'V2' }, /^test\/reviews-v2: name \(default `<app>-<version>`\) must be a DNS label .*got "Reviews-V2"$/],
+      ['the namespace is not a DNS label', { namespace: 'Book.Info' }, /^test\/reviews-v2: namespace must be a DNS label .*got "Book.Info"$/],
+      ['the container name is not a DNS label', { containerName: 'server_1' }, /^test\/reviews-v2: containerName must be a DNS label .*got "server_1"$/],
+      ['the container port is 0', { containerPort: 0 }, /^test\/reviews-v2: containerPort must be an integer port number between 1 and 65535, got 0$/],
+      ['the container port is above 65535', { containerPort: 70000 }, /^test\/reviews-v2: containerPort must be .*got 70000$/],
+      ['replicas is negative', { replicas: -1 }, /^test\/reviews-v2: replicas must be a non-negative integer, got -1$/],
+      ['replicas is not an integer', { replicas: 1.5 }, /^test\/reviews-v2: replicas must be a non-negative integer, got 1.5$/],
+      ['podLabels sets app', { podLabels: { app: 'ratings' } }, /^test\/reviews-v2: podLabels must not set "app": it comes from the app prop$/],
+      ['podLabels sets version', { podLabels: { version: 'v3' } }, /^test\/reviews-v2: podLabels must not set "version": it comes from the version prop$/],
+      ['a podLabels value is not a label value', { podLabels: { team: 'book info' } }, /^test\/reviews-v2: podLabels\["team"\] must be .*got "book info"$/],
+      ['a resource request is negative', { resources: { cpuRequestMillis: -50 } }, /^test\/reviews-v2: resources.cpuRequestMillis must be a non-negative integer, got -50$/],
+      ['the CPU limit is not an integer', { resources: { cpuLimitMillis: 0.5 } }, /^test\/reviews-v2: resources.cpuLimitMillis must be a non-negative integer, got 0.5$/],
+      ['the memory request is negative', { resources: { memoryRequestMebibytes: -1 } }, /^test\/reviews-v2: resources.memoryRequestMebibytes must .*got -1$/],
+      ['the memory limit is not an integer', { resources: { memoryLimitMebibytes: 1.5 } }, /^test\/reviews-v2: resources.memoryLimitMebibytes must .*got 1.5$/],
+      ['the memory request exceeds the limit', { resources: { memoryRequestMebibytes: 512 } },
+        /^test\/reviews-v2: resources.memoryRequestMebibytes \(512\) must not exceed resources.memoryLimitMebibytes \(256\)/],
+      ['the CPU request exceeds the limit', { resources: { cpuRequestMillis: 500, cpuLimitMillis: 200 } },
+        /^test\/reviews-v2: resources.cpuRequestMillis \(500\) must not exceed resources.cpuLimitMillis \(200\)/],
+      ['a podLabels key is not a label key', { podLabels: { 'bad key!': 'x' } }, /^test\/reviews-v2: podLabels has an invalid label key "bad key!"/],
+    ])('when %s', (_, override, message) => {
+      const chart = Testing.chart();
+      expect(() => new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, ...override })).toThrow(message);
+    });
+  });
+});
