@@ -6,7 +6,8 @@
  * Codes, levels and message wording follow istioctl (`pkg/config/analysis/msg/messages.yaml`); each message then
  * says how to fix the problem. `TM` codes are this library's own, for mirroring problems Istio does not report.
  */
-import { asArray, HostRegistry, hostMatches, isObject, objectIdentity, resourceKeyFromHost, SERVICE_DOMAIN, stringMap, toFqdn } from './hosts';
+import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn } from '../istio/rules/hosts';
+import { asArray, HostRegistry, isObject, objectIdentity, stringMap } from './hosts';
 import { ISTIO_PROTOCOLS, protocolFromPortName } from '../istio/rules/protocols';
 import type { Finding } from './mesh-analyzer';
 import { FindingLevel } from './mesh-analyzer';

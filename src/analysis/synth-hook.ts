@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { destinations } from './checks';
-import { isObject, objectIdentity, toFqdn } from './hosts';
+import { toFqdn } from '../istio/rules/hosts';
+import { isObject, objectIdentity } from './hosts';
 import { Finding, FindingLevel, MeshAnalyzer } from './mesh-analyzer';
 
 /** Namespace of objects without one, as `kubectl apply` and the analyzer place them. */

@@ -1,4 +1,4 @@
-import { hostMatches, toFqdn } from '../analysis/hosts';
+import { hostMatches, toFqdn } from '../istio/rules/hosts';
 import { IIstioGateway } from '../istio/istio-gateway';
 import { IMeshService } from '../istio/mesh-service';
 import { RequestMatch } from './request-match';

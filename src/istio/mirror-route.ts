@@ -1,7 +1,7 @@
 import { Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { hostMatches } from '../analysis/hosts';
+import { covers, hostMatches } from './rules/hosts';
 import { IIstioGateway } from './istio-gateway';
 import { renderVirtualServiceSpec } from './virtual-service-renderer';
 import { MeshAnalysis } from '../analysis/synth-hook';
@@ -460,9 +460,4 @@ export class MirrorRoute extends Construct {
       return fail(this, (e as Error).message);
     }
   }
-}
-
-/** Whether host pattern `wide` matches every name `narrow` matches (`*` covers all, `*.example.com` covers `a.example.com`). */
-function covers(wide: string, narrow: string): boolean {
-  return wide === narrow || (wide.startsWith('*') && narrow.endsWith(wide.slice(1)));
 }

@@ -1,4 +1,5 @@
-import { HostRegistry, hostMatches, resourceKeyFromHost, toFqdn } from '../../src/analysis/hosts';
+import { HostRegistry } from '../../src/analysis/hosts';
+import { hostMatches, resourceKeyFromHost, toFqdn } from '../../src/istio/rules/hosts';
 
 test('toFqdn expands only short names, with the referring namespace', () => {
   expect(toFqdn('web', 'httpbin')).toBe('httpbin.web.svc.cluster.local');

@@ -1,0 +1,55 @@
+/**
+ * Host names as Istio resolves and matches them: one implementation for the constructs and the manifest analyzer. Pure
+ * (no cdk8s import). Internal: not exported from index.ts.
+ *
+ * The rules follow istioctl's analyzers (`pkg/config/analysis/analyzers/util`), not Kubernetes DNS: Istio expands
+ * only short names (no dot) with the namespace of the referring resource, and matches everything else literally.
+ * `httpbin.prod` resolves in a pod's DNS but is no host in Istio's registry, so routing to it fails; the analyzer
+ * reports it and suggests the FQDN instead of silently accepting it.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination
+ */
+
+/** Kubernetes service domain Istio appends to short names. */
+export const SERVICE_DOMAIN = 'svc.cluster.local';
+
+/** Istio's `GetFullNameFromFQDN` pattern (greedy like the Go regexp, so `a.b.c.svc.cluster.local` is `a.b` in `c`). */
+const SERVICE_FQDN = /^(.+)\.(.+)\.svc\.cluster\.local$/;
+
+/** `ConvertHostToFQDN`: a short name (no dot, no wildcard) becomes `<host>.<namespace>.svc.cluster.local`. */
+export function toFqdn(namespace: string, host: string): string {
+  return host.startsWith('*') || host.includes('.') ? host : `${host}.${namespace}.${SERVICE_DOMAIN}`;
+}
+
+/**
+ * `GetResourceNameFromHost`: the `namespace/name` a host refers to, used to pair VirtualService subsets with
+ * DestinationRules. A service FQDN gives its namespace and name; anything else is taken as a name in `namespace`.
+ */
+export function resourceKeyFromHost(namespace: string, host: string): string {
+  const m = SERVICE_FQDN.exec(host);
+  return m ? `${m[2]}/${m[1]}` : `${namespace}/${host}`;
+}
+
+/**
+ * Istio's `host.Name.Matches`: equal names match, `*` matches everything, and `*.example.com` matches any name
+ * ending in `.example.com` (including a narrower wildcard such as `*.a.example.com`).
+ */
+export function hostMatches(a: string, b: string): boolean {
+  const aWild = a.startsWith('*');
+  const bWild = b.startsWith('*');
+  if (aWild && bWild) {
+    return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  }
+  if (aWild) {
+    return b.endsWith(a.slice(1));
+  }
+  if (bWild) {
+    return a.endsWith(b.slice(1));
+  }
+  return a === b;
+}
+
+/** Whether host pattern `wide` matches every name `narrow` matches (`*` covers all, `*.example.com` covers `a.example.com`). */
+export function covers(wide: string, narrow: string): boolean {
+  return wide === narrow || (wide.startsWith('*') && narrow.endsWith(wide.slice(1)));
+}
