@@ -1,13 +1,28 @@
+// One flat public namespace for the hand-written constructs, whatever folder they live in; the generated imports
+// stay namespaces of their own.
 export * as istio from '../imports/networking.istio.io';
+
+// core: the renderer-neutral route model's inputs
+export { IMeshService, IRouteGateway, IServiceVersion } from './core/references';
+export { MirrorRouteOptions, MirrorTarget, RouteTarget, WeightedTarget } from './core/route-model';
+export { RequestMatch, StringMatch, StringMatchType } from './core/request-match';
+export { HeaderOperations, RetryOn, RetryOptions } from './core/route-policy';
+
+// workloads (cdk8s-plus-27)
 export * from './workloads/service-version';
 export * from './workloads/httpbin-version';
+
+// the Istio API
 export * from './istio/mesh-service';
 export * from './istio/istio-gateway';
-export { RouteTarget, MirrorTarget, WeightedTarget } from './core/route-model';
-export { StringMatch, StringMatchType, RequestMatch } from './core/request-match';
-export { RetryOptions, HeaderOperations } from './core/route-policy';
-export * from './rollout/rollout-plan';
 export * from './istio/mirror-route';
+
+// rollout plan
+export * from './rollout/rollout-plan';
+
+// the reference scenario
 export * from './scenario/httpbin-mirror-chart';
+
+// analysis
 export * from './analysis/mesh-analyzer';
 export * from './analysis/synth-hook';

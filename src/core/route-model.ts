@@ -1,11 +1,16 @@
-import { hostMatches, toFqdn } from '../istio/rules/hosts';
-import { IIstioGateway } from '../istio/istio-gateway';
-import { IMeshService } from '../istio/mesh-service';
-import { RequestMatch } from './request-match';
+import { Chart, Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { IMeshService, IRouteGateway } from './references';
+import { RequestMatch, requestMatchProblems, SAFE_METHODS } from './request-match';
+import {
+  checkTimeout, HeaderOperations, ModelHeaderOperations, ModelRetries, resolveHeaderOperations, resolveRetries, RetryOptions,
+} from './route-policy';
+import { checkDnsSubdomain, checkHost, checkOptionalDnsLabel, checkPercent, checkPort, fail } from './validate';
 
 // The route model: who is routed where, with which weights and mirrors, independent of the API that expresses it.
-// MirrorRoute builds it; a renderer (istio-route-renderer.ts) turns it into Istio objects. A second renderer (for the
-// Kubernetes Gateway API) reads the same model.
+// A route construct (istio/mirror-route.ts) builds it with `RouteSpec` from its props and hands it to its renderer
+// (`RouteRenderer`), which checks what its API cannot express and writes the API's object. Targets are
+// (service, version, port); each renderer resolves them (Istio: host + subset; Gateway API: the version's Service).
 
 /**
  * A service version that traffic is routed or mirrored to.
@@ -14,11 +19,11 @@ export interface RouteTarget {
   /** The service. */
   readonly service: IMeshService;
   /**
-   * The subset (version) of the service.
+   * The version of the service (its `version` label; with the Istio API, the DestinationRule subset of that name).
    *
-   * @default - no subset: every pod of the service
+   * @default - no version: every pod of the service
    */
-  readonly subset?: string;
+  readonly version?: string;
   /**
    * The service port.
    *
@@ -45,59 +50,169 @@ export interface MirrorTarget extends RouteTarget {
  */
 export interface WeightedTarget extends RouteTarget {
   /**
-   * The percentage of requests routed to this target: an integer from 0 to 100 (Istio weights are integers).
-   * The weights of a route add up to 100.
+   * The percentage of requests routed to this target: an integer from 0 to 100 (weights are integers in both Istio
+   * and the Gateway API). The weights of a route add up to 100.
    */
   readonly weight: number;
 }
 
-/** A destination with its host resolved from the route's namespace. */
-export interface ModelDestination {
-  readonly service: IMeshService;
-  /** The host as the route must write it: short name in the same namespace, FQDN across namespaces. */
-  readonly host: string;
-  readonly subset?: string;
+/**
+ * What a mirror route does, whatever API expresses it: where requests go, where copies of them go, which requests
+ * are mirrored, and the policies of the route.
+ */
+export interface MirrorRouteOptions {
+  /**
+   * Where requests go: the primary service version. It receives 100% of the requests and its responses are
+   * the ones clients see. Exactly one of `destination` and `destinations` is required.
+   *
+   * @default - none; then `destinations` is required
+   */
+  readonly destination?: RouteTarget;
+  /**
+   * Where requests go when they are split between versions by weight (e.g. 90% v1, 10% v2 for a canary), as an
+   * alternative to `destination`. Weights are integers and add up to 100. A mirror must not be one of these
+   * destinations (unless its weight is 0): the version would get real requests and copies of them.
+   *
+   * @default - none; then `destination` is required
+   */
+  readonly destinations?: WeightedTarget[];
+  /**
+   * Where copies of the requests go (fire-and-forget: their responses are discarded). The mirrored version must
+   * not share state stores (databases, queues) with the primary, or every mirrored write happens twice.
+   *
+   * For several mirrors use `mirrors` (or `addMirror()`); `mirror` and `mirrors` cannot be combined.
+   *
+   * @default - no mirroring: the route only routes
+   */
+  readonly mirror?: RouteTarget;
+  /**
+   * The percentage of requests copied to the mirror, a decimal from 0 to 100 (`mirrorPercentage.value`).
+   * 0 turns mirroring off without removing the mirror from the code: no mirror fields are written.
+   * Only for `mirror`; each of `mirrors` has its own `percent`.
+   *
+   * @default 100
+   */
+  readonly mirrorPercent?: number;
+  /**
+   * Several mirrors, each with its own percentage (Istio 1.20+ `mirrors`), e.g. 100% to v2 and 10% to v3.
+   * A single mirror is written in the classic `mirror` + `mirrorPercentage` form.
+   *
+   * @default - none
+   */
+  readonly mirrors?: MirrorTarget[];
+  /**
+   * Mirror only the requests that match any of these; every other request is routed the same way but not mirrored.
+   * The route then has two rules: the matching one with the mirrors first, then a catch-all without.
+   *
+   * @default - every request is mirrored (at the mirrors' percentages)
+   */
+  readonly mirrorMatches?: RequestMatch[];
+  /**
+   * Mirror only safe (read-only) requests: GET, HEAD and OPTIONS. For services whose mirrored version would
+   * otherwise repeat writes (POST, PUT, PATCH, DELETE) against shared state. Combined with `mirrorMatches`, a
+   * request must match one of them and use a safe method; the matches must not set `method` then.
+   *
+   * @default false
+   */
+  readonly mirrorSafeMethodsOnly?: boolean;
+  /**
+   * Apply the route only to requests sent to this port of its hosts (`match.port` on every rule). Needed on a
+   * service with several HTTP-like ports (e.g. `http` 8080 and `grpc` 9090): without it the rules apply to every
+   * port of the host, and requests to the other ports would be sent to the destination's port.
+   *
+   * A gateway applies a match only when its `port` is one of the gateway's listener ports (e.g. 80 or 443), so on a
+   * route bound to a gateway that does not listen on `port` this is an error; bind such a route to the mesh only and
+   * route the gateway's traffic with a separate route (with its own `name`). For a gateway defined elsewhere
+   * (`IstioGateway.fromGatewayName()`) the ports are not known here: check them yourself.
+   *
+   * @default - every port of the hosts
+   */
   readonly port?: number;
+  /**
+   * The timeout of each request (all retries included). Envoy applies the same timeout to the mirrored copies.
+   *
+   * @default - no timeout (Istio's default)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How failed requests are retried. Mirrored copies are never retried.
+   *
+   * @default - Istio's default retry policy (2 retries on connection failures and refused streams)
+   */
+  readonly retries?: RetryOptions;
+  /**
+   * Changes to the request headers before the request is forwarded. The mirrored copies carry the same changes:
+   * Envoy copies the request for the mirrors after applying them.
+   *
+   * @default - none
+   */
+  readonly requestHeaders?: HeaderOperations;
+  /**
+   * Changes to the response headers the client receives (mirrored responses are discarded anyway).
+   *
+   * @default - none
+   */
+  readonly responseHeaders?: HeaderOperations;
+  /**
+   * The route object's name.
+   *
+   * @default - the destination service's name (of the first of `destinations`): one route per service,
+   * as Istio recommends
+   */
+  readonly name?: string;
+  /**
+   * The route object's namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The hosts the route applies to. No host may cover another (`*.example.com` and `api.example.com`), as Istio
+   * rejects duplicate hosts in a VirtualService, and `*` is not allowed when the route applies to the mesh.
+   *
+   * @default - the hosts of the gateways (when they are known; a host covered by another gateway's wildcard host is
+   * left out), plus the destination service's host (of the first of `destinations`) when the route applies to the mesh
+   */
+  readonly hosts?: string[];
+  /**
+   * Whether the route also applies to mesh-internal traffic (requests from sidecars to the destination service).
+   *
+   * @default - true when no gateways are given, else false
+   */
+  readonly includeMesh?: boolean;
 }
 
-/** A destination receiving a share of the requests. */
-export interface ModelWeightedDestination extends ModelDestination {
-  /** Percentage of the matched requests, 0-100; the weights of one rule add up to 100 (MirrorRoute checks them eagerly). */
+/** A resolved target: a service, optionally one version of it, and the service port. */
+export interface ModelBackend {
+  readonly service: IMeshService;
+  readonly version?: string;
+  readonly port: number;
+}
+
+/** A backend receiving a share of the requests. */
+export interface ModelWeightedBackend extends ModelBackend {
+  /** Percentage of the matched requests, 0-100; the weights of one rule add up to 100. */
   readonly weight: number;
 }
 
 /** A mirror: a copy of a share of the requests, sent fire-and-forget. */
 export interface ModelMirror {
-  readonly destination: ModelDestination;
+  readonly backend: ModelBackend;
   /** Percentage of the matched requests that are copied, greater than 0 and at most 100. */
   readonly percent: number;
-}
-
-/** Header operations of a rule, applied in the order remove, set, add by the proxies. */
-export interface ModelHeaderOperations {
-  readonly set?: { [name: string]: string };
-  readonly add?: { [name: string]: string };
-  readonly remove?: string[];
-}
-
-/** The retry policy of a rule. */
-export interface ModelRetries {
-  /** Number of retries; 0 disables retries. */
-  readonly attempts: number;
-  readonly perTryTimeoutMillis?: number;
-  /** Envoy retry conditions (`5xx`, `connect-failure`, ...) and HTTP status codes. */
-  readonly retryOn?: string[];
 }
 
 /** One HTTP routing rule. */
 export interface ModelHttpRule {
   /** The rule's name, for humans and proxy stats; only set when the route has several rules. */
   readonly name?: string;
-  /** The rule applies to requests matching any of these; undefined or empty = every request. */
+  /** The rule applies to requests matching any of these; undefined = every request. */
   readonly matches?: RequestMatch[];
+  /** The rule applies only to requests with one of these methods (in addition to `matches`); undefined = any. */
+  readonly methods?: string[];
   /** The rule applies only to requests to this port of the hosts (in addition to `matches`). */
   readonly port?: number;
-  readonly destinations: ModelWeightedDestination[];
+  readonly destinations: ModelWeightedBackend[];
   readonly mirrors: ModelMirror[];
   /** Request timeout in milliseconds. */
   readonly timeoutMillis?: number;
@@ -106,93 +221,285 @@ export interface ModelHttpRule {
   readonly responseHeaders?: ModelHeaderOperations;
 }
 
-/** A complete route: the hosts, where they are bound, and the rules in order of precedence. */
+/** A gateway the route is attached to, optionally to one of its listeners. */
+export interface ModelGatewayParent {
+  readonly gateway: IRouteGateway;
+  /** The listener (Gateway API `sectionName`); undefined = every listener of the gateway. */
+  readonly sectionName?: string;
+}
+
+/** A complete route: where it is attached, the hosts, and the rules in order of precedence. */
 export interface RouteModel {
   readonly name: string;
   readonly namespace?: string;
-  readonly hosts: string[];
-  /** Gateway references as the route must write them (`name` or `namespace/name`), without `mesh`. */
-  readonly gateways: string[];
-  /** Whether the route also applies to the sidecars of the mesh (Istio's reserved gateway `mesh`). */
-  readonly mesh: boolean;
+  /** The hosts as the user gave them; undefined = the renderer's default for its API. */
+  readonly hosts?: string[];
+  /** The gateways the route is attached to (ingress traffic). */
+  readonly gateways: ModelGatewayParent[];
+  /** The service whose mesh-internal traffic the route also applies to, if any. */
+  readonly meshService?: IMeshService;
   readonly rules: ModelHttpRule[];
 }
 
-/** Resolves the host a route in `fromNamespace` must use to reach `service`, or throws with the fix. */
-export function hostOf(service: IMeshService, fromNamespace: string | undefined): string {
-  if (service.namespace === fromNamespace) {
-    return service.serviceName;
-  }
-  if (service.namespace === undefined) {
-    throw new Error(`service ${service.serviceName} has no namespace but the route is in namespace ${fromNamespace}: `
-      + 'set the namespace of both (or of neither) so the route can address the service');
-  }
-  return toFqdn(service.namespace, service.serviceName);
+/**
+ * The API flavor of a route: checks what its API cannot express and writes the API's object. A route construct asks
+ * its renderer, never an API directly.
+ */
+export interface RouteRenderer {
+  /** The API's name, for messages (e.g. `the Istio API`). */
+  readonly api: string;
+  /** Throws (naming `scope` and the prop) when the model uses what the API cannot express or rejects. */
+  validate(scope: IConstruct, model: RouteModel): void;
+  /** The problems that depend on other constructs (gateways, services), checked at synth time; empty when fine. */
+  problems(model: RouteModel): string[];
+  /** The hosts the route applies to with this API (the given hosts, or the API's default). */
+  hosts(model: RouteModel): string[];
+  /** The object's spec. */
+  renderSpec(model: RouteModel): any;
 }
 
-/** Resolves the gateway reference a route in `fromNamespace` must use, or throws with the fix. */
-export function gatewayRefOf(gateway: IIstioGateway, fromNamespace: string | undefined): string {
-  if (gateway.namespace === fromNamespace) {
-    return gateway.gatewayName;
-  }
-  if (gateway.namespace === undefined) {
-    throw new Error(`gateway ${gateway.gatewayName} has no namespace but the route is in namespace ${fromNamespace}: `
-      + 'set the namespace of both (or of neither), or import the gateway as "namespace/name"');
-  }
-  return `${gateway.namespace}/${gateway.gatewayName}`;
+/** Whether two backends are the same version of the same service (ports aside). */
+export function sameVersion(a: ModelBackend, b: ModelBackend): boolean {
+  return a.service === b.service && a.version === b.version;
+}
+
+/** `httpbin version v2`, for messages. */
+export function describeBackend(b: ModelBackend): string {
+  return `${b.service.serviceName}${b.version === undefined ? '' : ` version ${b.version}`}`;
 }
 
 /**
- * Whether a gateway host pattern (`host`, `*.domain`, `*`) serves `host`, with the same host matching as the analyzer
- * (Istio's `host.Name.Matches`). Gateway hosts never carry a `namespace/` prefix here: `IstioGateway` only accepts DNS
- * names and wildcards, and gateways imported by name have no known hosts.
+ * A route's model under construction: validates a route's props with the rules every API shares (one destination or
+ * weights adding up to 100, mirrors that are not destinations, known ports, sensible matches and policies) and
+ * derives the model. Route constructs of every API flavor hold one; it is not a construct and not public API.
  */
-export function gatewayServes(pattern: string, host: string): boolean {
-  return hostMatches(pattern, host);
-}
+export class RouteSpec {
+  public readonly name: string;
+  public readonly namespace?: string;
+  private readonly destinations: ModelWeightedBackend[];
+  /** Every mirror given, including those at 0%, in order. */
+  private readonly declaredMirrors: ModelMirror[] = [];
+  private readonly matches?: RequestMatch[];
+  private readonly methods?: string[];
+  private readonly port?: number;
+  private readonly timeoutMillis?: number;
+  private readonly retries?: ModelRetries;
+  private readonly requestHeaders?: ModelHeaderOperations;
+  private readonly responseHeaders?: ModelHeaderOperations;
+  private readonly hosts?: string[];
+  private readonly gateways: ModelGatewayParent[];
+  private readonly meshService?: IMeshService;
 
-/**
- * The problems of a route model that depend on other constructs (checked at synth time, once every service,
- * version and gateway is complete). Each message says what is wrong and how to fix it.
- */
-export function routeModelProblems(model: RouteModel, gateways: IIstioGateway[]): string[] {
-  const problems: string[] = [];
-  const checkDestination = (d: ModelDestination, role: string) => {
-    const subsets = d.service.subsetNames;
-    if (d.subset !== undefined && subsets !== undefined && !subsets.includes(d.subset)) {
-      problems.push(`${role} subset ${JSON.stringify(d.subset)} is not defined for service ${d.service.serviceName} `
-        + `(its subsets: ${subsets.length ? subsets.join(', ') : 'none'}): add a version "${d.subset}" to the service or pick one of its subsets`);
+  constructor(private readonly scope: IConstruct, private readonly props: MirrorRouteOptions, gateways: IRouteGateway[]) {
+    if ((props.destination === undefined) === (props.destinations === undefined)) {
+      fail(scope, props.destination === undefined
+        ? 'destination is required: the service (and version) that receives the requests (or destinations, to split them by weight)'
+        : 'destination and destinations cannot be combined: use destination for one version, destinations to split by weight');
     }
-    const ports = d.service.portNumbers;
-    if (d.port !== undefined && ports !== undefined && !ports.includes(d.port)) {
-      problems.push(`${role} port ${d.port} is not a port of service ${d.service.serviceName} (its ports: ${ports.join(', ')}): use one of them`);
+    const first = props.destination ?? props.destinations![0];
+    if (first === undefined) {
+      fail(scope, 'destinations must list at least one weighted target whose weights add up to 100');
     }
-  };
-  for (const [i, rule] of model.rules.entries()) {
-    const where = model.rules.length > 1 ? ` in rule ${i}` : '';
-    rule.destinations.forEach(d => checkDestination(d, `destination${where}`));
-    rule.mirrors.forEach(m => checkDestination(m.destination, `mirror${where}`));
-  }
-  // As Istio reads a route bound to gateways: a host must be served by one of the gateways unless the route also applies
-  // to the mesh (where hosts such as the service's short name are never served by a gateway), and each gateway must
-  // serve at least one of the hosts (istioctl analyze IST0132), or the binding does nothing.
-  const known = gateways.filter(g => g.hosts !== undefined);
-  if (!model.mesh && known.length > 0 && known.length === gateways.length) {
-    for (const host of model.hosts) {
-      if (!known.some(g => g.hosts!.some(pattern => gatewayServes(pattern, host)))) {
-        problems.push(known.length === 1
-          ? `host ${host} is not served by gateway ${known[0].gatewayName} (it serves ${known[0].hosts!.join(', ')}): `
-            + 'add the host to the gateway or remove the gateway from the route'
-          : `host ${host} is not served by any of the gateways ${known.map(g => g.gatewayName).join(', ')}: add it to one of them`);
+    if (first.service === undefined) {
+      fail(scope, `${props.destination ? 'destination' : 'destinations[0]'}.service is required`);
+    }
+    this.namespace = checkOptionalDnsLabel(scope, 'namespace', props.namespace ?? Chart.of(scope).namespace);
+    this.name = checkDnsSubdomain(scope, 'name', props.name ?? first.service.serviceName);
+    this.gateways = gateways.map(gateway => ({ gateway }));
+    const mesh = props.includeMesh ?? gateways.length === 0;
+    if (!mesh && gateways.length === 0) {
+      fail(scope, 'includeMesh is false and no gateways are given: the route would apply to no traffic; add a gateway or include the mesh');
+    }
+    this.meshService = mesh ? first.service : undefined;
+
+    this.destinations = props.destination !== undefined
+      ? [{ ...this.resolve('destination', props.destination), weight: 100 }]
+      : this.resolveWeighted('destinations', props.destinations!);
+
+    if (props.mirrors !== undefined && (props.mirror !== undefined || props.mirrorPercent !== undefined)) {
+      fail(scope, 'mirrors cannot be combined with mirror or mirrorPercent: list every mirror in mirrors, each with its own percent');
+    }
+    const percent = checkPercent(scope, 'mirrorPercent', props.mirrorPercent ?? 100);
+    if (props.mirror === undefined && props.mirrorPercent !== undefined && props.mirrorPercent > 0) {
+      fail(scope, `mirrorPercent is ${props.mirrorPercent} but there is no mirror: set mirror to the service version that receives the copies`);
+    }
+    if (props.mirror !== undefined) {
+      this.declaredMirrors.push(this.resolveMirror('mirror', { ...props.mirror, percent }, this.destinations, this.declaredMirrors));
+    }
+    (props.mirrors ?? []).forEach((m, i) => this.declaredMirrors.push(this.resolveMirror(`mirrors[${i}]`, m, this.destinations, this.declaredMirrors)));
+
+    this.port = props.port === undefined ? undefined : checkPort(scope, 'port', props.port);
+    const safeOnly = props.mirrorSafeMethodsOnly ?? false;
+    this.matches = this.resolveMatches(props.mirrorMatches, safeOnly);
+    this.methods = safeOnly ? [...SAFE_METHODS] : undefined;
+    this.timeoutMillis = props.timeout === undefined ? undefined : checkTimeout(scope, 'timeout', props.timeout);
+    this.retries = props.retries === undefined ? undefined : resolveRetries(scope, props.retries, this.timeoutMillis);
+    this.requestHeaders = props.requestHeaders === undefined ? undefined : resolveHeaderOperations(scope, 'requestHeaders', props.requestHeaders);
+    this.responseHeaders = props.responseHeaders === undefined ? undefined : resolveHeaderOperations(scope, 'responseHeaders', props.responseHeaders);
+    if (props.hosts !== undefined) {
+      if (props.hosts.length === 0) {
+        fail(scope, 'hosts must not be empty: list the hosts the route applies to, or leave it unset for the default');
       }
+      this.hosts = props.hosts.map(h => checkHost(scope, 'hosts', h, true));
     }
   }
-  for (const gateway of known) {
-    const served = gateway.hosts!;
-    if (!model.hosts.some(host => served.some(pattern => gatewayServes(pattern, host)))) {
-      problems.push(`gateway ${gateway.gatewayName} serves none of the route's hosts (${model.hosts.join(', ')}; it serves ${served.join(', ')}): `
-        + 'add a host the gateway serves or remove the gateway from the route');
-    }
+
+  /** Adds a mirror (`addMirror()` of the route constructs), with the same checks as the props' mirrors. */
+  public addMirror(role: string, target: MirrorTarget): void {
+    this.declaredMirrors.push(this.resolveMirror(role, target, this.destinations, this.declaredMirrors));
   }
-  return problems;
+
+  /** The mirrors that receive copies (percent above 0), as targets, in the order they were given (copies). */
+  public get mirrorTargets(): MirrorTarget[] {
+    return this.activeMirrors(this.declaredMirrors).map(m => ({ service: m.backend.service, version: m.backend.version, port: m.backend.port, percent: m.percent }));
+  }
+
+  /** The route's model. */
+  public model(): RouteModel {
+    return this.buildModel(this.destinations, this.activeMirrors(this.declaredMirrors));
+  }
+
+  /**
+   * The model of the route with other destinations and mirrors (a stage of a rollout plan), checked like the route's
+   * own; errors name `role` (e.g. `stage 02-mirror-10`).
+   */
+  public withTargets(role: string, destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): RouteModel {
+    const resolved = destinations === undefined ? this.destinations : this.resolveWeighted(`${role}: destinations`, destinations);
+    const declared: ModelMirror[] = [];
+    mirrors.forEach((m, i) => declared.push(this.resolveMirror(`${role}: mirrors[${i}]`, m, resolved, declared)));
+    return this.buildModel(resolved, this.activeMirrors(declared));
+  }
+
+  /** The problems that depend on other constructs (the versions a service has by synth time), in the API's terms. */
+  public problems(model: RouteModel): string[] {
+    const problems: string[] = [];
+    const check = (b: ModelBackend, role: string) => {
+      const versions = b.service.versionNames;
+      if (b.version !== undefined && versions !== undefined && !versions.includes(b.version)) {
+        problems.push(`${role} version ${JSON.stringify(b.version)} is not defined for service ${b.service.serviceName} `
+          + `(its versions: ${versions.length ? versions.join(', ') : 'none'}): add a version "${b.version}" to the service or pick one of its versions`);
+      }
+    };
+    for (const [i, rule] of model.rules.entries()) {
+      const where = model.rules.length > 1 ? ` in rule ${i}` : '';
+      rule.destinations.forEach(d => check(d, `destination${where}`));
+      rule.mirrors.forEach(m => check(m.backend, `mirror${where}`));
+    }
+    if (this.props.mirrorMatches !== undefined && this.declaredMirrors.length === 0) {
+      problems.push('mirrorMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorMatches');
+    }
+    if (this.props.mirrorSafeMethodsOnly && this.declaredMirrors.length === 0) {
+      problems.push('mirrorSafeMethodsOnly is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop it');
+    }
+    return problems;
+  }
+
+  private buildModel(destinations: ModelWeightedBackend[], mirrors: ModelMirror[]): RouteModel {
+    const base = {
+      port: this.port,
+      destinations,
+      timeoutMillis: this.timeoutMillis,
+      retries: this.retries,
+      requestHeaders: this.requestHeaders,
+      responseHeaders: this.responseHeaders,
+    };
+    const selective = (this.matches !== undefined || this.methods !== undefined) && mirrors.length > 0;
+    const rules: ModelHttpRule[] = selective
+      ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
+      : [{ ...base, mirrors }];
+    return { name: this.name, namespace: this.namespace, hosts: this.hosts, gateways: this.gateways, meshService: this.meshService, rules };
+  }
+
+  private activeMirrors(declared: ModelMirror[]): ModelMirror[] {
+    return declared.filter(m => m.percent > 0);
+  }
+
+  private resolveMirror(role: string, target: MirrorTarget, destinations: ModelWeightedBackend[], earlier: ModelMirror[]): ModelMirror {
+    const backend = this.resolve(role, target);
+    const percent = checkPercent(this.scope, `${role}.percent`, target.percent ?? 100);
+    const served = destinations.find(d => sameVersion(d, backend) && d.weight > 0);
+    if (served !== undefined) {
+      fail(this.scope, destinations.length === 1
+        ? `${role} is the same as the destination (${describeBackend(backend)}): every request would reach that version twice; `
+          + 'mirror to another version of the service'
+        : `${role} (${describeBackend(backend)}) is one of the weighted destinations (weight ${served.weight}): it would receive real requests and `
+          + 'copies of them, doubling writes and skewing its metrics; mirror to a version that gets no weight');
+    }
+    // Without a version a target is every pod of the service, so it shares pods with every version of that service.
+    const overlapping = destinations.find(d => d.service === backend.service && d.weight > 0 && (d.version === undefined || backend.version === undefined));
+    if (overlapping !== undefined) {
+      const field = destinations.length === 1 ? 'destination' : `destinations[${destinations.indexOf(overlapping)}]`;
+      fail(this.scope, backend.version === undefined
+        ? `${role} (${backend.service.serviceName}, no version: every pod of the service) includes the pods of ${field} `
+          + `(${describeBackend(overlapping)}): those pods would get real requests and copies of them, doubling their `
+          + `writes; set ${role}.version to the version that receives the copies (a version other than ${overlapping.version})`
+        : `${role} (${describeBackend(backend)}) is among the pods of ${field} (${overlapping.service.serviceName}, no version: `
+          + `every pod of the service): version ${backend.version} would get real requests and copies of them, doubling its writes; `
+          + `set ${field}.version to the serving version, so that only copies reach version ${backend.version}`);
+    }
+    if (earlier.some(m => sameVersion(m.backend, backend) && m.backend.port === backend.port)) {
+      fail(this.scope, `${role} mirrors to ${describeBackend(backend)} again: each version can be a mirror once; raise its percent instead`);
+    }
+    return { backend, percent };
+  }
+
+  private resolveWeighted(role: string, targets: WeightedTarget[]): ModelWeightedBackend[] {
+    const result = targets.map((t, i) => {
+      if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > 100) {
+        fail(this.scope, `${role}[${i}].weight must be an integer from 0 to 100 (weights are integers), got ${t.weight}`);
+      }
+      return { ...this.resolve(`${role}[${i}]`, t), weight: t.weight };
+    });
+    result.forEach((d, i) => {
+      const j = result.findIndex(o => sameVersion(o, d) && o.port === d.port);
+      if (j !== i) {
+        fail(this.scope, `${role}[${i}] and ${role}[${j}] are the same (${describeBackend(d)}): list each version once with its total weight`);
+      }
+    });
+    const total = result.reduce((sum, d) => sum + d.weight, 0);
+    if (total !== 100) {
+      fail(this.scope, `the weights of ${role} add up to ${total} (${result.map(d => d.weight).join(' + ')}), not 100: `
+        + 'adjust them so every request has a destination');
+    }
+    return result;
+  }
+
+  private resolveMatches(matches: RequestMatch[] | undefined, safeOnly: boolean): RequestMatch[] | undefined {
+    if (matches !== undefined && matches.length === 0) {
+      fail(this.scope, 'mirrorMatches must not be empty: list the requests to mirror, or leave it unset to mirror every request');
+    }
+    const problems = (matches ?? []).flatMap((m, i) => requestMatchProblems(m, `mirrorMatches[${i}]`));
+    if (problems.length > 0) {
+      fail(this.scope, problems.join('; '));
+    }
+    const withMethod = (matches ?? []).findIndex(m => m.method !== undefined);
+    if (safeOnly && withMethod >= 0) {
+      fail(this.scope, `mirrorMatches[${withMethod}] sets method ${matches![withMethod].method} but mirrorSafeMethodsOnly is true: `
+        + `drop one of them (safe methods are ${SAFE_METHODS.join(', ')})`);
+    }
+    return matches === undefined ? undefined : [...matches];
+  }
+
+  private resolve(role: string, target: RouteTarget): ModelBackend {
+    if (target === undefined || target.service === undefined) {
+      fail(this.scope, `${role}.service is required`);
+    }
+    const ports = target.service.portNumbers;
+    let port = target.port;
+    if (port === undefined) {
+      if (ports === undefined || ports.length !== 1) {
+        fail(this.scope, `${role}.port is required: service ${target.service.serviceName} has `
+          + `${ports === undefined ? 'unknown ports' : `several ports (${ports.join(', ')})`}; name the port the route targets`);
+      }
+      port = ports[0];
+    }
+    checkPort(this.scope, `${role}.port`, port);
+    if (ports !== undefined && !ports.includes(port)) {
+      fail(this.scope, `${role}.port ${port} is not a port of service ${target.service.serviceName} (its ports: ${ports.join(', ')}): use one of them`);
+    }
+    if (target.version !== undefined && target.version.length === 0) {
+      fail(this.scope, `${role}.version must not be empty: name a version of ${target.service.serviceName}, or leave it unset for all pods`);
+    }
+    return { service: target.service, version: target.version, port };
+  }
 }

@@ -28,6 +28,21 @@ export function checkDnsLabel(scope: IConstruct, what: string, value: string): s
   return value;
 }
 
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A Service name: an RFC 1035 label (at most 63 lowercase letters, digits and '-', starting with a letter and ending
+ * with a letter or digit), as the API server's `ValidateServiceName` requires; `1api` is a DNS-1123 label but no
+ * Service name.
+ */
+export function checkServiceName(scope: IConstruct, what: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_1035_LABEL.test(value)) {
+    fail(scope, `${what} must be a Service name: an RFC 1035 label (lowercase letters, digits and '-', starting with a letter, ending with a `
+      + `letter or digit, at most 63 characters), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 /** A Kubernetes namespace, Service or Deployment name used in DNS: an RFC 1123 DNS label. */
 export function checkOptionalDnsLabel(scope: IConstruct, what: string, value: string | undefined): string | undefined {
   return value === undefined ? undefined : checkDnsLabel(scope, what, value);

@@ -1,7 +1,9 @@
 import { Chart } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { MeshAnalysis } from '../analysis/synth-hook';
+import { AppIndex, claimObjects } from '../core/app-index';
+import { IRouteGateway } from '../core/references';
+import { gatewayConflictMessage } from './rules/gateway';
 import { checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
 /**
@@ -97,21 +99,9 @@ export interface IstioGatewayProps {
 }
 
 /**
- * An Istio Gateway that routes can bind to.
+ * An Istio Gateway (`networking.istio.io`) that routes can bind to.
  */
-export interface IIstioGateway extends IConstruct {
-  /** The Gateway's name. */
-  readonly gatewayName: string;
-  /** The Gateway's namespace, if known. */
-  readonly namespace?: string;
-  /**
-   * The hosts the gateway serves, or undefined when not known (a gateway defined elsewhere).
-   */
-  readonly hosts?: string[];
-  /**
-   * The ports of the gateway's servers (its listener ports), or undefined when not known (a gateway defined elsewhere).
-   */
-  readonly ports?: number[];
+export interface IIstioGateway extends IRouteGateway {
 }
 
 /**
@@ -138,6 +128,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
 
   public readonly gatewayName: string;
   public readonly namespace?: string;
+  public readonly definedElsewhere = false;
   /** The Gateway object. */
   public readonly gateway: istio.Gateway;
   private readonly servedHosts: string[];
@@ -209,7 +200,9 @@ export class IstioGateway extends Construct implements IIstioGateway {
     });
     this.gatewayName = this.gateway.name;
     this.serverPorts = servers.map(server => server.port.number);
-    MeshAnalysis.register(this);
+    const duplicates = claimObjects(this, [{ apiVersion: this.gateway.apiVersion, kind: 'Gateway', namespace: this.namespace, name: this.gatewayName }]);
+    const conflicts = this.claimServers(selector, servers);
+    this.node.addValidation({ validate: () => [...duplicates(), ...conflicts()] });
   }
 
   /** The hosts the gateway serves (a copy). */
@@ -221,9 +214,32 @@ export class IstioGateway extends Construct implements IIstioGateway {
   public get ports(): number[] | undefined {
     return [...this.serverPorts];
   }
+
+  /**
+   * Claims each (workload selector, port, host) of the servers, so that two gateways of the app on the same workload
+   * that serve one host on one port are reported (IST0145: Envoy serves only one of them).
+   */
+  private claimServers(selector: { [key: string]: string }, servers: istio.GatewaySpecServers[]): () => string[] {
+    const index = AppIndex.of(this);
+    const workload = Object.keys(selector).sort().map(k => `${k}=${selector[k]}`).join(',');
+    const keys = servers.flatMap(server => (server.hosts ?? []).map(host => ({ port: server.port.number, key: `gateway-server|${workload}|${server.port.number}|${host}` })));
+    keys.forEach(({ key }) => index.claim(key, this));
+    return () => {
+      const byPort = new Map<number, Set<string>>();
+      for (const { port, key } of keys) {
+        for (const other of index.owners(key)) {
+          if (other === this) continue;
+          const g = other as IstioGateway;
+          byPort.set(port, (byPort.get(port) ?? new Set()).add(`${g.namespace ?? 'default'}/${g.gatewayName}`));
+        }
+      }
+      return [...byPort.entries()].map(([port, others]) => `IST0145 ${gatewayConflictMessage([...others], workload, port, this.servedHosts)}`);
+    };
+  }
 }
 
 class ImportedIstioGateway extends Construct implements IIstioGateway {
+  public readonly definedElsewhere = true;
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly hosts?: string[];

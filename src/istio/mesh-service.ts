@@ -1,11 +1,14 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
+import { claimObjects } from '../core/app-index';
+import { IMeshService, IServiceVersion } from '../core/references';
+import { checkTimeout } from '../core/route-policy';
+import {
+  checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, INT32_MAX, isDnsLabel, UINT32_MAX,
+} from '../core/validate';
+import { istioDuration } from './rules/duration';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
-import { MeshAnalysis } from '../analysis/synth-hook';
-import { checkTimeout, istioDuration } from '../core/route-policy';
-import { IServiceVersion } from '../workloads/service-version';
-import { checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, INT32_MAX, isDnsLabel, UINT32_MAX } from '../core/validate';
 
 /**
  * How the sidecars of a service's clients talk TLS to it.
@@ -222,25 +225,12 @@ export interface MeshServiceAttributes {
    */
   readonly ports?: number[];
   /**
-   * The DestinationRule subsets defined for the service elsewhere, if known. Routes then check their subsets against them.
+   * The versions of the service (the DestinationRule subsets defined for it elsewhere), if known. Routes then check
+   * their versions against them.
    *
-   * @default - unknown: subsets are not checked
+   * @default - unknown: versions are not checked
    */
-  readonly subsets?: string[];
-}
-
-/**
- * A service in the mesh that routes can send traffic to and mirror traffic to.
- */
-export interface IMeshService extends IConstruct {
-  /** The Service name. */
-  readonly serviceName: string;
-  /** The Service namespace, if set. */
-  readonly namespace?: string;
-  /** The Service's port numbers, or undefined when not known (an imported service). */
-  readonly portNumbers?: number[];
-  /** The subsets defined for the service, or undefined when not known (an imported service). */
-  readonly subsetNames?: string[];
+  readonly versions?: string[];
 }
 
 /**
@@ -262,6 +252,7 @@ export class MeshService extends Construct implements IMeshService {
 
   public readonly serviceName: string;
   public readonly namespace?: string;
+  public readonly definedElsewhere = false;
   /** The `app` label the Service selects. */
   public readonly app: string;
   /** The Service. */
@@ -279,7 +270,7 @@ export class MeshService extends Construct implements IMeshService {
       fail(this, 'app is required when no versions are given: set app (the pod label the Service selects) or pass versions');
     }
     this.app = checkLabelValue(this, 'app', app);
-    this.serviceName = checkDnsLabel(this, 'name', props.name ?? this.app);
+    this.serviceName = checkServiceName(this, props.name === undefined ? 'name (default: the app name)' : 'name', props.name ?? this.app);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.ports = this.checkPorts(props);
     this.trafficPolicy = props.trafficPolicy === undefined ? undefined : this.resolveTrafficPolicy(props.trafficPolicy);
@@ -300,8 +291,11 @@ export class MeshService extends Construct implements IMeshService {
       metadata: { name: this.serviceName, namespace: this.namespace },
       spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
     });
-    this.node.addValidation({ validate: () => this.validateVersions() });
-    MeshAnalysis.register(this);
+    const duplicates = claimObjects(this, [
+      { apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName },
+      { apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName },
+    ]);
+    this.node.addValidation({ validate: () => [...this.validateVersions(), ...duplicates()] });
   }
 
   /**
@@ -327,8 +321,8 @@ export class MeshService extends Construct implements IMeshService {
     this.versions.push(version);
   }
 
-  /** The subsets, one per attached version, in the order they were added. */
-  public get subsetNames(): string[] | undefined {
+  /** The versions, in the order they were added: each is a DestinationRule subset of the same name. */
+  public get versionNames(): string[] | undefined {
     return this.versions.map(v => v.version);
   }
 
@@ -447,13 +441,14 @@ class ImportedMeshService extends Construct implements IMeshService {
   public readonly serviceName: string;
   public readonly namespace?: string;
   public readonly portNumbers?: number[];
-  public readonly subsetNames?: string[];
+  public readonly versionNames?: string[];
+  public readonly definedElsewhere = true;
 
   constructor(scope: Construct, id: string, attrs: MeshServiceAttributes) {
     super(scope, id);
-    this.serviceName = checkDnsLabel(this, 'name', attrs.name);
+    this.serviceName = checkServiceName(this, 'name', attrs.name);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', attrs.namespace ?? Chart.of(this).namespace);
     this.portNumbers = attrs.ports?.map(p => checkPort(this, 'ports', p));
-    this.subsetNames = attrs.subsets === undefined ? undefined : [...attrs.subsets];
+    this.versionNames = attrs.versions === undefined ? undefined : [...attrs.versions];
   }
 }

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Names, Yaml } from 'cdk8s';
+import { Chart, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MirrorRoute, MirrorRouteProps } from '../istio/mirror-route';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkDnsLabel, checkPercent, fail } from '../core/validate';
+import { MirrorRoute } from '../istio/mirror-route';
 
 /**
  * One stage of a rollout: where the route sends the requests and where it mirrors them. Everything else (hosts,
@@ -74,7 +74,7 @@ export interface MirrorRolloutPlanProps {
  * @example
  * const plan = new MirrorRolloutPlan(chart, 'plan', {
  *   route,
- *   stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service, subset: 'v1' }, candidate: { service, subset: 'v2' } }),
+ *   stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service, version: 'v1' }, candidate: { service, version: 'v2' } }),
  * });
  * app.synth();
  * plan.synth('dist/plan'); // dist/plan/01-route/..., 02-mirror-10/, 03-mirror-100/, 04-canary-10/, 05-promote/
@@ -116,7 +116,7 @@ export class MirrorRolloutPlan extends Construct {
 
   /** The route the plan varies. */
   public readonly route: MirrorRoute;
-  private readonly stages: Array<{ readonly folder: string; readonly route: MirrorRoute }>;
+  private readonly stages: Array<{ readonly folder: string; readonly stage: RolloutStage }>;
 
   constructor(scope: Construct, id: string, props: MirrorRolloutPlanProps) {
     super(scope, id);
@@ -138,7 +138,10 @@ export class MirrorRolloutPlan extends Construct {
       }
       seen.add(name);
       const folder = `${String(i + 1).padStart(2, '0')}-${name}`;
-      return { folder, route: this.stageRoute(folder, stage) };
+      (stage.mirrors ?? []).forEach((m, j) => checkPercent(this, `stage ${folder}: mirrors[${j}].percent`, m.percent ?? 100));
+      // Checked now, like the route's own props, so that a wrong stage fails where it is declared.
+      this.guard(() => this.route._renderStage(folder, stage.destinations, stage.mirrors ?? []));
+      return { folder, stage };
     });
   }
 
@@ -153,18 +156,21 @@ export class MirrorRolloutPlan extends Construct {
    * @param stageName the stage folder (`02-mirror-10`) or the stage name (`mirror-10`)
    */
   public stageManifests(stageName: string): any[] {
-    const stage = this.stages.find(s => s.folder === stageName || s.folder.slice(3) === stageName);
-    if (stage === undefined) {
+    const found = this.stages.find(s => s.folder === stageName || s.folder.slice(3) === stageName);
+    if (found === undefined) {
       fail(this, `no stage ${JSON.stringify(stageName)}: the stages are ${this.stageNames.join(', ')}`);
     }
     const base = Chart.of(this.route).toJson();
-    const stageObjects = this.guard(stage.folder, () => Chart.of(stage.route).toJson());
-    const replaced = base.findIndex(m => m.kind === 'VirtualService'
-      && m.metadata?.name === this.route.routeName && m.metadata?.namespace === this.route.namespace);
-    if (replaced < 0) {
-      fail(this, `the VirtualService ${this.route.routeName} of the route is not among the objects of its chart`);
+    const { manifest, problems } = this.guard(() => this.route._renderStage(found.folder, found.stage.destinations, found.stage.mirrors ?? []));
+    if (problems.length > 0) {
+      fail(this, `stage ${found.folder}: ${problems.join('; ')}`);
     }
-    return [...base.slice(0, replaced), ...stageObjects, ...base.slice(replaced + 1)];
+    const replaced = base.findIndex(m => m.kind === manifest.kind && m.apiVersion === manifest.apiVersion
+      && m.metadata?.name === manifest.metadata?.name && m.metadata?.namespace === manifest.metadata?.namespace);
+    if (replaced < 0) {
+      fail(this, `the ${manifest.kind} ${manifest.metadata?.name} of the route is not among the objects of its chart`);
+    }
+    return [...base.slice(0, replaced), manifest, ...base.slice(replaced + 1)];
   }
 
   /**
@@ -186,35 +192,12 @@ export class MirrorRolloutPlan extends Construct {
     });
   }
 
-  private stageRoute(folder: string, stage: RolloutStage): MirrorRoute {
-    const base = this.route._props;
-    const mirrors = stage.mirrors ?? [];
-    mirrors.forEach((m, i) => checkPercent(this, `stage ${folder}: mirrors[${i}].percent`, m.percent ?? 100));
-    const mirroring = mirrors.some(m => (m.percent ?? 100) > 0);
-    const props: MirrorRouteProps = {
-      ...base,
-      name: this.route.routeName,
-      namespace: this.route.namespace,
-      destination: stage.destinations === undefined ? base.destination : undefined,
-      destinations: stage.destinations ?? base.destinations,
-      mirror: undefined,
-      mirrorPercent: undefined,
-      mirrors,
-      mirrorMatches: mirroring ? base.mirrorMatches : undefined,
-      mirrorSafeMethodsOnly: mirroring ? base.mirrorSafeMethodsOnly : undefined,
-    };
-    // Each stage's route lives in a chart of its own app, so it never appears in the synthesis of the route's chart;
-    // same chart id and namespace, same route id, so the object is named exactly as the route's.
-    const chart = Chart.of(this.route);
-    const stageChart = new Chart(new App(), chart.node.id, { namespace: chart.namespace, labels: chart.labels });
-    return this.guard(folder, () => new MirrorRoute(stageChart, this.route.node.id, props));
-  }
-
-  private guard<T>(folder: string, fn: () => T): T {
+  private guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (e) {
-      return fail(this, `stage ${folder}: ${(e as Error).message}`);
+      // Errors of the route already start with its path; say which stage of this plan they are about.
+      return fail(this, (e as Error).message);
     }
   }
 }

@@ -60,8 +60,8 @@ export class HttpbinMirrorChart extends Chart {
       credentialName: props.credentialName ?? 'bookinfo-credential',
     });
     this.route = new MirrorRoute(this, 'httpbin-route', {
-      destination: { service: this.service, subset: this.v1.version },
-      mirror: { service: this.service, subset: this.v2.version },
+      destination: { service: this.service, version: this.v1.version },
+      mirror: { service: this.service, version: this.v2.version },
       mirrorPercent: props.mirrorPercent ?? 100,
       gateways: [this.gateway],
     });

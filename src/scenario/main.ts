@@ -33,8 +33,8 @@ export function synthReferenceScenario(mirrorPercent: string | undefined, outdir
   const plan = new MirrorRolloutPlan(chart, 'rollout-plan', {
     route: chart.route,
     stages: MirrorRolloutPlan.mirrorThenCanary({
-      stable: { service: chart.service, subset: chart.v1.version },
-      candidate: { service: chart.service, subset: chart.v2.version },
+      stable: { service: chart.service, version: chart.v1.version },
+      candidate: { service: chart.service, version: chart.v2.version },
     }),
   });
   // App.synth() writes only its charts' files and does not clean its outdir (the cdk8s CLI empties dist/ before

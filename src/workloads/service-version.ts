@@ -1,7 +1,8 @@
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { MeshAnalysis } from '../analysis/synth-hook';
+import { claimObjects } from '../core/app-index';
+import { IServiceVersion } from '../core/references';
 import { checkCount, checkDnsLabel, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
 // This is the only file that uses cdk8s-plus-27: moving to a newer cdk8s-plus is a change to this file alone.
@@ -213,22 +214,6 @@ export interface ServiceVersionProps {
 }
 
 /**
- * One version of an application, as the mesh sees it.
- */
-export interface IServiceVersion {
-  /** The `app` label. */
-  readonly app: string;
-  /** The `version` label, which is also the DestinationRule subset name. */
-  readonly version: string;
-  /** The namespace of the pods, if set. */
-  readonly namespace?: string;
-  /** The port the container listens on, if declared. */
-  readonly containerPort?: number;
-  /** Every label of the pod template. */
-  readonly podLabels: { [key: string]: string };
-}
-
-/**
  * One version of an application: a Deployment whose pods carry the labels `app` and `version`.
  *
  * The Deployment selects exactly `{app, version}`, so two versions of one app never adopt each other's pods,
@@ -325,7 +310,8 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       metadata: { name: this.deploymentName, namespace: this.namespace, labels: { app: this.app, version: this.version } },
       spec: rendered.spec,
     });
-    MeshAnalysis.register(this);
+    const duplicates = claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]);
+    this.node.addValidation({ validate: duplicates });
   }
 
   /** Every label of the pod template (a copy). */

@@ -1,0 +1,66 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * What the library's constructs of one app claim, by key: the identity of each Kubernetes object they write, the
+ * mesh hosts of their routes, the host/port pairs of their gateway servers. Each construct claims its keys once, at
+ * construction (the names, hosts and ports it claims are fixed then), and its validation looks up only its own keys,
+ * so the checks that compare constructs with each other (two objects with one name, two routes for one mesh host)
+ * cost O(1) per key at every validation pass, however large the app.
+ *
+ * Not public API: not exported from index.ts.
+ */
+export class AppIndex {
+  /** The index of the app (construct tree) that `scope` belongs to. */
+  public static of(scope: IConstruct): AppIndex {
+    const root = scope.node.root;
+    let index = INDEXES.get(root);
+    if (index === undefined) {
+      index = new AppIndex();
+      INDEXES.set(root, index);
+    }
+    return index;
+  }
+
+  private readonly claims = new Map<string, IConstruct[]>();
+
+  private constructor() {
+  }
+
+  /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
+  public claim(key: string, owner: IConstruct): void {
+    const owners = this.claims.get(key);
+    if (owners === undefined) {
+      this.claims.set(key, [owner]);
+    } else if (!owners.includes(owner)) {
+      owners.push(owner);
+    }
+  }
+
+  /** The constructs that claimed `key`, in the order they did. */
+  public owners(key: string): IConstruct[] {
+    return [...(this.claims.get(key) ?? [])];
+  }
+}
+
+const INDEXES = new WeakMap<IConstruct, AppIndex>();
+
+/** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */
+export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `object|${group}|${kind}|${namespace || 'default'}|${name}`;
+}
+
+/**
+ * Claims the identity of each object and returns a validation that reports every object another construct of the app
+ * writes too (kubectl would keep only the last one applied).
+ */
+export function claimObjects(owner: IConstruct, objects: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>): () => string[] {
+  const index = AppIndex.of(owner);
+  const keys = objects.map(o => ({ key: objectKey(o.apiVersion, o.kind, o.namespace, o.name), o }));
+  keys.forEach(({ key }) => index.claim(key, owner));
+  return () => keys.flatMap(({ key, o }) => {
+    const owners = index.owners(key);
+    return owners.length < 2 ? [] : [`${o.kind} ${o.namespace || 'default'}/${o.name} is defined ${owners.length} times, by `
+      + `${owners.map(c => c.node.path).join(', ')}: kubectl keeps only the last one applied; give each its own name (e.g. the name prop of a MirrorRoute)`];
+  });
+}
