@@ -31,8 +31,8 @@ function buildLibrary(cdk8s, lib, n) {
     const v2 = new lib.ServiceVersion(chart, `${name}-v2`, { app: name, version: 'v2', image, containerPort: CONTAINER_PORT });
     const service = new lib.MeshService(chart, name, { versions: [v1, v2] });
     new lib.MirrorRoute(chart, `${name}-route`, {
-      destination: { service, subset: 'v1' },
-      mirror: { service, subset: 'v2' },
+      destination: { service, version: 'v1' },
+      mirror: { service, version: 'v2' },
       mirrorPercent: MIRROR_PERCENT,
       gateways: [gateway],
       hosts: [host],

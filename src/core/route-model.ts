@@ -298,7 +298,7 @@ export class RouteSpec {
     }
     const first = props.destination ?? props.destinations![0];
     if (first === undefined) {
-      fail(scope, 'destinations must list at least one weighted target whose weights add up to 100');
+      this.resolveWeighted('destinations', []);
     }
     if (first.service === undefined) {
       fail(scope, `${props.destination ? 'destination' : 'destinations[0]'}.service is required`);
@@ -361,12 +361,12 @@ export class RouteSpec {
 
   /**
    * The model of the route with other destinations and mirrors (a stage of a rollout plan), checked like the route's
-   * own; errors name `role` (e.g. `stage 02-mirror-10`).
+   * own.
    */
-  public withTargets(role: string, destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): RouteModel {
-    const resolved = destinations === undefined ? this.destinations : this.resolveWeighted(`${role}: destinations`, destinations);
+  public withTargets(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): RouteModel {
+    const resolved = destinations === undefined ? this.destinations : this.resolveWeighted('destinations', destinations);
     const declared: ModelMirror[] = [];
-    mirrors.forEach((m, i) => declared.push(this.resolveMirror(`${role}: mirrors[${i}]`, m, resolved, declared)));
+    mirrors.forEach((m, i) => declared.push(this.resolveMirror(`mirrors[${i}]`, m, resolved, declared)));
     return this.buildModel(resolved, this.activeMirrors(declared));
   }
 
@@ -444,6 +444,9 @@ export class RouteSpec {
   }
 
   private resolveWeighted(role: string, targets: WeightedTarget[]): ModelWeightedBackend[] {
+    if (targets.length === 0) {
+      fail(this.scope, `${role} must list at least one weighted target whose weights add up to 100`);
+    }
     const result = targets.map((t, i) => {
       if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > 100) {
         fail(this.scope, `${role}[${i}].weight must be an integer from 0 to 100 (weights are integers), got ${t.weight}`);

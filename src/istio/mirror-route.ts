@@ -108,8 +108,8 @@ export class MirrorRoute extends Construct {
    *
    * @internal
    */
-  public _renderStage(stage: string, destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): { manifest: any; problems: string[] } {
-    const model = this.spec.withTargets(`stage ${stage}`, destinations, mirrors);
+  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): { manifest: any; problems: string[] } {
+    const model = this.spec.withTargets(destinations, mirrors);
     RENDERER.validate(this, model);
     this.stageModel = model;
     let manifest: any;

@@ -140,7 +140,7 @@ export class MirrorRolloutPlan extends Construct {
       const folder = `${String(i + 1).padStart(2, '0')}-${name}`;
       (stage.mirrors ?? []).forEach((m, j) => checkPercent(this, `stage ${folder}: mirrors[${j}].percent`, m.percent ?? 100));
       // Checked now, like the route's own props, so that a wrong stage fails where it is declared.
-      this.guard(() => this.route._renderStage(folder, stage.destinations, stage.mirrors ?? []));
+      this.guard(folder, () => this.route._renderStage(stage.destinations, stage.mirrors ?? []));
       return { folder, stage };
     });
   }
@@ -161,7 +161,7 @@ export class MirrorRolloutPlan extends Construct {
       fail(this, `no stage ${JSON.stringify(stageName)}: the stages are ${this.stageNames.join(', ')}`);
     }
     const base = Chart.of(this.route).toJson();
-    const { manifest, problems } = this.guard(() => this.route._renderStage(found.folder, found.stage.destinations, found.stage.mirrors ?? []));
+    const { manifest, problems } = this.guard(found.folder, () => this.route._renderStage(found.stage.destinations, found.stage.mirrors ?? []));
     if (problems.length > 0) {
       fail(this, `stage ${found.folder}: ${problems.join('; ')}`);
     }
@@ -192,12 +192,14 @@ export class MirrorRolloutPlan extends Construct {
     });
   }
 
-  private guard<T>(fn: () => T): T {
+  private guard<T>(folder: string, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
-      // Errors of the route already start with its path; say which stage of this plan they are about.
-      return fail(this, (e as Error).message);
+      // The route's errors start with its path; the mistake is in this plan's stage.
+      const message = (e as Error).message;
+      const routePath = `${this.route.node.path}: `;
+      return fail(this, `stage ${folder}: ${message.startsWith(routePath) ? message.slice(routePath.length) : message}`);
     }
   }
 }

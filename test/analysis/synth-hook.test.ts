@@ -5,7 +5,8 @@ import { MeshAnalysis } from '../../src/analysis/synth-hook';
 import { FindingLevel, MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { MeshService } from '../../src/istio/mesh-service';
 import { MirrorRoute } from '../../src/istio/mirror-route';
-import { IServiceVersion, ServiceVersion } from '../../src/workloads/service-version';
+import { IServiceVersion } from '../../src/core/references';
+import { ServiceVersion } from '../../src/workloads/service-version';
 
 /** A version whose pods this app does not deploy. */
 const versionOf = (app: string, version: string, namespace?: string): IServiceVersion => ({ app, version, namespace, podLabels: { app, version } });
@@ -50,7 +51,7 @@ test('fails when a subset of a MeshService selects no pods (IST0173)', () => {
 test('fails when a route shares its mesh host with another VirtualService (IST0109)', () => {
   const chart = Testing.chart();
   const service = new MeshService(chart, 'httpbin', { port: 8000, versions: [versionOf('httpbin', 'v1'), versionOf('httpbin', 'v2')] });
-  const route = new MirrorRoute(chart, 'route', { destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' } });
+  const route = new MirrorRoute(chart, 'route', { destination: { service, version: 'v1' }, mirror: { service, version: 'v2' } });
   MeshAnalysis.register(route);
   new ApiObject(chart, 'legacy', {
     apiVersion: 'networking.istio.io/v1',
@@ -67,10 +68,10 @@ test('fails when two MirrorRoutes of the same service default to the same Virtua
   const chart = new Chart(app, 'test');
   const gateway = new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['httpbin.example.com'], https: false });
   const service = new MeshService(chart, 'httpbin', { port: 8000, versions: [versionOf('httpbin', 'v1'), versionOf('httpbin', 'v2')] });
-  const mesh = new MirrorRoute(chart, 'mesh-route', { destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' } });
+  const mesh = new MirrorRoute(chart, 'mesh-route', { destination: { service, version: 'v1' }, mirror: { service, version: 'v2' } });
   // In another chart of the app: the whole app is checked.
   const ingress = new MirrorRoute(new Chart(app, 'edge'), 'ingress-route', {
-    destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' }, gateways: [gateway],
+    destination: { service, version: 'v1' }, mirror: { service, version: 'v2' }, gateways: [gateway],
   });
   expect(ingress.routeName).toBe(mesh.routeName);
 
@@ -83,7 +84,7 @@ test('fails when two MirrorRoutes of the same service default to the same Virtua
 test('the duplicate-object check compares the API group, not the version, and ignores objects no construct registered', () => {
   const chart = Testing.chart();
   const service = new MeshService(chart, 'httpbin', { port: 8000, versions: [versionOf('httpbin', 'v1'), versionOf('httpbin', 'v2')] });
-  const route = new MirrorRoute(chart, 'route', { name: 'httpbin-gw', destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' },
+  const route = new MirrorRoute(chart, 'route', { name: 'httpbin-gw', destination: { service, version: 'v1' }, mirror: { service, version: 'v2' },
     gateways: [new IstioGateway(chart, 'gateway', { name: 'gw', hosts: ['httpbin.example.com'], https: false })] });
   const raw = (id: string, apiVersion: string, name: string) => new ApiObject(chart, id, {
     apiVersion, kind: 'VirtualService', metadata: { name },
@@ -118,18 +119,18 @@ test('the error message names the construct path, the code and the fix', () => {
 test('references to a gateway and a service defined elsewhere do not fail', () => {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'web' });
   const gateway = IstioGateway.fromGatewayName(chart, 'shared', 'istio-system/shared-gateway');
-  const known = MeshService.fromServiceAttributes(chart, 'known', { name: 'known', namespace: 'team', ports: [80], subsets: ['v1', 'v2'] });
+  const known = MeshService.fromServiceAttributes(chart, 'known', { name: 'known', namespace: 'team', ports: [80], versions: ['v1', 'v2'] });
   const unknown = MeshService.fromServiceAttributes(chart, 'unknown', { name: 'unknown', namespace: 'team' });
   const routes = [
     new MirrorRoute(chart, 'known-route', {
-      destination: { service: known, subset: 'v1' },
-      mirror: { service: known, subset: 'v2' },
+      destination: { service: known, version: 'v1' },
+      mirror: { service: known, version: 'v2' },
       gateways: [gateway],
       hosts: ['known.example.com'],
     }),
     new MirrorRoute(chart, 'unknown-route', {
-      destination: { service: unknown, subset: 'v1', port: 8080 },
-      mirror: { service: unknown, subset: 'canary', port: 8080 },
+      destination: { service: unknown, version: 'v1', port: 8080 },
+      mirror: { service: unknown, version: 'canary', port: 8080 },
       gateways: [gateway],
       hosts: ['unknown.example.com'],
     }),
@@ -155,8 +156,8 @@ test('fails on a conflict with an object of another chart of the app', () => {
 
 test('a wrong known subset of an imported service is an error', () => {
   const chart = Testing.chart();
-  const other = MeshService.fromServiceAttributes(chart, 'other', { name: 'other', ports: [80], subsets: ['v1'] });
-  const route = new MirrorRoute(chart, 'route', { destination: { service: other, subset: 'v1' }, mirror: { service: other, subset: 'v2' } });
+  const other = MeshService.fromServiceAttributes(chart, 'other', { name: 'other', ports: [80], versions: ['v1'] });
+  const route = new MirrorRoute(chart, 'route', { destination: { service: other, version: 'v1' }, mirror: { service: other, version: 'v2' } });
   MeshAnalysis.register(route);
 
   expect(() => Testing.synth(chart)).toThrow(/\[test\/route\] IST0101 Referenced mirror\+subset in destinationrule not found: "other\+v2"/);
@@ -180,8 +181,8 @@ test('analyzes the app once per validation pass, however many constructs (1000 s
     const service = new MeshService(chart, app_, { port: 8000, versions: [versionOf(app_, 'v1', 'bench'), versionOf(app_, 'v2', 'bench')] });
     MeshAnalysis.register(service);
     MeshAnalysis.register(new MirrorRoute(chart, `${app_}-route`, {
-      destination: { service, subset: 'v1' },
-      mirror: { service, subset: 'v2' },
+      destination: { service, version: 'v1' },
+      mirror: { service, version: 'v2' },
       mirrorPercent: 50,
       gateways: [gateway],
       hosts: [`${app_}.example.com`],
@@ -249,7 +250,7 @@ describe('a route built in an app of its own (like the stages of a rollout plan)
 
   test('refers to the services and gateways of the main app without error', () => {
     const { service, gateway, stage } = main();
-    const route = new MirrorRoute(stage, 'route', { destination: { service, subset: 'v1' }, mirror: { service, subset: 'v2' }, gateways: [gateway] });
+    const route = new MirrorRoute(stage, 'route', { destination: { service, version: 'v1' }, mirror: { service, version: 'v2' }, gateways: [gateway] });
     MeshAnalysis.register(route);
 
     expect(() => Testing.synth(stage)).not.toThrow();
@@ -257,7 +258,7 @@ describe('a route built in an app of its own (like the stages of a rollout plan)
 
   test('fails when the route mirrors to a subset the service of the main app does not define', () => {
     const { service, gateway, stage } = main();
-    const route = new MirrorRoute(stage, 'route', { destination: { service, subset: 'v1' }, mirror: { service, subset: 'v3' }, gateways: [gateway] });
+    const route = new MirrorRoute(stage, 'route', { destination: { service, version: 'v1' }, mirror: { service, version: 'v3' }, gateways: [gateway] });
     MeshAnalysis.register(route);
 
     expect(() => Testing.synth(stage)).toThrow(/\[test\/route\] IST0101 Referenced mirror\+subset in destinationrule not found: "httpbin\+v3"/);

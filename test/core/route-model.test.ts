@@ -5,7 +5,7 @@ import { gatewayRefOf, gatewayServes, hostOf, RouteModel, routeModelProblems } f
 
 function setup() {
   const chart = Testing.chart();
-  const service = MeshService.fromServiceAttributes(chart, 'svc', { name: 'httpbin', namespace: 'default', ports: [8000], subsets: ['v1', 'v2'] });
+  const service = MeshService.fromServiceAttributes(chart, 'svc', { name: 'httpbin', namespace: 'default', ports: [8000], versions: ['v1', 'v2'] });
   const gateway = IstioGateway.fromGatewayName(chart, 'gw', 'default/httpbin-gateway');
   const model = (over: Partial<RouteModel> = {}): RouteModel => ({
     name: 'httpbin',

@@ -20,7 +20,7 @@ describe('MeshService', () => {
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: vs[0].containerPort, protocol: 'TCP' }]);
     expect(dr.spec.host).toBe(service.serviceName);
     expect(dr.spec.subsets).toEqual(vs.map(v => ({ name: v.version, labels: { version: v.version } })));
-    expect(service.subsetNames).toEqual(['v1', 'v2']);
+    expect(service.versionNames).toEqual(['v1', 'v2']);
     expect(service.portNumbers).toEqual([8000]);
     expectValidManifests(manifests);
     expect(manifests).toMatchSnapshot();
@@ -78,11 +78,11 @@ describe('MeshService', () => {
 
   test('fromServiceAttributes refers to a service defined elsewhere', () => {
     const chart = Testing.chart();
-    const ref = MeshService.fromServiceAttributes(chart, 'ref', { name: 'payments', namespace: 'billing', ports: [8443], subsets: ['v1'] });
-    expect([ref.serviceName, ref.namespace, ref.portNumbers, ref.subsetNames]).toEqual(['payments', 'billing', [8443], ['v1']]);
+    const ref = MeshService.fromServiceAttributes(chart, 'ref', { name: 'payments', namespace: 'billing', ports: [8443], versions: ['v1'] });
+    expect([ref.serviceName, ref.namespace, ref.portNumbers, ref.versionNames]).toEqual(['payments', 'billing', [8443], ['v1']]);
     expect(Testing.synth(chart)).toEqual([]);
     const unknown = MeshService.fromServiceAttributes(chart, 'unknown', { name: 'other' });
-    expect([unknown.portNumbers, unknown.subsetNames]).toEqual([undefined, undefined]);
+    expect([unknown.portNumbers, unknown.versionNames]).toEqual([undefined, undefined]);
   });
 
   test.each([['web'], ['HTTP'], ['http_api'], ['httpx']])('fails when a port name %p has no Istio protocol prefix', (name) => {

@@ -33,8 +33,8 @@ function virtualService(chart: Chart): any {
 
 function route(f: Fixture, props: Partial<MirrorRouteProps> = {}, id = 'route'): MirrorRoute {
   return new MirrorRoute(f.chart, id, {
-    destination: { service: f.service, subset: 'v1' },
-    mirror: { service: f.service, subset: 'v2' },
+    destination: { service: f.service, version: 'v1' },
+    mirror: { service: f.service, version: 'v2' },
     gateways: [f.gateway],
     ...props,
   });
@@ -109,7 +109,7 @@ describe('MirrorRoute', () => {
 
     test('fails when the mirror is the destination', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service, subset: 'v1' } })).toThrow(/mirror is the same as the destination .*subset v1/);
+      expect(() => route(f, { mirror: { service: f.service, version: 'v1' } })).toThrow(/mirror is the same as the destination .*subset v1/);
     });
 
     test('fails when the destination is missing', () => {
@@ -119,7 +119,7 @@ describe('MirrorRoute', () => {
 
     test('fails when a subset is empty', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service, subset: '' } })).toThrow(/mirror.subset must not be empty/);
+      expect(() => route(f, { mirror: { service: f.service, version: '' } })).toThrow(/mirror.subset must not be empty/);
     });
 
     test('fails when the name is not a DNS name', () => {
@@ -153,28 +153,28 @@ describe('MirrorRoute', () => {
     test('fails when the port is missing on a multi-port service', () => {
       const f = fixture();
       const api = twoPorts(f);
-      expect(() => new MirrorRoute(f.chart, 'r', { destination: { service: api, subset: 'v1' } }))
+      expect(() => new MirrorRoute(f.chart, 'r', { destination: { service: api, version: 'v1' } }))
         .toThrow(/destination.port is required: service api has several ports \(8080, 9090\)/);
     });
 
     test('fails when the port is not on the service (deferred)', () => {
       const f = fixture();
       const api = twoPorts(f);
-      new MirrorRoute(f.chart, 'r', { destination: { service: api, subset: 'v1', port: 8080 }, mirror: { service: api, subset: 'v2', port: 7000 } });
+      new MirrorRoute(f.chart, 'r', { destination: { service: api, version: 'v1', port: 8080 }, mirror: { service: api, version: 'v2', port: 7000 } });
       expect(() => Testing.synth(f.chart)).toThrow(/mirror port 7000 is not a port of service api \(its ports: 8080, 9090\)/);
     });
 
     test('fails when the port number is out of range', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service, subset: 'v2', port: 70000 } })).toThrow(/mirror.port must be an integer port number/);
+      expect(() => route(f, { mirror: { service: f.service, version: 'v2', port: 70000 } })).toThrow(/mirror.port must be an integer port number/);
     });
 
     test('mirrors on the http port of a two-port service', () => {
       const f = fixture();
       const api = twoPorts(f);
       new MirrorRoute(f.chart, 'r', {
-        destination: { service: api, subset: 'v1', port: 8080 },
-        mirror: { service: api, subset: 'v2', port: 8080 },
+        destination: { service: api, version: 'v1', port: 8080 },
+        mirror: { service: api, version: 'v2', port: 8080 },
       });
       const vs = virtualService(f.chart);
       expect(vs.spec.hosts).toEqual([api.serviceName]);
@@ -186,34 +186,34 @@ describe('MirrorRoute', () => {
   describe('subsets', () => {
     test('fails when a subset is not defined for the service (deferred)', () => {
       const f = fixture();
-      route(f, { mirror: { service: f.service, subset: 'v4' } });
+      route(f, { mirror: { service: f.service, version: 'v4' } });
       expect(() => Testing.synth(f.chart)).toThrow(/subset "v4" is not defined for service httpbin \(its subsets: v1, v2, v3\)/);
     });
 
     test('a version added after the route is seen at synth', () => {
       const f = fixture();
-      route(f, { mirror: { service: f.service, subset: 'v4' } });
+      route(f, { mirror: { service: f.service, version: 'v4' } });
       f.service.addVersion(new ServiceVersion(f.chart, 'v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin' }));
       expect(() => Testing.synth(f.chart)).not.toThrow();
     });
 
     test('fails when the mirror has no subset and the destination is a subset of the same service', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin, no subset: every pod '
+      expect(() => route(f, { mirror: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin, no version: every pod '
         + 'of the service\\) includes the pods of destination \\(httpbin subset v1\\): those pods would get real requests and copies.*'
         + 'set mirror.subset'));
-      expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v2' }, { service: f.service, percent: 10 }] }, 'several'))
-        .toThrow(/mirrors\[1\] \(httpbin, no subset: every pod of the service\) includes the pods of destination/);
+      expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2' }, { service: f.service, percent: 10 }] }, 'several'))
+        .toThrow(/mirrors\[1\] \(httpbin, no version: every pod of the service\) includes the pods of destination/);
       expect(() => route(f, {
-        destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight: 90 }, { service: f.service, subset: 'v3', weight: 10 }],
+        destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v3', weight: 10 }],
         mirror: { service: f.service },
-      }, 'weighted')).toThrow(/mirror \(httpbin, no subset: every pod of the service\) includes the pods of destinations\[0\]/);
+      }, 'weighted')).toThrow(/mirror \(httpbin, no version: every pod of the service\) includes the pods of destinations\[0\]/);
     });
 
     test('fails when the mirror is a subset of the service the destination routes to without subset', () => {
       const f = fixture();
       expect(() => route(f, { destination: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin subset v2\\) is '
-        + 'among the pods of destination \\(httpbin, no subset: every pod of the service\\): subset v2 would get real requests.*'
+        + 'among the pods of destination \\(httpbin, no version: every pod of the service\\): subset v2 would get real requests.*'
         + 'set destination.subset to the serving version'));
     });
 
@@ -229,7 +229,7 @@ describe('MirrorRoute', () => {
       route(f, { mirror: { service: other } });
       route(f, {
         name: 'httpbin-weighted',
-        destinations: [{ service: f.service, subset: 'v1', weight: 100 }, { service: f.service, weight: 0 }],
+        destinations: [{ service: f.service, version: 'v1', weight: 100 }, { service: f.service, weight: 0 }],
         destination: undefined,
       }, 'weighted');
       expect(Testing.synth(f.chart).filter(m => m.kind === 'VirtualService')).toHaveLength(2);
@@ -238,7 +238,7 @@ describe('MirrorRoute', () => {
     test('fails when a subset of a service without versions is used (deferred)', () => {
       const chart = Testing.chart();
       const service = new MeshService(chart, 'svc', { app: 'svc' });
-      new MirrorRoute(chart, 'r', { destination: { service, subset: 'v3' } });
+      new MirrorRoute(chart, 'r', { destination: { service, version: 'v3' } });
       expect(() => Testing.synth(chart)).toThrow(/subset v3|subset "v3"/);
     });
   });
@@ -340,8 +340,8 @@ describe('MirrorRoute', () => {
   describe('other namespaces', () => {
     test('a mirror target in another namespace is addressed by FQDN', () => {
       const f = fixture('shop');
-      const shadow = MeshService.fromServiceAttributes(f.chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000], subsets: ['v2'] });
-      route(f, { mirror: { service: shadow, subset: 'v2' } });
+      const shadow = MeshService.fromServiceAttributes(f.chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000], versions: ['v2'] });
+      route(f, { mirror: { service: shadow, version: 'v2' } });
       const rule = virtualService(f.chart).spec.http[0];
       expect(rule.mirror).toEqual({ host: `${shadow.serviceName}.${shadow.namespace}.svc.cluster.local`, subset: 'v2', port: { number: 8000 } });
       expect(rule.route[0].destination.host).toBe(f.service.serviceName);
@@ -349,7 +349,7 @@ describe('MirrorRoute', () => {
 
     test('a route in another namespace addresses the destination by FQDN and uses it as mesh host', () => {
       const f = fixture('shop');
-      new MirrorRoute(f.chart, 'r', { namespace: 'edge', destination: { service: f.service, subset: 'v1' }, mirror: { service: f.service, subset: 'v2' } });
+      new MirrorRoute(f.chart, 'r', { namespace: 'edge', destination: { service: f.service, version: 'v1' }, mirror: { service: f.service, version: 'v2' } });
       const vs = virtualService(f.chart);
       const fqdn = `${f.service.serviceName}.${f.service.namespace}.svc.cluster.local`;
       expect(vs.metadata.namespace).toBe('edge');
@@ -360,8 +360,8 @@ describe('MirrorRoute', () => {
     test('imported service with unknown ports needs a port', () => {
       const f = fixture();
       const other = MeshService.fromServiceAttributes(f.chart, 'other', { name: 'other', namespace: 'team-b' });
-      expect(() => route(f, { mirror: { service: other, subset: 'v2' } }, 'r1')).toThrow(/mirror.port is required: service other has unknown ports/);
-      route(f, { mirror: { service: other, subset: 'v2', port: 8080 } }, 'r2');
+      expect(() => route(f, { mirror: { service: other, version: 'v2' } }, 'r1')).toThrow(/mirror.port is required: service other has unknown ports/);
+      route(f, { mirror: { service: other, version: 'v2', port: 8080 } }, 'r2');
       expect(() => Testing.synth(f.chart)).not.toThrow();
     });
 
@@ -381,7 +381,7 @@ describe('MirrorRoute', () => {
   describe('several mirrors', () => {
     test('mirrors writes Istio 1.20+ mirrors with a percentage each, never mirror', () => {
       const f = fixture();
-      const r = route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v2' }, { service: f.service, subset: 'v3', percent: 10 }] });
+      const r = route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2' }, { service: f.service, version: 'v3', percent: 10 }] });
       const rule = virtualService(f.chart).spec.http[0];
       expect(rule.mirror).toBeUndefined();
       expect(rule.mirrorPercentage).toBeUndefined();
@@ -397,7 +397,7 @@ describe('MirrorRoute', () => {
 
     test('a single entry in mirrors uses the classic form', () => {
       const f = fixture();
-      route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v3', percent: 10 }] });
+      route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v3', percent: 10 }] });
       const rule = virtualService(f.chart).spec.http[0];
       expect(rule.mirror.subset).toBe('v3');
       expect(rule.mirrorPercentage).toEqual({ value: 10 });
@@ -407,14 +407,14 @@ describe('MirrorRoute', () => {
     test('addMirror adds to the mirror prop', () => {
       const f = fixture();
       const r = route(f);
-      r.addMirror({ service: f.service, subset: 'v3', percent: 10 });
+      r.addMirror({ service: f.service, version: 'v3', percent: 10 });
       const rule = virtualService(f.chart).spec.http[0];
       expect(rule.mirrors.map((m: any) => [m.destination.subset, m.percentage.value])).toEqual([['v2', 100], ['v3', 10]]);
     });
 
     test('mirrors at 0% are left out', () => {
       const f = fixture();
-      route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v2', percent: 0 }, { service: f.service, subset: 'v3', percent: 5 }] });
+      route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2', percent: 0 }, { service: f.service, version: 'v3', percent: 5 }] });
       const rule = virtualService(f.chart).spec.http[0];
       expect(rule.mirror.subset).toBe('v3');
       expect(rule.mirrors).toBeUndefined();
@@ -422,25 +422,25 @@ describe('MirrorRoute', () => {
 
     test('fails when mirror and mirrors are combined', () => {
       const f = fixture();
-      expect(() => route(f, { mirrors: [{ service: f.service, subset: 'v3' }] })).toThrow(/mirrors cannot be combined with mirror or mirrorPercent/);
+      expect(() => route(f, { mirrors: [{ service: f.service, version: 'v3' }] })).toThrow(/mirrors cannot be combined with mirror or mirrorPercent/);
     });
 
     test('fails when a mirror is listed twice', () => {
       const f = fixture();
       const r = route(f);
-      expect(() => r.addMirror({ service: f.service, subset: 'v2', percent: 5 })).toThrow(/mirrors to httpbin subset v2 again/);
+      expect(() => r.addMirror({ service: f.service, version: 'v2', percent: 5 })).toThrow(/mirrors to httpbin subset v2 again/);
     });
 
     test.each([-5, 101, NaN])('fails when a mirror percent is %p', (percent) => {
       const f = fixture();
-      expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, subset: 'v2', percent }] }))
+      expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2', percent }] }))
         .toThrow(/mirrors\[0\].percent must be a number between 0 and 100/);
     });
 
     test('fails when an added mirror is the destination', () => {
       const f = fixture();
       const r = route(f);
-      expect(() => r.addMirror({ service: f.service, subset: 'v1' })).toThrow(/is the same as the destination/);
+      expect(() => r.addMirror({ service: f.service, version: 'v1' })).toThrow(/is the same as the destination/);
     });
   });
 
@@ -448,8 +448,8 @@ describe('MirrorRoute', () => {
     test('splits by weight and mirrors to a third version', () => {
       const f = fixture();
       new MirrorRoute(f.chart, 'route', {
-        destinations: [{ service: f.service, subset: 'v1', weight: 90 }, { service: f.service, subset: 'v2', weight: 10 }],
-        mirror: { service: f.service, subset: 'v3' },
+        destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v2', weight: 10 }],
+        mirror: { service: f.service, version: 'v3' },
         mirrorPercent: 50,
         gateways: [f.gateway],
       });
@@ -464,33 +464,33 @@ describe('MirrorRoute', () => {
     test('fails when the weights do not add up to 100', () => {
       const f = fixture();
       expect(() => route(f, {
-        destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight: 90 }, { service: f.service, subset: 'v3', weight: 20 }],
+        destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v3', weight: 20 }],
       })).toThrow(/weights of destinations add up to 110 \(90 \+ 20\), not 100/);
     });
 
     test.each([10.5, -10, 110])('fails when a weight is %p', (weight) => {
       const f = fixture();
       expect(() => route(f, {
-        destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight }, { service: f.service, subset: 'v3', weight: 100 - weight }],
+        destination: undefined, destinations: [{ service: f.service, version: 'v1', weight }, { service: f.service, version: 'v3', weight: 100 - weight }],
       })).toThrow(/destinations\[0\].weight must be an integer from 0 to 100/);
     });
 
     test('fails when the mirror is one of the weighted destinations', () => {
       const f = fixture();
       expect(() => route(f, {
-        destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight: 90 }, { service: f.service, subset: 'v2', weight: 10 }],
+        destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v2', weight: 10 }],
       })).toThrow(/mirror \(httpbin subset v2\) is one of the weighted destinations \(weight 10\)/);
     });
 
     test('a destination at weight 0 may be mirrored to', () => {
       const f = fixture();
-      route(f, { destination: undefined, destinations: [{ service: f.service, subset: 'v1', weight: 100 }, { service: f.service, subset: 'v2', weight: 0 }] });
+      route(f, { destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 100 }, { service: f.service, version: 'v2', weight: 0 }] });
       expect(virtualService(f.chart).spec.http[0].mirror.subset).toBe('v2');
     });
 
     test('fails when destination and destinations are combined', () => {
       const f = fixture();
-      expect(() => route(f, { destinations: [{ service: f.service, subset: 'v1', weight: 100 }] })).toThrow(/destination and destinations cannot be combined/);
+      expect(() => route(f, { destinations: [{ service: f.service, version: 'v1', weight: 100 }] })).toThrow(/destination and destinations cannot be combined/);
     });
 
     test('fails when destinations is empty', () => {
@@ -502,7 +502,7 @@ describe('MirrorRoute', () => {
       const f = fixture();
       expect(() => route(f, {
         destination: undefined, mirror: undefined,
-        destinations: [{ service: f.service, subset: 'v1', weight: 50 }, { service: f.service, subset: 'v1', weight: 50 }],
+        destinations: [{ service: f.service, version: 'v1', weight: 50 }, { service: f.service, version: 'v1', weight: 50 }],
       })).toThrow(/destinations\[1\] and destinations\[0\] are the same/);
     });
   });
@@ -726,8 +726,8 @@ describe('MirrorRoute', () => {
     });
     new MirrorRoute(app, 'orders-route', {
       port: 8080,
-      destination: { service: orders, subset: v1.version, port: 8080 },
-      mirror: { service: orders, subset: v2.version, port: 8080 },
+      destination: { service: orders, version: v1.version, port: 8080 },
+      mirror: { service: orders, version: v2.version, port: 8080 },
       mirrorPercent: 25,
       mirrorSafeMethodsOnly: true,
       timeout: Duration.seconds(3),

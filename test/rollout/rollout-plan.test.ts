@@ -13,8 +13,8 @@ function referencePlan(stages?: RolloutStage[]): { chart: HttpbinMirrorChart; pl
   const plan = new MirrorRolloutPlan(chart, 'plan', {
     route: chart.route,
     stages: stages ?? MirrorRolloutPlan.mirrorThenCanary({
-      stable: { service: chart.service, subset: chart.v1.version },
-      candidate: { service: chart.service, subset: chart.v2.version },
+      stable: { service: chart.service, version: chart.v1.version },
+      candidate: { service: chart.service, version: chart.v2.version },
     }),
   });
   return { chart, plan };
@@ -92,8 +92,8 @@ describe('MirrorRolloutPlan', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
     const route = new MirrorRoute(chart, 'api-route', {
       name: 'httpbin-api',
-      destination: { service: chart.service, subset: 'v1' },
-      mirror: { service: chart.service, subset: 'v2' },
+      destination: { service: chart.service, version: 'v1' },
+      mirror: { service: chart.service, version: 'v2' },
       mirrorMatches: [{ uri: StringMatch.prefix('/api/') }],
       gateways: [chart.gateway],
       hosts: ['httpbin.example.com'],
@@ -102,7 +102,7 @@ describe('MirrorRolloutPlan', () => {
       route,
       stages: [
         { name: 'route' },
-        { name: 'mirror', mirrors: [{ service: chart.service, subset: 'v2', percent: 20 }] },
+        { name: 'mirror', mirrors: [{ service: chart.service, version: 'v2', percent: 20 }] },
       ],
     });
     const find = (stage: string) => plan.stageManifests(stage).find(m => m.kind === 'VirtualService' && m.metadata.name === route.routeName);
@@ -121,7 +121,7 @@ describe('MirrorRolloutPlan', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
     expect(() => new MirrorRolloutPlan(chart, 'plan', {
       route: chart.route,
-      stages: [{ name: 'bad', mirrors: [{ service: chart.service, subset: 'v1' }] }],
+      stages: [{ name: 'bad', mirrors: [{ service: chart.service, version: 'v1' }] }],
     })).toThrow(/plan: stage 01-bad: .*mirror.* is the same as the destination/);
   });
 
@@ -129,7 +129,7 @@ describe('MirrorRolloutPlan', () => {
     const { chart } = referencePlan();
     const plan = new MirrorRolloutPlan(chart, 'plan2', {
       route: chart.route,
-      stages: [{ name: 'v3', destinations: [{ service: chart.service, subset: 'v3', weight: 100 }] }],
+      stages: [{ name: 'v3', destinations: [{ service: chart.service, version: 'v3', weight: 100 }] }],
     });
     expect(() => plan.stageManifests('v3')).toThrow(/stage 01-v3: Validation failed[^]*subset "v3" is not defined/);
   });
@@ -138,7 +138,7 @@ describe('MirrorRolloutPlan', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
     expect(() => new MirrorRolloutPlan(chart, 'plan', {
       route: chart.route,
-      stages: [{ name: 'split', destinations: [{ service: chart.service, subset: 'v1', weight: 50 }, { service: chart.service, subset: 'v2', weight: 40 }] }],
+      stages: [{ name: 'split', destinations: [{ service: chart.service, version: 'v1', weight: 50 }, { service: chart.service, version: 'v2', weight: 40 }] }],
     })).toThrow(/stage 01-split: .*add up to 90/);
   });
 
@@ -160,8 +160,8 @@ describe('MirrorRolloutPlan', () => {
 
   test('fails when mirrorThenCanary gets bad percentages or weights', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
-    const stable = { service: chart.service, subset: 'v1' };
-    const candidate = { service: chart.service, subset: 'v2' };
+    const stable = { service: chart.service, version: 'v1' };
+    const candidate = { service: chart.service, version: 'v2' };
     expect(() => MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, mirrorPercents: [0] })).toThrow(/mirrorPercents must be numbers above 0/);
     expect(() => MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, canaryWeights: [100] })).toThrow(/canaryWeights must be integers from 1 to 99/);
     expect(MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, mirrorPercents: [0.5], canaryWeights: [25, 50] }).map(s => s.name))

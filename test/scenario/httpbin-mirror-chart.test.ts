@@ -177,7 +177,7 @@ describe('HttpbinMirrorChart', () => {
       const { chart, manifests } = synth();
       expect(only(manifests, 'Deployment', chart.v1.deploymentName).spec.template.metadata.labels).toEqual(chart.v1.podLabels);
       expect(only(manifests, 'Deployment', chart.v2.deploymentName).spec.template.metadata.labels).toEqual(chart.v2.podLabels);
-      expect(chart.service.subsetNames).toEqual([chart.v1.version, chart.v2.version]);
+      expect(chart.service.versionNames).toEqual([chart.v1.version, chart.v2.version]);
       expect(chart.service.portNumbers).toEqual([8000]);
       expect(only(manifests, 'Service').metadata.name).toBe(chart.service.serviceName);
       expect(only(manifests, 'Gateway').metadata.name).toBe(chart.gateway.gatewayName);
