@@ -1,87 +1,107 @@
 import { Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IRouteGateway } from '../../src/core/references';
+import { StringMatch } from '../../src/core/request-match';
+import { MirrorRouteOptions, RouteSpec } from '../../src/core/route-model';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MeshService } from '../../src/istio/mesh-service';
-import { gatewayRefOf, gatewayServes, hostOf, RouteModel, routeModelProblems } from '../../src/core/route-model';
+
+// RouteSpec holds the rules every API shares; the Istio rules are tested with the Istio renderer, the constructs'
+// use of both with MirrorRoute.
 
 function setup() {
   const chart = Testing.chart();
-  const service = MeshService.fromServiceAttributes(chart, 'svc', { name: 'httpbin', namespace: 'default', ports: [8000], versions: ['v1', 'v2'] });
-  const gateway = IstioGateway.fromGatewayName(chart, 'gw', 'default/httpbin-gateway');
-  const model = (over: Partial<RouteModel> = {}): RouteModel => ({
-    name: 'httpbin',
-    namespace: 'default',
-    hosts: ['httpbin.example.com'],
-    gateways: ['httpbin-gateway'],
-    mesh: false,
-    rules: [{
-      destinations: [{ service, host: 'httpbin', subset: 'v1', port: 8000, weight: 100 }],
-      mirrors: [{ destination: { service, host: 'httpbin', subset: 'v2', port: 8000 }, percent: 100 }],
-    }],
-    ...over,
-  });
-  return { chart, service, gateway, model };
+  const service = MeshService.fromServiceAttributes(chart, 'svc', { name: 'httpbin', ports: [8000], versions: ['v1', 'v2'] });
+  const twoPorts = MeshService.fromServiceAttributes(chart, 'two', { name: 'two', ports: [8000, 9000] });
+  const scope = new Construct(chart, 'route');
+  const spec = (props: MirrorRouteOptions, gateways: IRouteGateway[] = []) => new RouteSpec(scope, props, gateways);
+  return { chart, service, twoPorts, spec };
 }
 
-describe('route model', () => {
-  test('hostOf: short name in the same namespace, FQDN across namespaces', () => {
-    const { chart, service } = setup();
-    expect(hostOf(service, 'default')).toBe(service.serviceName);
-    expect(hostOf(service, 'edge')).toBe(`${service.serviceName}.${service.namespace}.svc.cluster.local`);
-    const nsless = MeshService.fromServiceAttributes(chart, 'nsless', { name: 'nsless' });
-    expect(hostOf(nsless, undefined)).toBe('nsless');
-    expect(() => hostOf(nsless, 'edge')).toThrow(/service nsless has no namespace but the route is in namespace edge/);
+describe('RouteSpec', () => {
+  test('a mirror route is one rule: the destination at weight 100 and the mirror at its percent, ports resolved', () => {
+    const { service, spec } = setup();
+    const model = spec({ destination: { service, version: 'v1' }, mirror: { service, version: 'v2' }, mirrorPercent: 12.5 }).model();
+    expect(model).toMatchObject({ name: 'httpbin', namespace: undefined, hosts: undefined, gateways: [], meshService: service });
+    expect(model.rules).toEqual([{
+      port: undefined, timeoutMillis: undefined, retries: undefined, requestHeaders: undefined, responseHeaders: undefined,
+      destinations: [{ service, version: 'v1', port: 8000, weight: 100 }],
+      mirrors: [{ backend: { service, version: 'v2', port: 8000 }, percent: 12.5 }],
+    }]);
   });
 
-  test('gatewayRefOf: name in the same namespace, namespace/name across', () => {
-    const { chart, gateway } = setup();
-    expect(gatewayRefOf(gateway, 'default')).toBe(gateway.gatewayName);
-    expect(gatewayRefOf(gateway, 'edge')).toBe(`${gateway.namespace}/${gateway.gatewayName}`);
-    const nsless = IstioGateway.fromGatewayName(chart, 'nsless', 'gw');
-    expect(() => gatewayRefOf(nsless, 'edge')).toThrow(/gateway gw has no namespace/);
+  test('mirroring by match or safe methods only is a "mirrored" rule with the mirrors, then a "default" rule without', () => {
+    const { service, spec } = setup();
+    const uri = StringMatch.prefix('/api/');
+    const model = spec({ destination: { service, version: 'v1' }, mirror: { service, version: 'v2' }, mirrorMatches: [{ uri }], mirrorSafeMethodsOnly: true }).model();
+    expect(model.rules.map(r => ({ name: r.name, matches: r.matches, methods: r.methods, mirrors: r.mirrors.length })))
+      .toEqual([{ name: 'mirrored', matches: [{ uri }], methods: ['GET', 'HEAD', 'OPTIONS'], mirrors: 1 }, { name: 'default', matches: undefined, methods: undefined, mirrors: 0 }]);
   });
 
-  test.each([
-    ['*', 'a.example.com', true],
-    ['a.example.com', 'a.example.com', true],
-    ['*.example.com', 'a.example.com', true],
-    ['*.example.com', 'example.com', false],
-    ['*.example.com', '*.example.com', true],
-    ['*.example.com', '*.a.example.com', true],
-    ['b.example.com', 'a.example.com', false],
-  ])('gatewayServes(%p, %p) is %p', (pattern, host, expected) => {
-    expect(gatewayServes(pattern, host)).toBe(expected);
+  test('a mirror at 0% is kept in the code but not in the model, and then needs no rule of its own', () => {
+    const { service, spec } = setup();
+    const model = spec({ destination: { service, version: 'v1' }, mirror: { service, version: 'v2' }, mirrorPercent: 0, mirrorSafeMethodsOnly: true }).model();
+    expect(model.rules).toHaveLength(1);
+    expect(model.rules[0].mirrors).toEqual([]);
   });
 
-  test('a consistent model has no problems', () => {
-    const { model } = setup();
-    expect(routeModelProblems(model(), [])).toEqual([]);
+  test('the mesh belongs to the first destination\'s service, unless the route is attached to gateways only', () => {
+    const { chart, service, spec } = setup();
+    const gateway = IstioGateway.fromGatewayName(chart, 'gw', 'gw');
+    expect(spec({ destination: { service } }, [gateway]).model()).toMatchObject({ meshService: undefined, gateways: [{ gateway }] });
+    expect(spec({ destination: { service }, includeMesh: true }, [gateway]).model().meshService).toBe(service);
   });
 
-  test('reports undefined subsets and ports, per rule when there are several', () => {
-    const { model, service } = setup();
-    const rule = {
-      destinations: [{ service, host: 'httpbin', subset: 'v3', port: 9000, weight: 100 }],
-      mirrors: [],
-    };
-    expect(routeModelProblems(model({ rules: [rule] }), [])).toEqual([
-      expect.stringMatching(/^destination subset "v3" is not defined for service httpbin \(its subsets: v1, v2\)/),
-      expect.stringMatching(/^destination port 9000 is not a port of service httpbin/),
+  test('withTargets derives a stage with the route\'s other settings and checks it like the route', () => {
+    const { service, spec } = setup();
+    const route = spec({ destination: { service, version: 'v1' }, mirrorMatches: [{ uri: StringMatch.prefix('/a') }] });
+    const stage = route.withTargets([{ service, version: 'v1', weight: 90 }, { service, version: 'v2', weight: 10 }], []);
+    expect(stage.rules).toHaveLength(1);
+    expect(stage.rules[0].destinations.map(d => [d.version, d.weight])).toEqual([['v1', 90], ['v2', 10]]);
+    expect(route.withTargets(undefined, [{ service, version: 'v2', percent: 10 }]).rules[0].name).toBe('mirrored');
+    expect(() => route.withTargets([{ service, version: 'v1', weight: 50 }], [])).toThrow(/the weights of destinations add up to 50/);
+    expect(() => route.withTargets(undefined, [{ service, version: 'v1' }])).toThrow(/mirrors\[0\] is the same as the destination/);
+  });
+
+  test('reports versions the service does not define, per rule when there are several', () => {
+    const { service, spec } = setup();
+    const route = spec({ destination: { service, version: 'v3' }, mirror: { service, version: 'v2' }, mirrorMatches: [{ uri: StringMatch.prefix('/') }] });
+    expect(route.problems(route.model())).toEqual([
+      'destination in rule 0 version "v3" is not defined for service httpbin (its versions: v1, v2): add a version "v3" to the service or pick one of its versions',
+      expect.stringMatching(/^destination in rule 1 version "v3"/),
     ]);
-    expect(routeModelProblems(model({ rules: [rule, rule] }), [])[0]).toMatch(/^destination in rule 0 subset "v3"/);
+    const unknown = MeshService.fromServiceAttributes(new Construct(Testing.chart(), 'x'), 'u', { name: 'u', ports: [80] });
+    const open = spec({ destination: { service: unknown, version: 'anything' } });
+    expect(open.problems(open.model())).toEqual([]);
   });
 
-  test('reports hosts no gateway serves, unless the route also applies to the mesh', () => {
-    const { chart, model } = setup();
-    const gw = new IstioGateway(chart, 'real', { hosts: ['httpbin.example.com'], credentialName: 'c' });
-    expect(routeModelProblems(model({ hosts: ['httpbin.example.com', 'other.example.com'] }), [gw]))
-      .toEqual([expect.stringMatching(/^host other.example.com is not served by gateway/)]);
-    expect(routeModelProblems(model({ hosts: ['httpbin.example.com', 'httpbin'], mesh: true }), [gw])).toEqual([]);
-    expect(routeModelProblems(model({ hosts: ['httpbin'], mesh: true }), [gw]))
-      .toEqual([expect.stringMatching(/gateway .* serves none of the route's hosts/)]);
+  test('fails when a port is not a port of the service, or is needed and not given', () => {
+    const { service, twoPorts, spec } = setup();
+    expect(() => spec({ destination: { service, port: 9000 } }))
+      .toThrow('test/route: destination.port 9000 is not a port of service httpbin (its ports: 8000): use one of them');
+    expect(() => spec({ destination: { service: twoPorts } }))
+      .toThrow('test/route: destination.port is required: service two has several ports (8000, 9000); name the port the route targets');
+    expect(spec({ destination: { service: twoPorts, port: 9000 } }).model().rules[0].destinations[0].port).toBe(9000);
   });
 
-  test('gateways with unknown hosts are not checked', () => {
-    const { model, gateway } = setup();
-    expect(routeModelProblems(model({ hosts: ['anything.example.com'] }), [gateway])).toEqual([]);
+  test('fails when a mirror overlaps the serving pods', () => {
+    const { service, spec } = setup();
+    expect(() => spec({ destination: { service, version: 'v1' }, mirror: { service } }))
+      .toThrow(/mirror \(httpbin, no version: every pod of the service\) includes the pods of destination \(httpbin version v1\)/);
+    expect(() => spec({ destination: { service }, mirror: { service, version: 'v2' } }))
+      .toThrow(/set destination.version to the serving version, so that only copies reach version v2/);
+    expect(() => spec({ destinations: [{ service, version: 'v1', weight: 90 }, { service, version: 'v2', weight: 10 }], mirror: { service, version: 'v2' } }))
+      .toThrow(/mirror \(httpbin version v2\) is one of the weighted destinations \(weight 10\)/);
+    const twice = spec({ destination: { service, version: 'v1' }, mirror: { service, version: 'v2' } });
+    expect(() => twice.addMirror('addMirror(httpbin)', { service, version: 'v2' })).toThrow(/addMirror\(httpbin\) mirrors to httpbin version v2 again/);
+  });
+
+  test('reports matches or safe methods without a mirror', () => {
+    const { service, spec } = setup();
+    const route = spec({ destination: { service, version: 'v1' }, mirrorMatches: [{ uri: StringMatch.prefix('/') }], mirrorSafeMethodsOnly: true });
+    expect(route.problems(route.model())).toEqual([
+      expect.stringMatching(/^mirrorMatches is set but the route has no mirror/),
+      expect.stringMatching(/^mirrorSafeMethodsOnly is set but the route has no mirror/),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkTimeout, istioDuration, resolveHeaderOperations, resolveRetries } from '../../src/core/route-policy';
+import { checkTimeout, resolveHeaderOperations, resolveRetries, RetryOn } from '../../src/core/route-policy';
+import { istioDuration } from '../../src/istio/rules/duration';
 
 const scope = (): Construct => new Construct(Testing.chart(), 'route');
 
@@ -27,11 +28,11 @@ describe('istioDuration', () => {
 
 describe('resolveRetries', () => {
   test('copies attempts, per-try timeout and conditions into the model', () => {
-    const retryOn = ['5xx', '503'];
+    const retryOn = [RetryOn.SERVER_ERROR, RetryOn.statusCode(503)];
     const model = resolveRetries(scope(), { attempts: 3, perTryTimeout: Duration.millis(250), retryOn }, 1000);
-    expect(model).toEqual({ attempts: 3, perTryTimeoutMillis: 250, retryOn: ['5xx', '503'] });
-    retryOn.push('reset');
-    expect(model.retryOn).toEqual(['5xx', '503']);
+    expect(model).toEqual({ attempts: 3, perTryTimeoutMillis: 250, retryOn: [RetryOn.SERVER_ERROR, RetryOn.statusCode(503)] });
+    retryOn.push(RetryOn.RESET);
+    expect(model.retryOn!.map(String)).toEqual(['5xx', '503']);
   });
 
   test('leaves unset options unset, so Istio applies its defaults', () => {
@@ -47,9 +48,19 @@ describe('resolveRetries', () => {
       .toThrow(/^test\/route: retries.perTryTimeout \(1000ms\) must be shorter than timeout \(1000ms\)/);
   });
 
-  test('fails when a condition is not an Envoy retry policy or status code', () => {
-    expect(() => resolveRetries(scope(), { attempts: 1, retryOn: ['5XX'] }, undefined)).toThrow(/"5XX" is not a retry condition/);
-    expect(() => resolveRetries(scope(), { attempts: 1, retryOn: ['600'] }, undefined)).toThrow(/"600" is not a retry condition/);
+  test('fails when a condition is not a RetryOn (e.g. a string from JavaScript or an old config)', () => {
+    expect(() => resolveRetries(scope(), { attempts: 1, retryOn: ['5XX' as any] }, undefined))
+      .toThrow('test/route: retries.retryOn[0] must be a RetryOn (e.g. RetryOn.GATEWAY_ERROR or RetryOn.statusCode(503)), got "5XX"');
+  });
+
+  test.each([99, 600, 503.5])('RetryOn.statusCode fails for %p', code => {
+    expect(() => RetryOn.statusCode(code)).toThrow(`RetryOn.statusCode needs an HTTP status code from 100 to 599, got ${code}`);
+  });
+
+  test('conditions carry Envoy\'s names and status codes', () => {
+    expect([RetryOn.SERVER_ERROR, RetryOn.GATEWAY_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.REFUSED_STREAM, RetryOn.GRPC_UNAVAILABLE].map(String))
+      .toEqual(['5xx', 'gateway-error', 'connect-failure', 'refused-stream', 'unavailable']);
+    expect(RetryOn.statusCode(503)).toMatchObject({ name: '503', code: 503 });
   });
 
   test('fails when retries are off but conditions are given', () => {
@@ -69,8 +80,6 @@ describe('resolveHeaderOperations', () => {
 
   test.each([
     ['a name with a space', { set: { 'x env': '1' } }, /^test\/route: requestHeaders: "x env" is not an HTTP header name/],
-    ['a pseudo-header', { remove: [':authority'] }, /"\:authority" cannot be changed with header operations/],
-    ['the Host header', { add: { Host: 'a' } }, /"Host" cannot be changed with header operations; Istio uses the route's rewrite.authority/],
     ['a value with a line break', { set: { 'x-a': 'a\r\nx-b: b' } }, /requestHeaders.set\["x-a"\] must be a header value without line breaks/],
     ['a header both removed and set', { set: { 'x-a': '1' }, remove: ['X-A'] }, /header "X-A" is both removed and set or added/],
   ])('fails when given %s', (_, ops, message) => {

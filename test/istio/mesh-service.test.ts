@@ -99,8 +99,10 @@ describe('MeshService', () => {
     expect(() => new MeshService(Testing.chart(), 's')).toThrow(/app is required when no versions are given/);
   });
 
-  test.each([['Httpbin'], ['http_bin'], ['a'.repeat(64)]])('fails when the name %p is not a DNS label', (name) => {
-    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', name })).toThrow(/name must be a DNS label/);
+  // The API server's ValidateServiceName: an RFC 1035 label, so a leading digit (fine in other object names) is rejected.
+  test.each([['Httpbin'], ['http_bin'], ['a'.repeat(64)], ['1api'], ['-api'], ['api-']])('fails when the name %p is not a Service name', (name) => {
+    expect(() => new MeshService(Testing.chart(), 's', { app: 'a', name })).toThrow(
+      `test/s: name must be a Service name: an RFC 1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters), got ${JSON.stringify(name)}`);
   });
 
   test('fails when the namespace is not a DNS label', () => {
@@ -247,7 +249,8 @@ describe('MeshService', () => {
   });
 
   test('fails when imported attributes are invalid', () => {
-    expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'Bad_Name' })).toThrow(/name must be a DNS label/);
+    expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'Bad_Name' })).toThrow(/name must be a Service name/);
+    expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: '1api' })).toThrow(/name must be a Service name/);
     expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'ok', ports: [0] })).toThrow(/ports must be an integer port number/);
   });
 });
