@@ -40,22 +40,29 @@ export class MeshAnalysis {
   public static analyze(scope: IConstruct, options: AnalyzeOptions = {}): ConstructFinding[] {
     const defaultNamespace = options.defaultNamespace ?? 'default';
     const manifests: any[] = [];
-    const writers = new Map<string, string[]>();
+    /** kind|namespace|name -> API group -> the writers of the objects under `scope`. */
+    const writers = new Map<string, Map<string, string[]>>();
     for (const c of scope.node.root.node.findAll()) {
       if (!ApiObject.isApiObject(c)) continue;
       const json = c.toJson();
       manifests.push(json);
       if (isUnder(c, scope)) {
         const key = findingKey(json?.kind, json?.metadata?.namespace || defaultNamespace, json?.metadata?.name);
-        writers.set(key, [...(writers.get(key) ?? []), writerPath(c)]);
+        const byGroup = writers.get(key) ?? new Map<string, string[]>();
+        const group = String(json?.apiVersion ?? '').split('/').slice(0, -1).join('/');
+        byGroup.set(group, [...(byGroup.get(group) ?? []), writerPath(c)]);
+        writers.set(key, byGroup);
       }
     }
     const out: ConstructFinding[] = [];
     for (const f of MeshAnalyzer.analyze(manifests, options)) {
-      const paths = writers.get(findingKey(f.kind, f.namespace, f.name));
-      if (paths === undefined) continue;
-      // An object written more than once (TM0006) is reported with every writer, so each can be renamed.
-      const message = f.code === 'TM0006' ? `${f.message} Written by ${paths.join(', ')}.` : f.message;
+      const byGroup = writers.get(findingKey(f.kind, f.namespace, f.name));
+      if (byGroup === undefined) continue;
+      const groups = [...byGroup.values()];
+      // An object written more than once (TM0006) is reported with every writer of it (one API group), so each can be renamed.
+      const repeated = groups.find(paths => paths.length > 1);
+      const message = f.code === 'TM0006' && repeated ? `${f.message} Written by ${repeated.join(', ')}.` : f.message;
+      const paths = repeated ?? groups[groups.length - 1];
       out.push({ ...f, message, path: paths[paths.length - 1] });
     }
     return out;

@@ -1,8 +1,10 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { App, Chart, Duration, Testing } from 'cdk8s';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MeshService } from '../../src/istio/mesh-service';
 import { MirrorRoute, MirrorRouteProps } from '../../src/istio/mirror-route';
 import { StringMatch } from '../../src/core/request-match';
+import { RetryOn } from '../../src/core/route-policy';
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 
@@ -57,7 +59,7 @@ describe('MirrorRoute', () => {
       expect(vs.spec.http[0].mirrors).toBeUndefined();
       expect(r.mirrorPercent).toBe(100);
       expectValidManifests(Testing.synth(f.chart));
-      expect(Testing.synth(f.chart)).toMatchSnapshot();
+      expect(vs).toMatchSnapshot();
     });
 
     test('mirrorPercent 0 writes no mirror fields at all', () => {
@@ -109,7 +111,9 @@ describe('MirrorRoute', () => {
 
     test('fails when the mirror is the destination', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service, version: 'v1' } })).toThrow(/mirror is the same as the destination .*subset v1/);
+      expect(() => route(f, { mirror: { service: f.service, version: 'v1' } }))
+        .toThrow('test/ns/route: mirror is the same as the destination (httpbin version v1): every request would reach that version twice; '
+          + 'mirror to another version of the service');
     });
 
     test('fails when the destination is missing', () => {
@@ -117,9 +121,10 @@ describe('MirrorRoute', () => {
       expect(() => new MirrorRoute(f.chart, 'r', {} as MirrorRouteProps)).toThrow(/destination is required/);
     });
 
-    test('fails when a subset is empty', () => {
+    test('fails when a version is empty', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service, version: '' } })).toThrow(/mirror.subset must not be empty/);
+      expect(() => route(f, { mirror: { service: f.service, version: '' } }))
+        .toThrow('test/ns/route: mirror.version must not be empty: name a version of httpbin, or leave it unset for all pods');
     });
 
     test('fails when the name is not a DNS name', () => {
@@ -157,11 +162,13 @@ describe('MirrorRoute', () => {
         .toThrow(/destination.port is required: service api has several ports \(8080, 9090\)/);
     });
 
-    test('fails when the port is not on the service (deferred)', () => {
+    test('fails at construction when the port is not on the service', () => {
       const f = fixture();
       const api = twoPorts(f);
-      new MirrorRoute(f.chart, 'r', { destination: { service: api, version: 'v1', port: 8080 }, mirror: { service: api, version: 'v2', port: 7000 } });
-      expect(() => Testing.synth(f.chart)).toThrow(/mirror port 7000 is not a port of service api \(its ports: 8080, 9090\)/);
+      expect(() => new MirrorRoute(f.chart, 'r', { destination: { service: api, version: 'v1', port: 8080 }, mirror: { service: api, version: 'v2', port: 7000 } }))
+        .toThrow('test/ns/r: mirror.port 7000 is not a port of service api (its ports: 8080, 9090): use one of them');
+      expect(() => new MirrorRoute(f.chart, 'r2', { destination: { service: api, version: 'v1', port: 7000 } }))
+        .toThrow('test/ns/r2: destination.port 7000 is not a port of service api (its ports: 8080, 9090): use one of them');
     });
 
     test('fails when the port number is out of range', () => {
@@ -183,25 +190,26 @@ describe('MirrorRoute', () => {
     });
   });
 
-  describe('subsets', () => {
-    test('fails when a subset is not defined for the service (deferred)', () => {
+  describe('versions', () => {
+    test('fails when a version is not defined for the service (deferred)', () => {
       const f = fixture();
       route(f, { mirror: { service: f.service, version: 'v4' } });
-      expect(() => Testing.synth(f.chart)).toThrow(/subset "v4" is not defined for service httpbin \(its subsets: v1, v2, v3\)/);
+      expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] mirror version "v4" is not defined for service httpbin (its versions: v1, v2, v3): '
+        + 'add a version "v4" to the service or pick one of its versions');
     });
 
     test('a version added after the route is seen at synth', () => {
       const f = fixture();
       route(f, { mirror: { service: f.service, version: 'v4' } });
       f.service.addVersion(new ServiceVersion(f.chart, 'v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin' }));
-      expect(() => Testing.synth(f.chart)).not.toThrow();
+      expect(virtualService(f.chart).spec.http[0].mirror.subset).toBe('v4');
     });
 
-    test('fails when the mirror has no subset and the destination is a subset of the same service', () => {
+    test('fails when the mirror has no version and the destination is a version of the same service', () => {
       const f = fixture();
-      expect(() => route(f, { mirror: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin, no version: every pod '
-        + 'of the service\\) includes the pods of destination \\(httpbin subset v1\\): those pods would get real requests and copies.*'
-        + 'set mirror.subset'));
+      expect(() => route(f, { mirror: { service: f.service } })).toThrow(new RegExp('^test/ns/route: mirror \\(httpbin, no version: every pod '
+        + 'of the service\\) includes the pods of destination \\(httpbin version v1\\): those pods would get real requests and copies.*'
+        + 'set mirror.version to the version that receives the copies \\(a version other than v1\\)$'));
       expect(() => route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2' }, { service: f.service, percent: 10 }] }, 'several'))
         .toThrow(/mirrors\[1\] \(httpbin, no version: every pod of the service\) includes the pods of destination/);
       expect(() => route(f, {
@@ -210,20 +218,20 @@ describe('MirrorRoute', () => {
       }, 'weighted')).toThrow(/mirror \(httpbin, no version: every pod of the service\) includes the pods of destinations\[0\]/);
     });
 
-    test('fails when the mirror is a subset of the service the destination routes to without subset', () => {
+    test('fails when the mirror is a version of the service the destination routes to without version', () => {
       const f = fixture();
-      expect(() => route(f, { destination: { service: f.service } })).toThrow(new RegExp('test/ns/route: mirror \\(httpbin subset v2\\) is '
-        + 'among the pods of destination \\(httpbin, no version: every pod of the service\\): subset v2 would get real requests.*'
-        + 'set destination.subset to the serving version'));
+      expect(() => route(f, { destination: { service: f.service } })).toThrow(new RegExp('^test/ns/route: mirror \\(httpbin version v2\\) is '
+        + 'among the pods of destination \\(httpbin, no version: every pod of the service\\): version v2 would get real requests.*'
+        + 'set destination.version to the serving version, so that only copies reach version v2$'));
     });
 
-    test('fails when mirror and destination are the same service without subsets', () => {
+    test('fails when mirror and destination are the same service without versions', () => {
       const f = fixture();
       expect(() => route(f, { destination: { service: f.service }, mirror: { service: f.service } }))
         .toThrow(/mirror is the same as the destination \(httpbin\): every request would reach that version twice/);
     });
 
-    test('a mirror without subset of another service, or a subset next to a weight-0 destination without subset, is fine', () => {
+    test('a mirror without version of another service, or a version next to a weight-0 destination without version, is fine', () => {
       const f = fixture();
       const other = MeshService.fromServiceAttributes(f.chart, 'other', { name: 'other', namespace: 'default', ports: [8000] });
       route(f, { mirror: { service: other } });
@@ -235,11 +243,12 @@ describe('MirrorRoute', () => {
       expect(Testing.synth(f.chart).filter(m => m.kind === 'VirtualService')).toHaveLength(2);
     });
 
-    test('fails when a subset of a service without versions is used (deferred)', () => {
+    test('fails when a version of a service without versions is used (deferred)', () => {
       const chart = Testing.chart();
       const service = new MeshService(chart, 'svc', { app: 'svc' });
       new MirrorRoute(chart, 'r', { destination: { service, version: 'v3' } });
-      expect(() => Testing.synth(chart)).toThrow(/subset v3|subset "v3"/);
+      expect(() => Testing.synth(chart)).toThrow('[test/r] destination version "v3" is not defined for service svc (its versions: none): '
+        + 'add a version "v3" to the service or pick one of its versions');
     });
   });
 
@@ -390,9 +399,12 @@ describe('MirrorRoute', () => {
         { destination: { host: f.service.serviceName, subset: 'v3', port: { number: 8000 } }, percentage: { value: 10 } },
       ]);
       expect(r.mirrorPercent).toBe(100);
-      expect(r.mirrors.map(m => m.subset)).toEqual(['v2', 'v3']);
+      expect(r.mirrors).toEqual([
+        { service: f.service, version: 'v2', port: 8000, percent: 100 },
+        { service: f.service, version: 'v3', port: 8000, percent: 10 },
+      ]);
       expectValidManifests(Testing.synth(f.chart));
-      expect(Testing.synth(f.chart)).toMatchSnapshot();
+      expect(virtualService(f.chart)).toMatchSnapshot();
     });
 
     test('a single entry in mirrors uses the classic form', () => {
@@ -428,7 +440,8 @@ describe('MirrorRoute', () => {
     test('fails when a mirror is listed twice', () => {
       const f = fixture();
       const r = route(f);
-      expect(() => r.addMirror({ service: f.service, version: 'v2', percent: 5 })).toThrow(/mirrors to httpbin subset v2 again/);
+      expect(() => r.addMirror({ service: f.service, version: 'v2', percent: 5 }))
+        .toThrow('test/ns/route: addMirror(httpbin) mirrors to httpbin version v2 again: each version can be a mirror once; raise its percent instead');
     });
 
     test.each([-5, 101, NaN])('fails when a mirror percent is %p', (percent) => {
@@ -441,6 +454,34 @@ describe('MirrorRoute', () => {
       const f = fixture();
       const r = route(f);
       expect(() => r.addMirror({ service: f.service, version: 'v1' })).toThrow(/is the same as the destination/);
+    });
+
+    test('addMirror after construction is reflected in synthesis and in mirrors', () => {
+      const f = fixture();
+      const r = route(f, { mirror: undefined, mirrorSafeMethodsOnly: true });
+      expect(virtualService(f.chart).spec.http).toHaveLength(1);
+      r.addMirror({ service: f.service, version: 'v3', percent: 20 });
+      const http = virtualService(f.chart).spec.http;
+      expect(http.map((rule: any) => rule.name)).toEqual(['mirrored', 'default']);
+      expect(http[0].mirror).toEqual({ host: f.service.serviceName, subset: 'v3', port: { number: 8000 } });
+      expect(http[0].mirrorPercentage).toEqual({ value: 20 });
+      expect(http[1].mirror).toBeUndefined();
+      expect(r.mirrors).toEqual([{ service: f.service, version: 'v3', port: 8000, percent: 20 }]);
+      expect(r.mirrorPercent).toBe(20);
+    });
+
+    test('a version added by addMirror is checked at every synthesis, never stale', () => {
+      const f = fixture();
+      const r = route(f);
+      expect(() => Testing.synth(f.chart)).not.toThrow();
+      r.addMirror({ service: f.service, version: 'v4', percent: 10 });
+      expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] mirror version "v4" is not defined for service httpbin (its versions: v1, v2, v3): '
+        + 'add a version "v4" to the service or pick one of its versions');
+      f.service.addVersion(new ServiceVersion(f.chart, 'httpbin-v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 }));
+      const rule = virtualService(f.chart).spec.http[0];
+      expect(rule.mirrors.map((m: any) => [m.destination.subset, m.percentage.value])).toEqual([['v2', 100], ['v4', 10]]);
+      const subsets = Testing.synth(f.chart).find(m => m.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name);
+      expect(subsets).toEqual(['v1', 'v2', 'v3', 'v4']);
     });
   });
 
@@ -458,7 +499,7 @@ describe('MirrorRoute', () => {
       expect(rule.mirror.subset).toBe('v3');
       expect(rule.mirrorPercentage).toEqual({ value: 50 });
       expectValidManifests(Testing.synth(f.chart));
-      expect(Testing.synth(f.chart)).toMatchSnapshot();
+      expect(virtualService(f.chart)).toMatchSnapshot();
     });
 
     test('fails when the weights do not add up to 100', () => {
@@ -479,7 +520,8 @@ describe('MirrorRoute', () => {
       const f = fixture();
       expect(() => route(f, {
         destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v2', weight: 10 }],
-      })).toThrow(/mirror \(httpbin subset v2\) is one of the weighted destinations \(weight 10\)/);
+      })).toThrow('test/ns/route: mirror (httpbin version v2) is one of the weighted destinations (weight 10): it would receive real requests and '
+        + 'copies of them, doubling writes and skewing its metrics; mirror to a version that gets no weight');
     });
 
     test('a destination at weight 0 may be mirrored to', () => {
@@ -528,7 +570,7 @@ describe('MirrorRoute', () => {
       expect(rest.mirror).toBeUndefined();
       expect(rest.route).toEqual(mirrored.route);
       expectValidManifests(Testing.synth(f.chart));
-      expect(Testing.synth(f.chart)).toMatchSnapshot();
+      expect(virtualService(f.chart)).toMatchSnapshot();
     });
 
     test('mirrorSafeMethodsOnly mirrors GET, HEAD and OPTIONS only', () => {
@@ -578,7 +620,8 @@ describe('MirrorRoute', () => {
 
     test('fails when a query parameter uses a prefix match', () => {
       const f = fixture();
-      expect(() => route(f, { mirrorMatches: [{ queryParams: { q: StringMatch.prefix('a') } }] })).toThrow(/prefix match, which Istio does not support for query parameters/);
+      expect(() => route(f, { mirrorMatches: [{ uri: StringMatch.prefix('/') }, { queryParams: { q: StringMatch.prefix('a') } }] }))
+        .toThrow('test/ns/route: mirrorMatches[1].queryParams["q"] is a prefix match, which Istio does not support for query parameters: use exact or regex');
     });
 
     test('fails when the method is not an uppercase method', () => {
@@ -596,6 +639,25 @@ describe('MirrorRoute', () => {
       const f = fixture();
       route(f, { mirror: undefined, mirrorSafeMethodsOnly: true });
       expect(() => Testing.synth(f.chart)).toThrow(/mirrorSafeMethodsOnly is set but the route has no mirror/);
+    });
+
+    test.each([
+      ['the uri', [{ uri: StringMatch.regex('(?=a)') }],
+        'mirrorMatches[0].uri: "(?=a)" is not a valid RE2 regular expression (Envoy and Istio use RE2): lookahead (?= is not supported by RE2'],
+      ['a header', [{ uri: StringMatch.prefix('/api/') }, { headers: { 'x-mirror': StringMatch.exact('1'), 'x-user': StringMatch.regex('a{2,1}') } }],
+        'mirrorMatches[1].headers["x-user"]: "a{2,1}" is not a valid RE2 regular expression (Envoy and Istio use RE2): the repeat {2,1} has its minimum above its maximum'],
+      ['a query parameter', [{ queryParams: { debug: StringMatch.regex('(1)\\1') } }],
+        'mirrorMatches[0].queryParams["debug"]: "(1)\\\\1" is not a valid RE2 regular expression (Envoy and Istio use RE2): backreference \\1 is not supported by RE2'],
+    ])('fails at construction when a regex of %s is not valid RE2, naming the match and the field', (_what, mirrorMatches, message) => {
+      const f = fixture();
+      expect(() => route(f, { mirrorMatches })).toThrow(`test/ns/route: ${message}`);
+    });
+
+    test('a regex that is valid RE2 but not JavaScript is accepted', () => {
+      const f = fixture();
+      expect(() => new RegExp('(?P<v>1|true)')).toThrow();
+      route(f, { mirrorMatches: [{ queryParams: { debug: StringMatch.regex('(?P<v>1|true)') } }] });
+      expect(virtualService(f.chart).spec.http[0].match).toEqual([{ queryParams: { debug: { regex: '(?P<v>1|true)' } } }]);
     });
   });
 
@@ -644,7 +706,7 @@ describe('MirrorRoute', () => {
       const f = fixture();
       route(f, {
         timeout: Duration.seconds(5),
-        retries: { attempts: 3, perTryTimeout: Duration.millis(1500), retryOn: ['5xx', 'connect-failure', '503'] },
+        retries: { attempts: 3, perTryTimeout: Duration.millis(1500), retryOn: [RetryOn.SERVER_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.statusCode(503)] },
         requestHeaders: { set: { 'x-env': 'prod' }, add: { 'x-trace': 'on' }, remove: ['x-debug'] },
         responseHeaders: { remove: ['server'] },
         mirrorSafeMethodsOnly: true,
@@ -659,7 +721,7 @@ describe('MirrorRoute', () => {
         });
       }
       expectValidManifests(Testing.synth(f.chart));
-      expect(Testing.synth(f.chart)).toMatchSnapshot();
+      expect(virtualService(f.chart)).toMatchSnapshot();
     });
 
     test('attempts 0 turns retries off', () => {
@@ -684,14 +746,16 @@ describe('MirrorRoute', () => {
       expect(() => route(f, { retries: { attempts } })).toThrow(/retries.attempts must be a non-negative integer/);
     });
 
-    test('fails when a retry condition is unknown', () => {
+    test('fails when a retry condition is not a RetryOn (from JavaScript) or not an HTTP status', () => {
       const f = fixture();
-      expect(() => route(f, { retries: { attempts: 2, retryOn: ['5xx', 'sometimes'] } })).toThrow(/"sometimes" is not a retry condition/);
+      expect(() => route(f, { retries: { attempts: 2, retryOn: [RetryOn.SERVER_ERROR, 'sometimes' as unknown as RetryOn] } }))
+        .toThrow('test/ns/route: retries.retryOn[1] must be a RetryOn (e.g. RetryOn.GATEWAY_ERROR or RetryOn.statusCode(503)), got "sometimes"');
+      expect(() => RetryOn.statusCode(600)).toThrow('RetryOn.statusCode needs an HTTP status code from 100 to 599, got 600');
     });
 
     test('fails when retries are off but conditions are given', () => {
       const f = fixture();
-      expect(() => route(f, { retries: { attempts: 0, retryOn: ['5xx'] } })).toThrow(/attempts is 0 \(retries off\) but perTryTimeout or retryOn is set/);
+      expect(() => route(f, { retries: { attempts: 0, retryOn: [RetryOn.SERVER_ERROR] } })).toThrow(/attempts is 0 \(retries off\) but perTryTimeout or retryOn is set/);
     });
 
     test('fails when a header name is invalid', () => {
@@ -742,6 +806,7 @@ describe('MirrorRoute', () => {
     const svc = manifests.find(m => m.kind === 'Service');
     expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['http', 8080], ['grpc', 9090]]);
     expectValidManifests(manifests);
-    expect(manifests).toMatchSnapshot();
+    expect(vs).toMatchSnapshot('VirtualService');
+    expect(svc).toMatchSnapshot('Service');
   });
 });
