@@ -69,7 +69,7 @@ describe('resolveHeaderOperations', () => {
 
   test.each([
     ['a name with a space', { set: { 'x env': '1' } }, /^test\/route: requestHeaders: "x env" is not an HTTP header name/],
-    ['a pseudo-header', { remove: [':authority'] }, /"\:authority" cannot be changed with header operations/],
+    ['a pseudo-header', { remove: [':authority'] }, /":authority" cannot be changed with header operations/],
     ['the Host header', { add: { Host: 'a' } }, /"Host" cannot be changed with header operations; Istio uses the route's rewrite.authority/],
     ['a value with a line break', { set: { 'x-a': 'a\r\nx-b: b' } }, /requestHeaders.set\["x-a"\] must be a header value without line breaks/],
     ['a header both removed and set', { set: { 'x-a': '1' }, remove: ['X-A'] }, /header "X-A" is both removed and set or added/],
