@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { runCli } from '../../src/cli/cli';
 
@@ -24,7 +25,7 @@ test('a correct scenario prints no findings and exits 0', () => {
 });
 
 test('files without Kubernetes objects (such as cdk8s\'s construct-metadata.json) are not counted as objects', () => {
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cli-meta-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-meta-'));
   fs.writeFileSync(path.join(dir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources: {} }));
   fs.copyFileSync(path.join(FIXTURES, 'mirroring-ok.yaml'), path.join(dir, 'app.k8s.yaml'));
   expect(run('analyze', dir)).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 2 file(s).\n' });
@@ -77,7 +78,8 @@ test('fails with 2 on a missing file, no input, unknown command or option', () =
 });
 
 const compiled = path.join(__dirname, '..', '..', 'lib', 'src', 'cli', 'cli.js');
-(fs.existsSync(compiled) ? test : test.skip)('the compiled bin runs under node (needs the jsii build)', () => {
+const e2e = fs.existsSync(compiled) ? test : test.skip;
+e2e('the compiled bin runs under node (needs the jsii build)', () => {
   const r = spawnSync(process.execPath, [compiled, 'analyze', path.join(FIXTURES, 'broken-mirror.yaml')], { encoding: 'utf8' });
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/^IST0101 Error VirtualService default\/httpbin: /);

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  checkCount, checkDnsLabel, checkDnsSubdomain, checkHost, checkInteger, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPercent, checkPort,
-  fail, INT32_MAX, isDnsLabel,
+  checkCount, checkDnsLabel, checkDnsSubdomain, checkHost, checkInteger, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPercent,
+  checkPort, fail, INT32_MAX, isDnsLabel,
 } from '../../src/core/validate';
 
 function scope(): Construct {

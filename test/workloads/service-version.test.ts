@@ -146,7 +146,8 @@ describe('ServiceVersion', () => {
     const defaults = WorkloadSecurity.imageDefaults();
     expect([defaults.runAsNonRoot, defaults.readOnlyRootFilesystem, defaults.user, defaults.group]).toEqual([false, false, undefined, undefined]);
     const restricted = WorkloadSecurity.restricted();
-    expect([restricted.runAsNonRoot, restricted.readOnlyRootFilesystem, restricted.user, restricted.group]).toEqual([true, true, undefined, undefined]);
+    expect([restricted.runAsNonRoot, restricted.readOnlyRootFilesystem, restricted.user, restricted.group])
+      .toEqual([true, true, undefined, undefined]);
   });
 
   test('defaults the resources to a small HTTP service without a CPU limit', () => {
