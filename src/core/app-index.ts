@@ -50,11 +50,19 @@ export function objectKey(apiVersion: string, kind: string, namespace: string | 
   return `object|${group}|${kind}|${namespace || 'default'}|${name}`;
 }
 
+/** An object a construct writes, as `claimObjects` identifies it. */
+export interface ClaimedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
 /**
  * Claims the identity of each object and returns a validation that reports every object another construct of the app
  * writes too (kubectl would keep only the last one applied).
  */
-export function claimObjects(owner: IConstruct, objects: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>): () => string[] {
+export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): () => string[] {
   const index = AppIndex.of(owner);
   const keys = objects.map(o => ({ key: objectKey(o.apiVersion, o.kind, o.namespace, o.name), o }));
   keys.forEach(({ key }) => index.claim(key, owner));

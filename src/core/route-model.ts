@@ -351,7 +351,7 @@ export class RouteSpec {
 
   /** The mirrors that receive copies (percent above 0), as targets, in the order they were given (copies). */
   public get mirrorTargets(): MirrorTarget[] {
-    return this.activeMirrors(this.declaredMirrors).map(m => ({ service: m.backend.service, version: m.backend.version, port: m.backend.port, percent: m.percent }));
+    return this.activeMirrors(this.declaredMirrors).map(m => ({ ...m.backend, percent: m.percent }));
   }
 
   /** The route's model. */
@@ -426,7 +426,8 @@ export class RouteSpec {
           + 'copies of them, doubling writes and skewing its metrics; mirror to a version that gets no weight');
     }
     // Without a version a target is every pod of the service, so it shares pods with every version of that service.
-    const overlapping = destinations.find(d => d.service === backend.service && d.weight > 0 && (d.version === undefined || backend.version === undefined));
+    const overlapping = destinations.find(d => d.service === backend.service && d.weight > 0
+      && (d.version === undefined || backend.version === undefined));
     if (overlapping !== undefined) {
       const field = destinations.length === 1 ? 'destination' : `destinations[${destinations.indexOf(overlapping)}]`;
       fail(this.scope, backend.version === undefined

@@ -102,6 +102,8 @@ export interface IstioGatewayProps {
  * An Istio Gateway (`networking.istio.io`) that routes can bind to.
  */
 export interface IIstioGateway extends IRouteGateway {
+  /** The labels of the gateway workload that applies the Gateway, or undefined when not known (a gateway defined elsewhere). */
+  readonly selector?: { [key: string]: string };
 }
 
 /**
@@ -129,6 +131,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly definedElsewhere = false;
+  public readonly selector?: { [key: string]: string };
   /** The Gateway object. */
   public readonly gateway: istio.Gateway;
   private readonly servedHosts: string[];
@@ -141,7 +144,8 @@ export class IstioGateway extends Construct implements IIstioGateway {
     }
     this.servedHosts = props.hosts.map(h => checkHost(this, 'hosts', h, true));
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
-    const selector = props.selector ?? { istio: 'ingressgateway' };
+    const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
+    this.selector = selector;
     if (Object.keys(selector).length === 0) {
       fail(this, 'selector must not be empty: an empty selector applies the gateway to every gateway workload; e.g. { istio: "ingressgateway" }');
     }

@@ -398,7 +398,8 @@ export class MeshService extends Construct implements IMeshService {
         connectTimeout: duration('connectionPool.connectTimeout', pool.connectTimeout),
       }
       : undefined;
-    const http = pool && (pool.http1MaxPendingRequests !== undefined || pool.http2MaxRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
+    const http = pool
+      && (pool.http1MaxPendingRequests !== undefined || pool.http2MaxRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
       ? {
         http1MaxPendingRequests: count('connectionPool.http1MaxPendingRequests', pool.http1MaxPendingRequests),
         http2MaxRequests: count('connectionPool.http2MaxRequests', pool.http2MaxRequests),

@@ -75,7 +75,12 @@ export class MirrorRoute extends Construct {
     this.annotateDefinedElsewhere(model);
     const duplicates = claimObjects(this, [{ apiVersion: this.virtualService.apiVersion, kind: 'VirtualService', namespace: this.namespace, name: this.routeName }]);
     const meshConflicts = this.claimMeshHosts(model);
-    this.node.addValidation({ validate: () => [...this.spec.problems(this.spec.model()), ...RENDERER.problems(this.spec.model()), ...duplicates(), ...meshConflicts()] });
+    this.node.addValidation({
+      validate: () => {
+        const current = this.spec.model();
+        return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...meshConflicts()];
+      },
+    });
   }
 
   /**

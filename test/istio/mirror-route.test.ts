@@ -459,7 +459,7 @@ describe('MirrorRoute', () => {
     test('addMirror after construction is reflected in synthesis and in mirrors', () => {
       const f = fixture();
       const r = route(f, { mirror: undefined, mirrorSafeMethodsOnly: true });
-      expect(virtualService(f.chart).spec.http).toHaveLength(1);
+      expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] mirrorSafeMethodsOnly is set but the route has no mirror');
       r.addMirror({ service: f.service, version: 'v3', percent: 20 });
       const http = virtualService(f.chart).spec.http;
       expect(http.map((rule: any) => rule.name)).toEqual(['mirrored', 'default']);
@@ -776,6 +776,131 @@ describe('MirrorRoute', () => {
     test('fails when a header is removed and set', () => {
       const f = fixture();
       expect(() => route(f, { requestHeaders: { set: { 'x-a': '1' }, remove: ['X-A'] } })).toThrow(/header "X-A" is both removed and set or added/);
+    });
+  });
+
+  describe('objects defined elsewhere', () => {
+    const definedElsewhere = (vs: any): any => {
+      const value = vs.metadata.annotations?.[DEFINED_ELSEWHERE_ANNOTATION];
+      return value === undefined ? undefined : JSON.parse(value);
+    };
+
+    test('a route whose gateways and targets are all in the app has no annotation', () => {
+      const f = fixture();
+      route(f, { includeMesh: true, mirror: undefined, mirrors: [{ service: f.service, version: 'v2' }, { service: f.service, version: 'v3', percent: 5 }] });
+      expect(virtualService(f.chart).metadata).toEqual({ name: 'httpbin', namespace: 'default' });
+    });
+
+    test('a route to an imported gateway and imported services declares them, with what is known of them', () => {
+      const f = fixture('shop');
+      const shared = IstioGateway.fromGatewayName(f.chart, 'shared', 'istio-system/shared-gateway');
+      const edge = IstioGateway.fromGatewayName(f.chart, 'edge', 'edge-gateway');
+      const shadow = MeshService.fromServiceAttributes(f.chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000], versions: ['v2'] });
+      const legacy = MeshService.fromServiceAttributes(f.chart, 'legacy', { name: 'legacy', namespace: 'team-b', ports: [8080] });
+      route(f, {
+        gateways: [shared, edge],
+        hosts: ['httpbin.example.com'],
+        mirror: undefined,
+        mirrors: [{ service: shadow, version: 'v2' }, { service: legacy, percent: 5 }],
+      });
+      const vs = virtualService(f.chart);
+      expect(vs.metadata.annotations).toEqual({ [DEFINED_ELSEWHERE_ANNOTATION]: expect.any(String) });
+      // Sorted by kind, namespace and name; unknown hosts, ports and versions are left out; the in-app destination is not listed.
+      expect(definedElsewhere(vs)).toEqual([
+        { kind: 'Gateway', namespace: 'istio-system', name: 'shared-gateway' },
+        { kind: 'Gateway', namespace: 'shop', name: 'edge-gateway' },
+        { kind: 'Service', namespace: 'shadow', name: 'httpbin-shadow', ports: [8000], subsets: ['v2'] },
+        { kind: 'Service', namespace: 'team-b', name: 'legacy', ports: [8080] },
+      ]);
+      expect(vs.spec.gateways).toEqual(['istio-system/shared-gateway', 'edge-gateway']);
+      expectValidManifests(Testing.synth(f.chart));
+    });
+
+    test('constructs of another app are defined elsewhere, with their hosts, ports and versions; each is listed once', () => {
+      const other = fixture('team-b');
+      const f = fixture();
+      route(f, {
+        gateways: [other.gateway],
+        mirror: undefined,
+        mirrors: [{ service: other.service, version: 'v2' }, { service: other.service, version: 'v3', percent: 10 }],
+      });
+      const vs = virtualService(f.chart);
+      expect(definedElsewhere(vs)).toEqual([
+        { kind: 'Gateway', namespace: 'team-b', name: 'httpbin-gateway', hosts: ['httpbin.example.com'] },
+        { kind: 'Service', namespace: 'team-b', name: 'httpbin', ports: [8000], subsets: ['v1', 'v2', 'v3'] },
+      ]);
+      expect(vs.spec.gateways).toEqual(['team-b/httpbin-gateway']);
+    });
+
+    test('a mirror to an imported service added by addMirror is declared too', () => {
+      const f = fixture();
+      const r = route(f);
+      expect(definedElsewhere(virtualService(f.chart))).toBeUndefined();
+      const shadow = MeshService.fromServiceAttributes(f.chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000] });
+      r.addMirror({ service: shadow, percent: 5 });
+      expect(definedElsewhere(virtualService(f.chart))).toEqual([{ kind: 'Service', namespace: 'shadow', name: 'httpbin-shadow', ports: [8000] }]);
+    });
+  });
+
+  describe('checks across the constructs of an app (at synthesis)', () => {
+    /** One app, two charts, each with a gateway-only route whose VirtualService is named httpbin unless `name` is set. */
+    function twoCharts(b: { namespace?: string; name?: string } = {}): { a: Chart; b: Chart } {
+      const app = Testing.app();
+      const chart = (id: string, namespace: string, name?: string) => {
+        const c = new Chart(app, id, { namespace });
+        const service = MeshService.fromServiceAttributes(c, 'httpbin', { name: 'httpbin', namespace: 'default', ports: [8000], versions: ['v1'] });
+        const gateway = IstioGateway.fromGatewayName(c, 'gateway', 'istio-system/shared-gateway');
+        new MirrorRoute(c, 'route', { name, destination: { service, version: 'v1' }, gateways: [gateway], hosts: [`${id}.example.com`] });
+        return c;
+      };
+      return { a: chart('a', 'default'), b: chart('b', b.namespace ?? 'default', b.name) };
+    }
+
+    test('two routes in different charts with one VirtualService name fail, naming both', () => {
+      const { a, b } = twoCharts();
+      const message = 'VirtualService default/httpbin is defined 2 times, by a/route, b/route: kubectl keeps only the last one applied; '
+        + 'give each its own name (e.g. the name prop of a MirrorRoute)';
+      expect(() => Testing.synth(a)).toThrow(`[a/route] ${message}`);
+      expect(() => Testing.synth(b)).toThrow(`[b/route] ${message}`);
+    });
+
+    test('routes with their own names, or in different namespaces, are fine', () => {
+      const renamed = twoCharts({ name: 'httpbin-b' });
+      expect(Testing.synth(renamed.b).find(m => m.kind === 'VirtualService').metadata.name).toBe('httpbin-b');
+      expect(() => Testing.synth(renamed.a)).not.toThrow();
+      const elsewhere = twoCharts({ namespace: 'team-b' });
+      expect(Testing.synth(elsewhere.b).find(m => m.kind === 'VirtualService').metadata).toMatchObject({ name: 'httpbin', namespace: 'team-b' });
+      expect(() => Testing.synth(elsewhere.a)).not.toThrow();
+    });
+
+    test('two mesh routes for one host fail with IST0109', () => {
+      const f = fixture();
+      route(f, { gateways: undefined }, 'mesh1');
+      route(f, { gateways: undefined, name: 'httpbin-reads' }, 'mesh2');
+      const message = 'IST0109 The VirtualServices default/httpbin,default/httpbin-reads associated with mesh gateway define the same host '
+        + 'httpbin.default.svc.cluster.local which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices '
+        + 'into a single resource (or scoping each with exportTo: ["."]).';
+      expect(() => Testing.synth(f.chart)).toThrow(`[test/ns/mesh1] ${message}`);
+      expect(() => Testing.synth(f.chart)).toThrow(`[test/ns/mesh2] ${message}`);
+    });
+
+    test('mesh hosts are compared as FQDNs, across charts and namespaces', () => {
+      const f = fixture();
+      route(f, { gateways: undefined });
+      const edge = new Chart(f.chart.node.root as App, 'edge', { namespace: 'edge' });
+      new MirrorRoute(edge, 'route', { destination: { service: f.service, version: 'v1' } });
+      expect(() => Testing.synth(edge)).toThrow('[edge/route] IST0109 The VirtualServices default/httpbin,edge/httpbin associated with mesh gateway '
+        + 'define the same host httpbin.default.svc.cluster.local');
+    });
+
+    test('a gateway-only route and a mesh route for one service do not conflict', () => {
+      const f = fixture();
+      route(f, { gateways: undefined });
+      route(f, { name: 'httpbin-ingress' }, 'ingress');
+      expect(Testing.synth(f.chart).filter(m => m.kind === 'VirtualService').map(m => [m.metadata.name, m.spec.gateways])).toEqual([
+        ['httpbin', undefined],
+        ['httpbin-ingress', ['httpbin-gateway']],
+      ]);
     });
   });
 

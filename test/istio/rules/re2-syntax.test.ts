@@ -187,10 +187,10 @@ const CORPUS: string[] = [
   // escapes
   r`\0`, r`\012`, r`\1`, r`\8`, r`\08`, r`\18`, r`\777`, r`\400`, r`\a\f\t\n\r\v`, r`\x41`, r`\x4`, r`\x{}`, r`\x{10FFFF}`, r`\x{000041}`, r`\xZZ`,
   r`\_`, r`\-`, r`\ `, r`\#`, r`\/`, r`\"`, r`\'`, r`\<`, r`\@`, r`\%`, r`\~`, r`\=`, r`\!`, r`\,`, r`\:`, r`\&`, r`\é`, r`\G`, r`\K`, r`\R`, r`\X`,
-  r`\h`, r`\N`, r`\o{12}`, r`\u0041`, r`\U`, r`\l`, r`\L`, r`\E`, "a\\", r`\p`, r`\p{`, r`\p{L`, r`\p{Foo}`, r`\p{greek}`, r`\p{Kawi}`,
+  r`\h`, r`\N`, r`\o{12}`, r`\u0041`, r`\U`, r`\l`, r`\L`, r`\E`, 'a\\', r`\p`, r`\p{`, r`\p{L`, r`\p{Foo}`, r`\p{greek}`, r`\p{Kawi}`,
   r`\p{Vithkuqi}`, r`\d\D\s\S\w\W`,
   // character classes
-  r`[\d-z]`, r`[z-a]`, r`[]`, r`[]a]`, r`[^]a]`, r`[a`, r`[a-z`, "[\\", r`[a-\]`, r`[a-]`, r`[-a]`, r`[a-\x{10FFFF}]`,
+  r`[\d-z]`, r`[z-a]`, r`[]`, r`[]a]`, r`[^]a]`, r`[a`, r`[a-z`, '[\\', r`[a-\]`, r`[a-]`, r`[-a]`, r`[a-\x{10FFFF}]`,
   r`[\x00-\x{10FFFF}]`, r`[é-a]`, r`[a-é]`,
   r`[\b]`, r`[\Q]`, r`[\pL]`, r`[\p{Greek}a-z]`, r`[\P{^L}]`, r`[a-\pL]`, r`[[:a]b:]`, r`[[:alpha:]`, r`[[:alpha:]]]`, r`[a-[:alpha:]]`, r`[\d-\w]`,
   r`[^\n]`, r`[.*+?(){}|^$]`, r`[\[\]]`, r`[\x{e9}-\x{ff}]`, r`[\012-\177]`, r`[\z]`, r`[\A]`,
