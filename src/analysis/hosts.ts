@@ -116,6 +116,11 @@ export function asArray(value: any): any[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** The strings of a list value, skipping other entries; empty when it is missing or not a list. */
+export function strings(value: any): string[] {
+  return asArray(value).filter(v => typeof v === 'string');
+}
+
 /** True for a plain (non-array) object. */
 export function isObject(value: any): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

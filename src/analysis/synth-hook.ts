@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { destinations } from './checks';
+import { destinations } from './analyzers/virtualservice';
 import { toFqdn } from '../istio/rules/hosts';
 import { isObject, objectIdentity } from './hosts';
 import { Finding, FindingLevel, MeshAnalyzer } from './mesh-analyzer';
