@@ -6,7 +6,12 @@
  * Every analyzer reads the `ManifestIndex` built once per analysis (objects grouped by kind and keyed by
  * namespace/name, workloads keyed by label), so analysis is linear in the number of objects apart from small per-key
  * groups.
+ *
+ * Objects that VirtualServices declare as defined elsewhere (`cdk8s-traffic-mirror/defined-elsewhere`, see
+ * `src/istio/rules/defined-elsewhere.ts`) are taken to exist where the input lacks them: they resolve references, but
+ * are in none of the lists the analyzers report on, so no finding is ever about them.
  */
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../istio/rules/defined-elsewhere';
 import { resourceKeyFromHost, toFqdn } from '../istio/rules/hosts';
 import { asArray, HostRegistry, isObject, objectIdentity, stringMap } from './hosts';
 import { Report } from './report';
@@ -34,11 +39,19 @@ export class ManifestIndex {
   public readonly services: Obj[] = [];
   public readonly virtualServices: Obj[] = [];
   public readonly destinationRules: Obj[] = [];
+  /** The Gateways of the input: what the Gateway analyzers check. */
   public readonly gateways: Obj[] = [];
+  /** `namespace/name` -> Gateway, including Gateways declared as defined elsewhere (which are not in `gateways`). */
   public readonly gatewaysByName = new Map<string, Obj>();
   public readonly hosts = new HostRegistry();
   /** `namespace/name|subset` for every subset a DestinationRule defines (`initDestHostsAndSubsets`). */
-  public readonly subsets = new Set<string>();
+  private readonly subsets = new Set<string>();
+  /** `namespace/name` of every host a DestinationRule of the input is for. */
+  private readonly ruleHosts = new Set<string>();
+  /** `namespace/name` of services declared as defined elsewhere without their subsets: every subset is taken to exist. */
+  private readonly anySubset = new Set<string>();
+  /** The error in the `cdk8s-traffic-mirror/defined-elsewhere` annotation of a VirtualService, which is then ignored. */
+  public readonly malformedDeclarations = new Map<Obj, string>();
   /** `k=v` -> workloads carrying that label; `''` -> all workloads. */
   public readonly workloadsByLabel = new Map<string, Workload[]>();
   public readonly namespacesWithWorkloads = new Set<string>();
@@ -46,6 +59,7 @@ export class ManifestIndex {
   public readonly pods: Workload[] = [];
 
   constructor(manifests: any[], defaultNamespace: string) {
+    const declared: DeclaredObject[] = [];
     for (const m of manifests) {
       const kind = m.kind;
       const metadata = isObject(m.metadata) ? m.metadata : {};
@@ -71,6 +85,7 @@ export class ManifestIndex {
           break;
         case 'VirtualService':
           this.virtualServices.push(o);
+          this.readDeclarations(o, declared);
           break;
         case 'DestinationRule':
           this.destinationRules.push(o);
@@ -90,6 +105,16 @@ export class ManifestIndex {
           }
       }
     }
+    // After the loop, so that a real object wins wherever it is in the input.
+    this.addDeclared(declared);
+  }
+
+  /**
+   * `initDestHostsAndSubsets`'s lookup: whether a DestinationRule for `key` (`namespace/name`, `resourceKeyFromHost`)
+   * defines `subset`, or the host is a service declared as defined elsewhere without its subsets.
+   */
+  public hasSubset(key: string, subset: string): boolean {
+    return this.subsets.has(`${key}|${subset}`) || this.anySubset.has(key);
   }
 
   /** Workloads in `namespace` (or any namespace when undefined) whose labels include every `selector` label. */
@@ -109,8 +134,56 @@ export class ManifestIndex {
   private addSubsets(dr: Obj): void {
     if (typeof dr.spec.host !== 'string') return;
     const key = resourceKeyFromHost(dr.namespace, toFqdn(dr.namespace, dr.spec.host));
+    this.ruleHosts.add(key);
     for (const s of asArray(dr.spec.subsets)) {
       if (typeof s?.name === 'string') this.subsets.add(`${key}|${s.name}`);
+    }
+  }
+
+  /** Collects the objects a VirtualService declares as defined elsewhere, or records why its annotation is ignored. */
+  private readDeclarations(vs: Obj, out: DeclaredObject[]): void {
+    const annotations = isObject(vs.metadata.annotations) ? vs.metadata.annotations : {};
+    if (!Object.prototype.hasOwnProperty.call(annotations, DEFINED_ELSEWHERE_ANNOTATION)) return;
+    const parsed = parseDefinedElsewhere(annotations[DEFINED_ELSEWHERE_ANNOTATION]);
+    if ('error' in parsed) {
+      this.malformedDeclarations.set(vs, parsed.error);
+    } else {
+      out.push(...parsed.objects);
+    }
+  }
+
+  /**
+   * Takes the declared objects to exist where the input has no such object: a Gateway (no selector, serving its
+   * `hosts` or every host) that references resolve to, and a Service (its `ports` or any port) whose DestinationRule
+   * has its `subsets` (or any subset) unless the input has a DestinationRule for that host. Several declarations of
+   * one object add up; one that leaves a field unknown makes it unknown.
+   */
+  private addDeclared(declared: DeclaredObject[]): void {
+    const union = (a: string[] | number[] | undefined, b: string[] | number[] | undefined): any[] | undefined =>
+      (a === undefined || b === undefined ? undefined : [...new Set<string | number>([...a, ...b])]);
+    const merged = new Map<string, { kind: string; namespace: string; name: string; hosts?: string[]; ports?: number[]; subsets?: string[] }>();
+    for (const d of declared) {
+      const key = `${d.kind}|${d.namespace}/${d.name}`;
+      const seen = merged.get(key);
+      merged.set(key, seen === undefined ? { ...d } : {
+        ...seen, hosts: union(seen.hosts, d.hosts), ports: union(seen.ports, d.ports), subsets: union(seen.subsets, d.subsets),
+      });
+    }
+    const realServices = new Set(this.services.map(s => `${s.namespace}/${s.name}`));
+    for (const d of merged.values()) {
+      const key = `${d.namespace}/${d.name}`;
+      if (d.kind === 'Gateway' && !this.gatewaysByName.has(key)) {
+        this.gatewaysByName.set(key, {
+          kind: 'Gateway', namespace: d.namespace, name: d.name, metadata: {}, spec: { servers: [{ hosts: d.hosts ?? ['*'] }] },
+        });
+      }
+      if (d.kind === 'Service') {
+        if (!realServices.has(key)) this.hosts.addDeclaredService(d.namespace, d.name, d.ports);
+        if (!this.ruleHosts.has(key)) {
+          if (d.subsets === undefined) this.anySubset.add(key);
+          else d.subsets.forEach(s => this.subsets.add(`${key}|${s}`));
+        }
+      }
     }
   }
 

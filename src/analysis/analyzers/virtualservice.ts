@@ -7,8 +7,10 @@
  * - `DestinationHostAnalyzer` (destinationhosts.go): IST0101 for a destination host or port that does not exist, IST0112;
  * - `DestinationRuleAnalyzer` (destinationrules.go): IST0101 for a subset no DestinationRule defines;
  * - `ConflictingMeshGatewayHostsAnalyzer` (conflictingmeshgatewayhosts.go): IST0109;
- * - `getRouteDestinations` and `getHTTPMirrorDestinations` (util.go): `destinations`.
+ * - `getRouteDestinations` and `getHTTPMirrorDestinations` (util.go): `destinations`;
+ * - IST0106 for a malformed `cdk8s-traffic-mirror/defined-elsewhere` annotation (this library's own).
  */
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
 import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn } from '../../istio/rules/hosts';
 import { asArray, isObject, strings } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
@@ -65,6 +67,14 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
   const gateways = strings(spec.gateways);
   const exportTo = strings(spec.exportTo);
   const vsHosts = strings(spec.hosts);
+
+  const malformed = index.malformedDeclarations.get(vs);
+  if (malformed !== undefined) {
+    report.add('IST0106', vs, `Schema validation error: invalid annotation ${DEFINED_ELSEWHERE_ANNOTATION}: ${malformed} (metadata.annotations). `
+      + 'The annotation is ignored, so the objects it declares count as missing. Write it as a JSON array of '
+      + '{"kind": "Gateway" | "Service", "namespace", "name"} objects, with optional "hosts" for a Gateway and "ports" '
+      + 'and "subsets" for a Service.');
+  }
 
   for (const g of gateways) {
     if (g === 'mesh') continue;
@@ -124,6 +134,8 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
       + (hint ? `${hint[0].toUpperCase()}${hint.slice(1)}.`
         : `Create a Service or ServiceEntry for it, or correct the host (short names resolve in namespace "${vs.namespace}"; `
         + `use "<name>.<namespace>.${SERVICE_DOMAIN}" for other namespaces).`));
+  } else if (target.anyPort) {
+    // A service defined elsewhere whose ports are unknown: any port, and no port, may be right.
   } else if (port === undefined && target.ports.length > 1) {
     report.add('IST0112', vs, `This VirtualService routes to a service "${host}" that exposes multiple ports `
       + `[${target.ports.join(' ')}] (${d.where}). Specifying a port in the destination is required to disambiguate: set port.number `
@@ -134,7 +146,7 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
       + 'use one of those (the Service port, not the container port).');
   }
 
-  if (typeof dest.subset === 'string' && dest.subset && !index.subsets.has(`${resourceKeyFromHost(vs.namespace, host)}|${dest.subset}`)) {
+  if (typeof dest.subset === 'string' && dest.subset && !index.hasSubset(resourceKeyFromHost(vs.namespace, host), dest.subset)) {
     report.add('IST0101', vs, `Referenced ${d.mirror ? 'mirror' : 'host'}+subset in destinationrule not found: `
       + `"${host}+${dest.subset}" (${d.where}). Define subset "${dest.subset}" in a DestinationRule for host "${host}" in the same `
       + 'namespace, or fix the subset name; requests to an undefined subset fail with 503 (NR).');

@@ -173,6 +173,18 @@ describe('IST0106 SchemaValidationError', () => {
     expect(ids(findings)).toEqual(['TM0002 Warning VirtualService default/ratings-bogus-weight-default']);
     expect(findings[0].message).toContain('add up to 1887, not 100');
   });
+
+  test('malformed cdk8s-traffic-mirror/defined-elsewhere annotation, named in the message', () => {
+    const annotated = (value: string) => docs(SERVICE, vs('route: [{destination: {host: httpbin}}]')
+      .replace('metadata: {name: httpbin}', `metadata:\n  name: httpbin\n  annotations:\n    cdk8s-traffic-mirror/defined-elsewhere: '${value}'`));
+    expect(analyze(annotated('[{"kind": "Service", "namespace": "team-b", "name": "reviews", "ports": ["9080"]}]'))).toEqual(['IST0106 Error VirtualService default/httpbin']);
+    expect(messages(annotated('[{"kind": "Service", "namespace": "team-b", "name": "reviews", "ports": ["9080"]}]'), 'IST0106')).toEqual([
+      'Schema validation error: invalid annotation cdk8s-traffic-mirror/defined-elsewhere: [0].ports must be a list of port numbers (1-65535) '
+      + '(metadata.annotations). The annotation is ignored, so the objects it declares count as missing. Write it as a JSON array of '
+      + '{"kind": "Gateway" | "Service", "namespace", "name"} objects, with optional "hosts" for a Gateway and "ports" and "subsets" for a Service.']);
+    expect(messages(annotated('reviews.team-b'), 'IST0106')).toEqual([expect.stringMatching(/^Schema validation error: invalid annotation cdk8s-traffic-mirror\/defined-elsewhere: the value is not valid JSON/)]);
+    expect(analyze(annotated('[{"kind": "Service", "namespace": "team-b", "name": "reviews", "ports": [9080]}]'))).toEqual([]);
+  });
 });
 
 describe('TM codes (mirroring checks Istio lacks)', () => {
