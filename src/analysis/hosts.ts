@@ -14,6 +14,8 @@ export interface MeshHost {
   readonly ports: number[];
   /** Labels that select the service's pods; undefined when the service has no pods we can see (external hosts). */
   readonly selector?: Record<string, string>;
+  /** True for a service declared as defined elsewhere without its ports: every port is taken to exist. */
+  readonly anyPort?: boolean;
 }
 
 /**
@@ -23,6 +25,8 @@ export interface MeshHost {
 export class HostRegistry {
   private readonly exact = new Map<string, MeshHost>();
   private readonly wildcards: Array<{ scope: string; suffix: string; host: MeshHost }> = [];
+  /** FQDN -> service declared as defined elsewhere, found only when no Service or ServiceEntry provides the host. */
+  private readonly declared = new Map<string, MeshHost>();
   /** Service name -> namespaces that define it, for "did you mean" hints. */
   private readonly serviceNamespaces = new Map<string, string[]>();
 
@@ -62,8 +66,20 @@ export class HostRegistry {
   }
 
   /**
+   * Registers a service that is defined outside the input (declared with the `cdk8s-traffic-mirror/defined-elsewhere`
+   * annotation), visible from every namespace, with `ports` or, when undefined, any port. It has no selector: its pods
+   * are not in the input. The caller only declares a service the input does not define.
+   */
+  public addDeclaredService(namespace: string, name: string, ports: number[] | undefined): void {
+    this.declared.set(toFqdn(namespace, name), { kind: 'Service', namespace, name, ports: ports ?? [], anyPort: ports === undefined });
+    const known = this.serviceNamespaces.get(name) ?? [];
+    known.push(namespace);
+    this.serviceNamespaces.set(name, known);
+  }
+
+  /**
    * `GetDestinationHost`: the service a host refers to from `sourceNamespace`, honouring the referring resource's
-   * `exportTo` the way istioctl does, or undefined when no Service or ServiceEntry provides it.
+   * `exportTo` the way istioctl does, else a service declared as defined elsewhere, or undefined when none provides it.
    */
   public lookup(sourceNamespace: string, exportTo: string[], host: string): MeshHost | undefined {
     const fqdn = toFqdn(sourceNamespace, host);
@@ -80,7 +96,7 @@ export class HostRegistry {
         return w.host;
       }
     }
-    return undefined;
+    return this.declared.get(fqdn);
   }
 
   /**
@@ -114,6 +130,11 @@ function scopes(exportTo: any[], namespace: string): string[] {
 /** The value as an array, or empty when it is missing or not a list (manifests are untrusted input). */
 export function asArray(value: any): any[] {
   return Array.isArray(value) ? value : [];
+}
+
+/** The strings of a list value, skipping other entries; empty when it is missing or not a list. */
+export function strings(value: any): string[] {
+  return asArray(value).filter(v => typeof v === 'string');
 }
 
 /** True for a plain (non-array) object. */

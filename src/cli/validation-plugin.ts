@@ -27,6 +27,7 @@
  * manifests are parsed with the CLI's own `context.parseManifest`.
  */
 import * as path from 'path';
+import { codeInfo } from '../analysis/catalogue';
 import type { Finding } from '../analysis/mesh-analyzer';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
 
@@ -68,26 +69,6 @@ export interface MeshAnalysisValidationProperties {
    */
   readonly defaultNamespace?: string;
 }
-
-/** istioctl's message names, and how to fix each finding (the README's "Mesh analysis" table). */
-const RULES: { [code: string]: { name: string; fix: string } } = {
-  IST0101: { name: 'ReferencedResourceNotFound', fix: 'Create the missing object or correct the reference; use the FQDN for another namespace and the Service port (not the container port).' },
-  IST0106: { name: 'SchemaValidationError', fix: 'Correct the value as the recommendation says.' },
-  IST0109: { name: 'ConflictingMeshGatewayVirtualServiceHosts', fix: 'Merge the VirtualServices into one, or scope each with exportTo: ["."].' },
-  IST0112: { name: 'VirtualServiceDestinationPortSelectorRequired', fix: 'Set port.number on the destination.' },
-  IST0118: { name: 'PortNameIsNotUnderNamingConvention', fix: 'Name the port http / http-<suffix> or set appProtocol: http.' },
-  IST0132: { name: 'VirtualServiceHostNotFoundInGateway', fix: 'Add the host to a Gateway server, or bind the VirtualService to the right Gateway.' },
-  IST0145: { name: 'ConflictingGateways', fix: 'Merge the servers into one Gateway, or use distinct hosts or ports.' },
-  IST0162: { name: 'GatewayPortNotDefinedOnService', fix: 'Use one of the Service\'s target ports (the default ingress Service maps 80 to 8080 and 443 to 8443; Istio still serves 80/443 by mapping them, but istioctl warns), or add the port to the Service.' },
-  IST0173: { name: 'DestinationRuleSubsetNotSelectPods', fix: 'Fix the subset labels, deploy the version they select, or remove the subset.' },
-  IST0174: { name: 'UnknownDestinationRuleHost', fix: 'Fix the spelling, use the FQDN for another namespace, or create a ServiceEntry.' },
-  TM0001: { name: 'MirrorToSelf', fix: 'Mirror to the shadow version (another subset or service).' },
-  TM0002: { name: 'RouteWeightsNot100', fix: 'Use weights that add up to 100.' },
-  TM0003: { name: 'GatewayMirrorWithoutPort', fix: 'Set port.number on the mirror destination to the service port.' },
-  TM0004: { name: 'MirrorPercentageWithoutMirror', fix: 'Add the mirror, move the value to mirrors[].percentage, or remove it.' },
-  TM0005: { name: 'MirrorPercentageZero', fix: 'Set a value above 0 (100 mirrors every request), or remove the mirror.' },
-  TM0006: { name: 'DuplicateObject', fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.' },
-};
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
 const SPEC_LOCATION = /\(((?:http|tcp|tls|servers)\[\d+\][^)\s]*)\)/;
@@ -152,7 +133,8 @@ export class MeshAnalysisValidation {
         context.logger.log(MeshAnalyzer.formatFinding(f));
         continue;
       }
-      const rule = RULES[f.code];
+      // istioctl's message name and the one-line fix of the code, from the analyzer's catalogue.
+      const rule = codeInfo(f.code);
       const location = SPEC_LOCATION.exec(f.message)?.[1];
       context.report.addViolation({
         ruleName: rule ? `${f.code} ${rule.name}` : f.code,

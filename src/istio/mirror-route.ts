@@ -4,7 +4,7 @@ import * as istio from '../../imports/networking.istio.io';
 import { AppIndex, claimObjects } from '../core/app-index';
 import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
-import { DEFINED_ELSEWHERE_ANNOTATION, DefinedElsewhere, encodeDefinedElsewhere } from './rules/defined-elsewhere';
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
 import { toFqdn } from './rules/hosts';
 import { meshHostConflictMessage } from './rules/virtual-service';
 import { IstioRouteRenderer } from './virtual-service-renderer';
@@ -146,7 +146,7 @@ export class MirrorRoute extends Construct {
   /** The annotation value for the objects `model` refers to that this app does not define, or undefined. */
   private definedElsewhere(model: RouteModel): string | undefined {
     const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
-    const objects: DefinedElsewhere[] = [];
+    const objects: DeclaredObject[] = [];
     for (const { gateway } of model.gateways) {
       if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName, hosts: gateway.hosts });
     }

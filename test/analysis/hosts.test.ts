@@ -51,3 +51,17 @@ describe('HostRegistry', () => {
     expect(registry.suggest('web', 'nothing')).toBeUndefined();
   });
 });
+
+test('a service declared as defined elsewhere is found only when no Service or ServiceEntry provides the host', () => {
+  const registry = new HostRegistry();
+  registry.addDeclaredService('team-b', 'reviews', [9080]);
+  registry.addDeclaredService('team-b', 'ratings', undefined);
+  expect(registry.lookup('team-a', [], 'reviews.team-b.svc.cluster.local')).toEqual({ kind: 'Service', namespace: 'team-b', name: 'reviews', ports: [9080], anyPort: false });
+  expect(registry.lookup('team-b', [], 'reviews')?.ports).toEqual([9080]);
+  expect(registry.lookup('team-a', [], 'ratings.team-b.svc.cluster.local')).toMatchObject({ ports: [], anyPort: true });
+  expect(registry.lookup('team-a', [], 'reviews')).toBeUndefined();
+  expect(registry.suggest('team-a', 'reviews')).toContain('use the FQDN "reviews.team-b.svc.cluster.local"');
+
+  registry.addServiceEntry('team-b', 'reviews-entry', { hosts: ['reviews.team-b.svc.cluster.local'], ports: [{ number: 443 }] });
+  expect(registry.lookup('team-a', [], 'reviews.team-b.svc.cluster.local')).toMatchObject({ kind: 'ServiceEntry', ports: [443] });
+});

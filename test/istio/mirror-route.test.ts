@@ -655,9 +655,10 @@ describe('MirrorRoute', () => {
 
     test('a regex that is valid RE2 but not JavaScript is accepted', () => {
       const f = fixture();
-      expect(() => new RegExp('(?P<v>1|true)')).toThrow();
-      route(f, { mirrorMatches: [{ queryParams: { debug: StringMatch.regex('(?P<v>1|true)') } }] });
-      expect(virtualService(f.chart).spec.http[0].match).toEqual([{ queryParams: { debug: { regex: '(?P<v>1|true)' } } }]);
+      const namedGroup = '(?P<v>1|true)';
+      expect(() => new RegExp(namedGroup)).toThrow();
+      route(f, { mirrorMatches: [{ queryParams: { debug: StringMatch.regex(namedGroup) } }] });
+      expect(virtualService(f.chart).spec.http[0].match).toEqual([{ queryParams: { debug: { regex: namedGroup } } }]);
     });
   });
 
@@ -706,7 +707,11 @@ describe('MirrorRoute', () => {
       const f = fixture();
       route(f, {
         timeout: Duration.seconds(5),
-        retries: { attempts: 3, perTryTimeout: Duration.millis(1500), retryOn: [RetryOn.SERVER_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.statusCode(503)] },
+        retries: {
+          attempts: 3,
+          perTryTimeout: Duration.millis(1500),
+          retryOn: [RetryOn.SERVER_ERROR, RetryOn.CONNECT_FAILURE, RetryOn.statusCode(503)],
+        },
         requestHeaders: { set: { 'x-env': 'prod' }, add: { 'x-trace': 'on' }, remove: ['x-debug'] },
         responseHeaders: { remove: ['server'] },
         mirrorSafeMethodsOnly: true,

@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
+import { HttpbinVersion } from '../../src/workloads/httpbin-version';
 import { StringMatch } from '../../src/core/request-match';
+import { MeshService } from '../../src/istio/mesh-service';
 import { MirrorRoute } from '../../src/istio/mirror-route';
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
 import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
 import { expectValidManifests } from '../support/schema';
 
@@ -117,21 +120,27 @@ describe('MirrorRolloutPlan', () => {
   });
 
   test('fails when a stage mirrors to a weighted destination', () => {
-    expect(() => referencePlan([{ name: 'bad', destinations: [] }])).toThrow(/stage 01-bad: .*destinations must list at least one/);
+    // Stage errors read `<plan path>: stage <NN-name>: <message>`, without the route's path.
+    expect(() => referencePlan([{ name: 'bad', destinations: [] }]))
+      .toThrow(/^httpbin-mirror\/plan: stage 01-bad: destinations must list at least one weighted target whose weights add up to 100$/);
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
     expect(() => new MirrorRolloutPlan(chart, 'plan', {
       route: chart.route,
       stages: [{ name: 'bad', mirrors: [{ service: chart.service, version: 'v1' }] }],
-    })).toThrow(/plan: stage 01-bad: .*mirror.* is the same as the destination/);
+    })).toThrow(/^c\/plan: stage 01-bad: mirrors\[0\] is the same as the destination \(httpbin version v1\): every request would reach that version twice/);
   });
 
-  test('fails when a stage uses an undefined subset (at synthesis of the stage)', () => {
+  test('fails when a stage uses an undefined version (at synthesis of the stage)', () => {
     const { chart } = referencePlan();
     const plan = new MirrorRolloutPlan(chart, 'plan2', {
       route: chart.route,
       stages: [{ name: 'v3', destinations: [{ service: chart.service, version: 'v3', weight: 100 }] }],
     });
-    expect(() => plan.stageManifests('v3')).toThrow(/stage 01-v3: Validation failed[^]*subset "v3" is not defined/);
+    expect(() => plan.stageManifests('v3')).toThrow(new RegExp('^httpbin-mirror/plan2: stage 01-v3: destination version "v3" is not defined for service '
+      + 'httpbin \\(its versions: v1, v2\\): add a version "v3" to the service or pick one of its versions$'));
+    // the stage is checked against the versions the service has when the stage is written
+    chart.service.addVersion(new HttpbinVersion(chart, 'httpbin-v3', { version: 'v3' }));
+    expect(virtualService(plan.stageManifests('v3')).spec.http[0].route[0].destination.subset).toBe('v3');
   });
 
   test('fails when the weights of a stage do not add up to 100', () => {
@@ -139,7 +148,49 @@ describe('MirrorRolloutPlan', () => {
     expect(() => new MirrorRolloutPlan(chart, 'plan', {
       route: chart.route,
       stages: [{ name: 'split', destinations: [{ service: chart.service, version: 'v1', weight: 50 }, { service: chart.service, version: 'v2', weight: 40 }] }],
-    })).toThrow(/stage 01-split: .*add up to 90/);
+    })).toThrow(/^c\/plan: stage 01-split: the weights of destinations add up to 90 \(50 \+ 40\), not 100/);
+  });
+
+  test('fails when a stage mirror percent is out of range', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    expect(() => new MirrorRolloutPlan(chart, 'plan', {
+      route: chart.route,
+      stages: [{ name: 'm', mirrors: [{ service: chart.service, version: 'v2', percent: 150 }] }],
+    })).toThrow(/^c\/plan: stage 01-m: mirrors\[0\].percent must be a number between 0 and 100 \(a percentage of requests\), got 150$/);
+  });
+
+  test('stages are rendered through the route\'s own object: its labels and patches are in every stage, nothing is added to the app', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
+    chart.route.virtualService.metadata.addLabel('team', 'web');
+    ApiObject.of(chart.route.virtualService).addJsonPatch(JsonPatch.add('/spec/exportTo', ['.']));
+    const plan = new MirrorRolloutPlan(chart, 'plan', {
+      route: chart.route,
+      stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service: chart.service, version: 'v1' }, candidate: { service: chart.service, version: 'v2' } }),
+    });
+    const constructs = chart.node.root.node.findAll().length;
+    for (const stage of plan.stageNames) {
+      const vs = virtualService(plan.stageManifests(stage));
+      expect(vs.metadata).toEqual({ name: 'httpbin', labels: { team: 'web' } });
+      expect(vs.spec.exportTo).toEqual(['.']);
+    }
+    expect(chart.node.root.node.findAll()).toHaveLength(constructs);
+    // the route's own synthesis is unchanged by the stages written before it
+    expect(virtualService(Testing.synth(chart)).spec.http[0].mirrorPercentage).toEqual({ value: 100 });
+  });
+
+  test('a stage that refers to an imported service declares it, the other stages and the chart do not', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    const shadow = MeshService.fromServiceAttributes(chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000], versions: ['v2'] });
+    const plan = new MirrorRolloutPlan(chart, 'plan', {
+      route: chart.route,
+      stages: [{ name: 'route' }, { name: 'shadow', mirrors: [{ service: shadow, version: 'v2', percent: 10 }] }],
+    });
+    const shadowStage = virtualService(plan.stageManifests('shadow'));
+    expect(JSON.parse(shadowStage.metadata.annotations[DEFINED_ELSEWHERE_ANNOTATION]))
+      .toEqual([{ kind: 'Service', namespace: 'shadow', name: 'httpbin-shadow', ports: [8000], subsets: ['v2'] }]);
+    expect(shadowStage.spec.http[0].mirror).toEqual({ host: 'httpbin-shadow.shadow.svc.cluster.local', subset: 'v2', port: { number: 8000 } });
+    expect(virtualService(plan.stageManifests('route')).metadata.annotations).toBeUndefined();
+    expect(virtualService(Testing.synth(chart)).metadata.annotations).toBeUndefined();
   });
 
   test('fails when there are no stages', () => {

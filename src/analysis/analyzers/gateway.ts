@@ -1,0 +1,164 @@
+/**
+ * The Gateway analyzers, as istioctl's `pkg/config/analysis/analyzers/gateway/`, plus the Gateway server rules of
+ * Istio's validation (IST0106). Internal: not exported from index.ts.
+ *
+ * - `IngressGatewayPortAnalyzer` (gateway.go): IST0162;
+ * - `ConflictingGatewayAnalyzer` (conflictinggateway.go): IST0145;
+ * - `validateServer`, `validateServerPort` and unique port names (`pkg/config/validation`): IST0106.
+ */
+import { gatewayConflictMessage } from '../../istio/rules/gateway';
+import { asArray, isObject, stringMap, strings } from '../hosts';
+import { ManifestIndex, Obj } from '../manifest-index';
+import { Report } from '../report';
+
+/** Runs every Gateway analyzer. */
+export function analyzeGateways(index: ManifestIndex, report: Report): void {
+  for (const gw of index.gateways) {
+    checkGatewaySchema(report, gw);
+    checkGatewayServicePorts(index, report, gw);
+  }
+  checkConflictingGateways(index, report);
+}
+
+/** IST0106 for the Gateway rules of Istio's validation (`validateServer`, `validateServerPort`, unique port names). */
+function checkGatewaySchema(report: Report, gw: Obj): void {
+  const names = new Set<string>();
+  asArray(gw.spec.servers).forEach((server: any, i: number) => {
+    const schema = (err: string, fix: string) => report.add('IST0106', gw, `Schema validation error: ${err} (servers[${i}]). ${fix}`);
+    const port = server?.port;
+    if (!isObject(port)) {
+      schema('port is required', 'Add port with number, name and protocol.');
+      return;
+    }
+    const name = typeof port.name === 'string' ? port.name : '';
+    if (!name) {
+      schema(`port name must be set: number:${port.number} protocol:"${port.protocol}"`, 'Give the server port a unique name such as "http" or "https".');
+    } else if (names.has(name)) {
+      schema(`port names in servers must be unique: duplicate name ${name}`, `Rename one of the "${name}" ports (e.g. "${name}-${port.number}").`);
+    }
+    names.add(name);
+    const protocol = String(port.protocol ?? '').toUpperCase();
+    if ((protocol === 'HTTPS' || protocol === 'TLS') && !isObject(server.tls)) {
+      schema('server must have TLS settings for HTTPS/TLS protocols', 'Add tls with mode SIMPLE and credentialName (the TLS Secret), '
+        + 'or PASSTHROUGH.');
+    }
+  });
+}
+
+/**
+ * IST0162 (`IngressGatewayPortAnalyzer`), only when a Service selecting the gateway's workload is in the input.
+ *
+ * Like istioctl (since Istio 1.19), a server port is compared with the Services' *target* ports: the port the gateway
+ * pod listens on. A Service port without a numeric targetPort counts as its own target, as Go's `IntValue()` gives 0 for
+ * a named targetPort. Istio's default istio-ingressgateway Service maps 80 -> 8080 and 443 -> 8443, so istioctl warns
+ * about a server on port 80 there although Istio's gateway controller maps such a port to its targetPort and serves it
+ * (istio/istio#51257); the message says so, so that the user can choose to silence the warning or ignore it.
+ */
+function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj): void {
+  const selector = isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {};
+  if (Object.keys(selector).length === 0) return;
+  const pods = index.selected(selector);
+  const servicePorts: Array<{ port: number; target: number }> = [];
+  let services = 0;
+  for (const svc of index.services) {
+    const svcSelector = isObject(svc.spec.selector) ? stringMap(svc.spec.selector) : undefined;
+    if (!svcSelector || Object.keys(svcSelector).length === 0) continue;
+    const entries = Object.entries(svcSelector);
+    // With the gateway pods in the input, use them; otherwise a Service selects the gateway pods when its selector is
+    // implied by the gateway's selector (the pods carry at least those labels).
+    const selects = pods.length > 0
+      ? pods.some(p => p.namespace === svc.namespace && entries.every(([k, v]) => p.labels[k] === v))
+      : entries.every(([k, v]) => selector[k] === v);
+    if (!selects) continue;
+    services++;
+    for (const p of asArray(svc.spec.ports)) {
+      if ((p?.protocol ?? 'TCP') !== 'TCP') continue;
+      const port = Number(p?.port);
+      const target = typeof p.targetPort === 'number' ? p.targetPort
+        : typeof p.targetPort === 'string' && /^[0-9]+$/.test(p.targetPort) ? Number(p.targetPort) : 0;
+      servicePorts.push({ port, target: Number.isInteger(target) && target > 0 ? target : port });
+    }
+  }
+  if (services === 0) return;
+  const shown = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const targets = new Set(servicePorts.map(p => p.target));
+  const exposed = [...servicePorts].sort((a, b) => a.port - b.port)
+    .map(p => (p.port === p.target ? `${p.port}` : `${p.port} -> targetPort ${p.target}`)).join(', ');
+  for (const server of asArray(gw.spec.servers)) {
+    const n = Number(server?.port?.number);
+    if (Number.isNaN(n) || targets.has(n)) continue;
+    const mapped = servicePorts.find(p => p.port === n);
+    const hint = mapped
+      ? `Port ${n} is the Service's port, which forwards to targetPort ${mapped.target}: the server port must match the targetPort `
+        + `(the container port the gateway pod listens on, ${mapped.target} for ${n} in Istio's default install); use port `
+        + `${mapped.target} to silence this (Istio maps a server port equal to a Service port to its targetPort, so port ${n} is still served).`
+      : `The server port must match one of the Service's target ports (the container ports the gateway pod listens on, e.g. 8080 and `
+        + '8443 in Istio\'s default install); use one of them or add the port to the Service.';
+    report.add('IST0162', gw, `The gateway is listening on a target port (port ${n}) that is not defined in the Service `
+      + `associated with its workload instances (Pod selector ${shown}). If you need to access the gateway port through the gateway `
+      + `Service, it will not be available. The Service exposes ${exposed || 'no TCP ports'}. ${hint}`);
+  }
+}
+
+/**
+ * IST0145 (`gateway.ConflictingGatewayAnalyzer`, Istio 1.24+): servers of different Gateways on the same port of the same
+ * gateway workload that declare the same host with the same `bind`.
+ *
+ * As in istioctl:
+ * - hosts conflict only when equal as written (`model.CheckDuplicates`): "foo.example.com" and "*.example.com" do not
+ *   conflict, since Envoy picks the most specific server name (istio/istio#52413, fixed by PR #52542; before that the
+ *   analyzer used wildcard matching, which the istio.io IST0145 example still shows);
+ * - the workload is the selector (`k=v,...` sorted by key, as Kubernetes prints it); Gateways whose selectors differ but
+ *   one contains the other also share it when a Pod in the input carries both selectors' labels;
+ * - of several servers of one Gateway on one port, only the last one's hosts are compared against the other Gateways
+ *   (`initGatewaysMap` keeps one host list per Gateway and port).
+ * istioctl also records each checked server's hosts into the other Gateway's list when they do not conflict (a side effect
+ * of `CheckDuplicates` on a shared map), which makes some results depend on iteration order; that is not reproduced.
+ */
+function checkConflictingGateways(index: ManifestIndex, report: Report): void {
+  interface HostsBind { readonly gw: Obj; readonly hosts: string[]; readonly bind: string }
+  const selectorOf = (gw: Obj): Record<string, string> => (isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {});
+  const selectorString = (sel: Record<string, string>) => Object.keys(sel).sort().map(k => `${k}=${sel[k]}`).join(',');
+  const portOf = (server: any) => String(Number.isInteger(server?.port?.number) ? server.port.number : 0);
+  const bindOf = (server: any) => (typeof server?.bind === 'string' ? server.bind : '');
+  const fullName = (gw: Obj) => `${gw.namespace}/${gw.name}`;
+
+  // selector string -> port -> gateway -> hosts of its last server on that port
+  const bySelector = new Map<string, { selector: Record<string, string>; ports: Map<string, Map<string, HostsBind>> }>();
+  for (const gw of index.gateways) {
+    const selector = selectorOf(gw);
+    const key = selectorString(selector);
+    const entry = bySelector.get(key) ?? { selector, ports: new Map<string, Map<string, HostsBind>>() };
+    bySelector.set(key, entry);
+    for (const server of asArray(gw.spec.servers)) {
+      const byGateway = entry.ports.get(portOf(server)) ?? new Map<string, HostsBind>();
+      entry.ports.set(portOf(server), byGateway);
+      byGateway.set(fullName(gw), { gw, hosts: strings(server?.hosts), bind: bindOf(server) });
+    }
+  }
+  const selectedByBoth = (a: Record<string, string>, b: Record<string, string>) => index.pods.some(pod =>
+    [a, b].every(sel => Object.entries(sel).every(([k, v]) => pod.labels[k] === v)));
+
+  for (const gw of index.gateways) {
+    const selector = selectorOf(gw);
+    const sSelector = selectorString(selector);
+    const sameWorkload = [...bySelector.entries()]
+      .filter(([other, { selector: otherSelector }]) => other === sSelector
+        || ((other.includes(sSelector) || sSelector.includes(other)) && selectedByBoth(selector, otherSelector)))
+      .map(([, entry]) => entry);
+    for (const server of asArray(gw.spec.servers)) {
+      const port = portOf(server);
+      const hosts = strings(server?.hosts);
+      const bind = bindOf(server);
+      const others: string[] = [];
+      for (const entry of sameWorkload) {
+        for (const [name, other] of entry.ports.get(port) ?? []) {
+          if (name !== fullName(gw) && other.bind === bind && hosts.some(h => other.hosts.includes(h))) others.push(name);
+        }
+      }
+      if (others.length > 0) {
+        report.add('IST0145', gw, gatewayConflictMessage(others, sSelector, port, hosts));
+      }
+    }
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The VirtualService analyzers, as istioctl's `pkg/config/analysis/analyzers/virtualservice/`, plus the VirtualService
+ * rules of Istio's validation (IST0106) and this library's mirroring checks (TM0001-TM0005). Internal: not exported
+ * from index.ts.
+ *
+ * - `GatewayAnalyzer` (gateways.go): IST0101 for a gateway that does not exist, IST0132 for hosts the gateway does not serve;
+ * - `DestinationHostAnalyzer` (destinationhosts.go): IST0101 for a destination host or port that does not exist, IST0112;
+ * - `DestinationRuleAnalyzer` (destinationrules.go): IST0101 for a subset no DestinationRule defines;
+ * - `ConflictingMeshGatewayHostsAnalyzer` (conflictingmeshgatewayhosts.go): IST0109;
+ * - `getRouteDestinations` and `getHTTPMirrorDestinations` (util.go): `destinations`;
+ * - IST0106 for a malformed `cdk8s-traffic-mirror/defined-elsewhere` annotation (this library's own).
+ */
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
+import { hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
+import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn } from '../../istio/rules/hosts';
+import { asArray, isObject, strings } from '../hosts';
+import { ManifestIndex, Obj } from '../manifest-index';
+import { Report } from '../report';
+
+/** One destination of a VirtualService with where it was found, for messages. */
+export interface Dest {
+  readonly where: string;
+  readonly mirror: boolean;
+  readonly rule: number;
+  readonly destination: any;
+}
+
+/** Destinations of a VirtualService like istioctl's `getRouteDestinations` and `getHTTPMirrorDestinations`. */
+export function destinations(spec: any): Dest[] {
+  const out: Dest[] = [];
+  for (const section of ['tcp', 'tls', 'http']) {
+    asArray(spec[section]).forEach((rule: any, i: number) => {
+      asArray(rule?.route).forEach((r: any, j: number) => {
+        if (isObject(r?.destination)) out.push({ where: `${section}[${i}].route[${j}]`, mirror: false, rule: i, destination: r.destination });
+      });
+    });
+  }
+  asArray(spec.http).forEach((rule: any, i: number) => {
+    if (isObject(rule?.mirror)) out.push({ where: `http[${i}].mirror`, mirror: true, rule: i, destination: rule.mirror });
+    asArray(rule?.mirrors).forEach((m: any, j: number) => {
+      if (isObject(m?.destination)) out.push({ where: `http[${i}].mirrors[${j}]`, mirror: true, rule: i, destination: m.destination });
+    });
+  });
+  return out;
+}
+
+/** Runs every VirtualService analyzer. */
+export function analyzeVirtualServices(index: ManifestIndex, report: Report): void {
+  for (const vs of index.virtualServices) {
+    checkVirtualService(index, report, vs);
+  }
+  checkMeshHostConflicts(index, report);
+}
+
+function ruleLabel(rule: any, i: number, section = 'http'): string {
+  return typeof rule?.name === 'string' && rule.name ? `${section}[${i}] ("${rule.name}")` : `${section}[${i}]`;
+}
+
+function describe(d: any): string {
+  const parts = [`"${d?.host}"`];
+  if (d?.subset) parts.push(`subset "${d.subset}"`);
+  if (d?.port?.number !== undefined) parts.push(`port ${d.port.number}`);
+  return parts.join(' ');
+}
+
+function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): void {
+  const spec = vs.spec;
+  const gateways = strings(spec.gateways);
+  const exportTo = strings(spec.exportTo);
+  const vsHosts = strings(spec.hosts);
+
+  const malformed = index.malformedDeclarations.get(vs);
+  if (malformed !== undefined) {
+    report.add('IST0106', vs, `Schema validation error: invalid annotation ${DEFINED_ELSEWHERE_ANNOTATION}: ${malformed} (metadata.annotations). `
+      + 'The annotation is ignored, so the objects it declares count as missing. Write it as a JSON array of '
+      + '{"kind": "Gateway" | "Service", "namespace", "name"} objects, with optional "hosts" for a Gateway and "ports" '
+      + 'and "subsets" for a Service.');
+  }
+
+  for (const g of gateways) {
+    if (g === 'mesh') continue;
+    const key = g.includes('/') ? g : `${vs.namespace}/${g}`;
+    const gw = index.gatewaysByName.get(key);
+    if (!gw) {
+      report.add('IST0101', vs, `Referenced gateway not found: "${g}". Create Gateway "${key}" or correct the `
+        + `name ("<name>" is looked up in namespace "${vs.namespace}", "<namespace>/<name>" elsewhere; "mesh" means the sidecars).`);
+      continue;
+    }
+    if (!hostInGateway(gw, vsHosts, vs.namespace)) {
+      report.add('IST0132', vs, hostsNotInGatewayMessage(vsHosts, `${vs.namespace}/${vs.name}`, key));
+    }
+  }
+
+  const gatewayBound = gateways.some(g => g !== 'mesh');
+  for (const d of destinations(spec)) {
+    checkDestination(index, report, vs, exportTo, gatewayBound, d);
+  }
+
+  asArray(spec.http).forEach((rule: any, i: number) => checkHttpRule(report, vs, rule, i));
+  for (const section of ['tcp', 'tls']) {
+    asArray(spec[section]).forEach((rule: any, i: number) => checkWeights(report, vs, asArray(rule?.route), ruleLabel(rule, i, section)));
+  }
+}
+
+/** `vsHostInGateway`: true when any VirtualService host matches any host of the Gateway visible to its namespace. */
+function hostInGateway(gw: Obj, vsHosts: string[], vsNamespace: string): boolean {
+  const gatewayHosts: string[] = [];
+  for (const server of asArray(gw.spec.servers)) {
+    for (const h of strings(server?.hosts)) {
+      const slash = h.indexOf('/');
+      if (slash < 0) {
+        gatewayHosts.push(h);
+        continue;
+      }
+      const ns = h.slice(0, slash);
+      const name = h.slice(slash + 1);
+      // "./host" is the Gateway's namespace, "*/host" any namespace.
+      const effectiveNs = ns === '.' ? gw.namespace : ns;
+      if (effectiveNs === '*' || effectiveNs === vsNamespace) gatewayHosts.push(name);
+    }
+  }
+  return gatewayHosts.some(gh => vsHosts.some(vh => hostMatches(gh, vh)));
+}
+
+function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportTo: string[], gatewayBound: boolean, d: Dest): void {
+  const dest = d.destination;
+  const host = typeof dest.host === 'string' ? dest.host : '';
+  const port = dest.port?.number;
+  const target = index.hosts.lookup(vs.namespace, exportTo, host);
+  if (!target) {
+    const hint = index.hosts.suggest(vs.namespace, host);
+    report.add('IST0101', vs, `Referenced ${d.mirror ? 'mirror host' : 'host'} not found: "${host}" (${d.where}). `
+      + (hint ? `${hint[0].toUpperCase()}${hint.slice(1)}.`
+        : `Create a Service or ServiceEntry for it, or correct the host (short names resolve in namespace "${vs.namespace}"; `
+        + `use "<name>.<namespace>.${SERVICE_DOMAIN}" for other namespaces).`));
+  } else if (target.anyPort) {
+    // A service defined elsewhere whose ports are unknown: any port, and no port, may be right.
+  } else if (port === undefined && target.ports.length > 1) {
+    report.add('IST0112', vs, `This VirtualService routes to a service "${host}" that exposes multiple ports `
+      + `[${target.ports.join(' ')}] (${d.where}). Specifying a port in the destination is required to disambiguate: set port.number `
+      + `to one of ${target.ports.join(', ')}.`);
+  } else if (port !== undefined && !target.ports.includes(Number(port))) {
+    report.add('IST0101', vs, `Referenced host:port not found: "${host}:${port}" (${d.where}). `
+      + `${target.kind} ${target.namespace}/${target.name} exposes ${target.ports.length ? `port(s) ${target.ports.join(', ')}` : 'no ports'}; `
+      + 'use one of those (the Service port, not the container port).');
+  }
+
+  if (typeof dest.subset === 'string' && dest.subset && !index.hasSubset(resourceKeyFromHost(vs.namespace, host), dest.subset)) {
+    report.add('IST0101', vs, `Referenced ${d.mirror ? 'mirror' : 'host'}+subset in destinationrule not found: `
+      + `"${host}+${dest.subset}" (${d.where}). Define subset "${dest.subset}" in a DestinationRule for host "${host}" in the same `
+      + 'namespace, or fix the subset name; requests to an undefined subset fail with 503 (NR).');
+  }
+
+  if (d.mirror && gatewayBound && port === undefined && !(target && target.ports.length > 1)) {
+    const only = target && target.ports.length === 1 ? target.ports[0] : undefined;
+    report.add('TM0003', vs, `Mirror destination "${host}" has no port on a gateway-bound route (${d.where}). `
+      + (only !== undefined
+        ? `It works only while the service has a single port (${only}); set port.number: ${only} so the mirror does not silently stop `
+        + 'when a port is added (at the ingress gateway Envoy cannot fall back to the listener port 80/443).'
+        : 'At the ingress gateway Envoy cannot infer the service port from the listener (80/443); set port.number to the service port.'));
+  }
+}
+
+/** IST0106 for the HTTP route rules of Istio's validation, and TM0004, TM0005, TM0002 and TM0001 for one http rule. */
+function checkHttpRule(report: Report, vs: Obj, rule: any, i: number): void {
+  if (!isObject(rule)) return;
+  const label = ruleLabel(rule, i);
+  const mirrors = asArray(rule.mirrors);
+  const hasMirror = isObject(rule.mirror);
+  const schema = (err: string, fix: string) => report.add('IST0106', vs, `Schema validation error: ${err} (${label}). ${fix}`);
+
+  if (hasMirror && mirrors.length > 0) {
+    schema('HTTP route cannot contain both mirror and mirrors', 'Keep only "mirrors" (one entry per target, each with its own percentage).');
+  }
+  const pct = rule.mirrorPercentage;
+  if (isObject(pct)) {
+    const v = Number(pct.value ?? 0);
+    if (v < 0 || v > 100 || (v > 0 && v < 0.0001)) {
+      schema(`percentage ${v} is neither 0.0, nor in range [0.0001, 100.0]`, 'Set mirrorPercentage.value between 0 and 100 (100 mirrors every request).');
+    }
+  } else if (typeof rule.mirrorPercent === 'number' && (rule.mirrorPercent < 0 || rule.mirrorPercent > 100)) {
+    schema(`percentage ${rule.mirrorPercent} is not in range 0..100`, 'Use mirrorPercentage.value (0-100) instead of the deprecated mirrorPercent.');
+  }
+  mirrors.forEach((m: any, j: number) => {
+    const v = m?.percentage?.value;
+    if (typeof v === 'number' && v > 100) {
+      schema(`mirror percentage must have a max value of 100 (it has ${v.toFixed(6)})`, `Set mirrors[${j}].percentage.value to at most 100.`);
+    } else if (typeof v === 'number' && v < 0) {
+      schema(`mirror percentage must have a min value of 0 (it has ${v.toFixed(6)})`, `Set mirrors[${j}].percentage.value to at least 0.`);
+    }
+  });
+
+  const pctSet = isObject(pct) || typeof rule.mirrorPercent === 'number';
+  if (pctSet && !hasMirror) {
+    report.add('TM0004', vs, `${label} sets mirrorPercentage but has no "mirror" destination`
+      + `${mirrors.length ? ' (it only applies to "mirror", not "mirrors")' : ''}, so Istio ignores it. `
+      + (mirrors.length ? 'Set the percentage on each mirrors[].percentage instead.' : 'Add a mirror destination or remove mirrorPercentage.'));
+  }
+  if (hasMirror && isObject(pct) && Number(pct.value ?? 0) === 0) {
+    report.add('TM0005', vs, `${label} mirrors to "${rule.mirror.host}" with mirrorPercentage 0, so nothing is mirrored. `
+      + 'Set mirrorPercentage.value above 0 (100 mirrors every request), or remove the mirror.');
+  }
+  mirrors.forEach((m: any, j: number) => {
+    if (isObject(m?.percentage) && Number(m.percentage.value ?? 0) === 0) {
+      report.add('TM0005', vs, `${label} mirrors[${j}] to "${m.destination?.host}" has percentage 0, so nothing is mirrored. `
+        + 'Set percentage.value above 0, or remove the entry.');
+    }
+  });
+
+  const routes = asArray(rule.route);
+  checkWeights(report, vs, routes, label);
+  checkMirrorToSelf(report, vs, rule, routes, label);
+}
+
+/** Istio rejects negative weights and an all-zero split; other sums are legal but normalized, which hides mistakes. */
+function checkWeights(report: Report, vs: Obj, routes: any[], label: string): void {
+  let total = 0;
+  for (const r of routes) {
+    const w = Number(r?.weight ?? 0);
+    if (w < 0) {
+      report.add('IST0106', vs, `Schema validation error: weight ${w} < 0 (${label}). Use weights between 0 and 100.`);
+    }
+    total += Math.max(w, 0);
+  }
+  if (routes.length > 1 && total === 0) {
+    report.add('IST0106', vs, `Schema validation error: total destination weight = 0 (${label}). `
+      + 'Give the destinations weights that add up to 100.');
+  } else if (routes.length > 1 && total !== 100) {
+    const split = routes.map(r => `${describe(r?.destination)} ${formatPercent((100 * Math.max(Number(r?.weight ?? 0), 0)) / total)}`).join(', ');
+    report.add('TM0002', vs, `Route weights of ${label} add up to ${total}, not 100. Istio treats them as relative `
+      + `shares, so the actual split is ${split}; set weights that add up to 100 so the split is what it says.`);
+  }
+}
+
+function formatPercent(v: number): string {
+  return `${Math.round(v * 10) / 10}%`;
+}
+
+/** A mirror whose target is one of the route's own destinations duplicates production requests instead of shadowing them. */
+function checkMirrorToSelf(report: Report, vs: Obj, rule: any, routes: any[], label: string): void {
+  const mirrors = [rule.mirror, ...asArray(rule.mirrors).map((m: any) => m?.destination)].filter(isObject);
+  // A destination with weight 0 next to others receives no requests (e.g. a candidate before a canary), so mirroring to it
+  // duplicates nothing; a single destination receives everything whatever its weight.
+  const served = routes.length > 1 ? routes.filter(r => Number(r?.weight ?? 0) > 0) : routes;
+  for (const m of mirrors) {
+    const same = served.map(r => r?.destination).filter(isObject).find((d: any) =>
+      toFqdn(vs.namespace, String(d.host)) === toFqdn(vs.namespace, String(m.host))
+      && (d.subset ?? '') === (m.subset ?? '')
+      && (d.port?.number === undefined || m.port?.number === undefined || Number(d.port.number) === Number(m.port.number)));
+    if (same) {
+      report.add('TM0001', vs, `${label} mirrors to ${describe(m)}, which is also its route destination, so every `
+        + 'mirrored request hits the serving version twice (doubling writes and side effects) and nothing is shadowed. '
+        + 'Mirror to the shadow version instead (another subset, e.g. "v2", or another service).');
+    }
+  }
+}
+
+/** IST0109: VirtualServices bound to the mesh gateway that define the same host in overlapping scopes. */
+function checkMeshHostConflicts(index: ManifestIndex, report: Report): void {
+  const byHost = new Map<string, Obj[]>();
+  for (const vs of index.virtualServices) {
+    const gateways = strings(vs.spec.gateways);
+    if (gateways.length > 0 && !gateways.includes('mesh')) continue;
+    const exportTo = strings(vs.spec.exportTo);
+    const scopeList = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map(e => (e === '.' ? vs.namespace : e)))];
+    for (const scope of scopeList) {
+      for (const h of new Set(strings(vs.spec.hosts))) {
+        const key = `${scope}/${toFqdn(vs.namespace, h)}`;
+        const list = byHost.get(key) ?? [];
+        list.push(vs);
+        byHost.set(key, list);
+      }
+    }
+  }
+  for (const [key, list] of byHost) {
+    if (list.length < 2) continue;
+    const host = key.slice(key.indexOf('/') + 1);
+    const names = list.map(v => `${v.namespace}/${v.name}`);
+    for (const vs of list) {
+      report.add('IST0109', vs, meshHostConflictMessage(names, host));
+    }
+  }
+}

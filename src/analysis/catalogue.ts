@@ -1,0 +1,131 @@
+/**
+ * Every code the analyzer reports, with istioctl's message name, its level, a one-line fix and istioctl's page: the
+ * one place these are written. Analyzers take a finding's level from here (`Report.add` has no level parameter), and
+ * the cdk8s validation plugin takes the rule name and fix from here. Internal: not exported from index.ts.
+ *
+ * `IST` codes, names and levels are istioctl's (`pkg/config/analysis/msg/messages.yaml`); `TM` codes are this library's
+ * own, for mirroring problems Istio does not report, and have no istio.io page (the README's "Findings" table
+ * describes them).
+ */
+import { FindingLevel } from './finding';
+
+/** What the catalogue says about one code. */
+export interface CodeInfo {
+  /** istioctl's message name (`ReferencedResourceNotFound`), or this library's name for a `TM` code. */
+  readonly name: string;
+  /** The level of every finding with this code. */
+  readonly level: FindingLevel;
+  /** How to fix a finding with this code, in one line (the message itself says it for the case at hand). */
+  readonly fix: string;
+  /** istioctl's documentation page for the code; undefined for this library's `TM` codes. */
+  readonly url?: string;
+}
+
+const ISTIO_DOCS = 'https://istio.io/latest/docs/reference/config/analysis';
+
+/** istio.io's page for an `IST` code. */
+function istioDoc(code: string): string {
+  return `${ISTIO_DOCS}/${code.toLowerCase()}/`;
+}
+
+/** The catalogue, in code order. */
+export const CATALOGUE = {
+  IST0101: {
+    name: 'ReferencedResourceNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Create the missing object or correct the reference; use the FQDN for another namespace and the Service port (not the container port).',
+    url: istioDoc('IST0101'),
+  },
+  IST0106: {
+    name: 'SchemaValidationError',
+    level: FindingLevel.ERROR,
+    fix: 'Correct the value as the recommendation says.',
+    url: istioDoc('IST0106'),
+  },
+  IST0109: {
+    name: 'ConflictingMeshGatewayVirtualServiceHosts',
+    level: FindingLevel.ERROR,
+    fix: 'Merge the VirtualServices into one, or scope each with exportTo: ["."].',
+    url: istioDoc('IST0109'),
+  },
+  IST0112: {
+    name: 'VirtualServiceDestinationPortSelectorRequired',
+    level: FindingLevel.ERROR,
+    fix: 'Set port.number on the destination.',
+    url: istioDoc('IST0112'),
+  },
+  IST0118: {
+    name: 'PortNameIsNotUnderNamingConvention',
+    level: FindingLevel.INFO,
+    fix: 'Name the port http / http-<suffix> or set appProtocol: http.',
+    url: istioDoc('IST0118'),
+  },
+  IST0132: {
+    name: 'VirtualServiceHostNotFoundInGateway',
+    level: FindingLevel.WARNING,
+    fix: 'Add the host to a Gateway server, or bind the VirtualService to the right Gateway.',
+    url: istioDoc('IST0132'),
+  },
+  IST0145: {
+    name: 'ConflictingGateways',
+    level: FindingLevel.ERROR,
+    fix: 'Merge the servers into one Gateway, or use distinct hosts or ports.',
+    url: istioDoc('IST0145'),
+  },
+  IST0162: {
+    name: 'GatewayPortNotDefinedOnService',
+    level: FindingLevel.WARNING,
+    fix: 'Use one of the Service\'s target ports (the default ingress Service maps 80 to 8080 and 443 to 8443; Istio still serves 80/443 by mapping them, but istioctl warns), or add the port to the Service.',
+    url: istioDoc('IST0162'),
+  },
+  IST0173: {
+    name: 'DestinationRuleSubsetNotSelectPods',
+    level: FindingLevel.ERROR,
+    fix: 'Fix the subset labels, deploy the version they select, or remove the subset.',
+    url: istioDoc('IST0173'),
+  },
+  IST0174: {
+    name: 'UnknownDestinationRuleHost',
+    level: FindingLevel.WARNING,
+    fix: 'Fix the spelling, use the FQDN for another namespace, or create a ServiceEntry.',
+    url: istioDoc('IST0174'),
+  },
+  TM0001: {
+    name: 'MirrorToSelf',
+    level: FindingLevel.ERROR,
+    fix: 'Mirror to the shadow version (another subset or service).',
+  },
+  TM0002: {
+    name: 'RouteWeightsNot100',
+    level: FindingLevel.WARNING,
+    fix: 'Use weights that add up to 100.',
+  },
+  TM0003: {
+    name: 'GatewayMirrorWithoutPort',
+    level: FindingLevel.WARNING,
+    fix: 'Set port.number on the mirror destination to the service port.',
+  },
+  TM0004: {
+    name: 'MirrorPercentageWithoutMirror',
+    level: FindingLevel.WARNING,
+    fix: 'Add the mirror, move the value to mirrors[].percentage, or remove it.',
+  },
+  TM0005: {
+    name: 'MirrorPercentageZero',
+    level: FindingLevel.WARNING,
+    fix: 'Set a value above 0 (100 mirrors every request), or remove the mirror.',
+  },
+  TM0006: {
+    name: 'DuplicateObject',
+    level: FindingLevel.WARNING,
+    fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.',
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+/** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */
+export type AnalysisCode = keyof typeof CATALOGUE;
+
+/** The catalogue entry of `code`, or undefined for a code the analyzer does not report. */
+export function codeInfo(code: string): CodeInfo | undefined {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, code) ? (CATALOGUE as Record<string, CodeInfo>)[code] : undefined;
+}
