@@ -8,6 +8,13 @@
 // Each service i has: Deployments svc-<i>-v1 and svc-<i>-v2 (ServiceVersion), Service + DestinationRule svc-<i>
 // (MeshService), VirtualService svc-<i> routing 100% to v1 and mirroring 50% to v2 (MirrorRoute), bound to the
 // shared gateway `mesh-gateway` (*.example.com) for host svc-<i>.example.com. 5 objects per service, + 1 gateway.
+//
+// Two layouts (LAYOUTS) place the same constructs, with the same ids, in different charts:
+//  - `one-chart`:         everything in chart `bench`;
+//  - `chart-per-service`: the gateway in chart `gateway`, each service in a chart `svc-<i>` of its own, whose route
+//                         refers to the gateway across charts. cdk8s validates the whole app once per chart it
+//                         synthesizes (Chart.toJson() -> App._synthChart -> validate(app)), which one chart hides.
+// The library's props are used in buildLibrary only (one function for both layouts): adapt it there when the API changes.
 
 const NAMESPACE = 'bench';
 const GATEWAY = 'mesh-gateway';
@@ -20,13 +27,45 @@ function names(i) {
   return { app, image: `registry.example.com/team/${app}:1.0.0`, host: `${app}.example.com` };
 }
 
-/** Builds the scenario with this library. `lib` is require('../lib/src'). */
-function buildLibrary(cdk8s, lib, n) {
-  const app = new cdk8s.App({ outdir: '/tmp/cdk8s-bench-unused' });
-  const chart = new cdk8s.Chart(app, 'bench', { namespace: NAMESPACE });
-  const gateway = new lib.IstioGateway(chart, 'gateway', { name: GATEWAY, hosts: ['*.example.com'], credentialName: CREDENTIAL });
+/**
+ * The charts of a layout: `charts(cdk8s, app)` creates them and returns where the gateway goes and, per service name,
+ * the chart of that service. `synth` names how the worker synthesizes the app (see SYNTH in worker.js).
+ */
+const LAYOUTS = {
+  'one-chart': {
+    synth: 'synthYaml',
+    charts(cdk8s, app) {
+      const chart = new cdk8s.Chart(app, 'bench', { namespace: NAMESPACE });
+      return { gatewayChart: chart, serviceChart: () => chart };
+    },
+  },
+  'chart-per-service': {
+    synth: 'synth',
+    charts(cdk8s, app) {
+      return {
+        gatewayChart: new cdk8s.Chart(app, 'gateway', { namespace: NAMESPACE }),
+        serviceChart: name => new cdk8s.Chart(app, name, { namespace: NAMESPACE }),
+      };
+    },
+  },
+};
+
+function layoutOf(name) {
+  const layout = LAYOUTS[name];
+  if (!layout) {
+    throw new Error(`unknown layout ${JSON.stringify(name)}: one of ${Object.keys(LAYOUTS).join(', ')}`);
+  }
+  return layout;
+}
+
+/** Builds the scenario with this library. `lib` is require('../lib/src/index.js'). */
+function buildLibrary(cdk8s, lib, layoutName, n, outdir) {
+  const app = new cdk8s.App({ outdir });
+  const { gatewayChart, serviceChart } = layoutOf(layoutName).charts(cdk8s, app);
+  const gateway = new lib.IstioGateway(gatewayChart, 'gateway', { name: GATEWAY, hosts: ['*.example.com'], credentialName: CREDENTIAL });
   for (let i = 0; i < n; i++) {
     const { app: name, image, host } = names(i);
+    const chart = serviceChart(name);
     const v1 = new lib.ServiceVersion(chart, `${name}-v1`, { app: name, version: 'v1', image, containerPort: CONTAINER_PORT });
     const v2 = new lib.ServiceVersion(chart, `${name}-v2`, { app: name, version: 'v2', image, containerPort: CONTAINER_PORT });
     const service = new lib.MeshService(chart, name, { versions: [v1, v2] });
@@ -79,12 +118,12 @@ function deployment(name, app, version, image) {
   };
 }
 
-/** Builds the same objects as plain ApiObjects. */
-function buildBaseline(cdk8s, n) {
-  const { App, Chart, ApiObject } = cdk8s;
-  const app = new App({ outdir: '/tmp/cdk8s-bench-unused' });
-  const chart = new Chart(app, 'bench', { namespace: NAMESPACE });
-  new ApiObject(chart, 'gateway', {
+/** Builds the same objects as plain ApiObjects, in the same charts under the same ids. */
+function buildBaseline(cdk8s, layoutName, n, outdir) {
+  const { App, ApiObject } = cdk8s;
+  const app = new App({ outdir });
+  const { gatewayChart, serviceChart } = layoutOf(layoutName).charts(cdk8s, app);
+  new ApiObject(gatewayChart, 'gateway', {
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',
     metadata: { name: GATEWAY, namespace: NAMESPACE },
@@ -98,6 +137,7 @@ function buildBaseline(cdk8s, n) {
   });
   for (let i = 0; i < n; i++) {
     const { app: name, image, host } = names(i);
+    const chart = serviceChart(name);
     new ApiObject(chart, `${name}-v1`, deployment(`${name}-v1`, name, 'v1', image));
     new ApiObject(chart, `${name}-v2`, deployment(`${name}-v2`, name, 'v2', image));
     new ApiObject(chart, name, {
@@ -130,4 +170,4 @@ function buildBaseline(cdk8s, n) {
   return app;
 }
 
-module.exports = { buildLibrary, buildBaseline, NAMESPACE };
+module.exports = { LAYOUTS, layoutOf, buildLibrary, buildBaseline, NAMESPACE };

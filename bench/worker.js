@@ -2,71 +2,97 @@
 // One measurement in a fresh node process (run.js starts one per repetition, so every sample is a cold,
 // JIT-unwarmed, GC-fresh run, as a user's `cdk8s synth` is). Prints one JSON line on stdout.
 //
-//   node bench/worker.js synth <library|baseline> <N> [--dump <file>]
-//   node bench/worker.js analyze <manifests.json> <warm repetitions>
+//   node bench/worker.js synth <layout> <library|baseline> <N> [--dump <file>]
+//   node bench/worker.js analyze <dump file> <warm repetitions>
+//
+// <layout> is a key of scenario.LAYOUTS (one-chart, chart-per-service). The library is loaded only through its
+// package entry, lib/src/index.js.
 
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { performance } = require('perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
+const LIBRARY = path.join(ROOT, 'lib/src/index.js');
 
 function memory() {
   // maxRSS is in kilobytes: the peak resident set of this process, module loading included.
   return { peakRssMb: process.resourceUsage().maxRSS / 1024, heapUsedMb: process.memoryUsage().heapUsed / 1048576 };
 }
 
-function synth(mode, n, dumpFile) {
-  const t0 = performance.now();
-  const cdk8s = require(path.join(ROOT, 'node_modules/cdk8s'));
-  const scenario = require('./scenario');
-  const lib = mode === 'library' ? require(path.join(ROOT, 'lib/src')) : undefined;
-  const t1 = performance.now();
-  const app = mode === 'library' ? scenario.buildLibrary(cdk8s, lib, n) : scenario.buildBaseline(cdk8s, n);
-  const t2 = performance.now();
-  // What `cdk8s synth` does minus writing the file: resolve dependencies, run validations, resolve tokens and
-  // Lazy values, apply JSON patches, sort keys, render YAML.
-  const yaml = app.synthYaml();
-  const t3 = performance.now();
-  const result = {
-    mode,
-    n,
-    loadMs: t1 - t0,
-    constructMs: t2 - t1,
-    synthMs: t3 - t2,
-    totalMs: t3 - t1,
-    yamlBytes: Buffer.byteLength(yaml),
-    objects: (yaml.match(/^kind: /gm) || []).length,
-    ...memory(),
-  };
-  if (dumpFile) {
-    // Untimed: the plain manifests, for the equality check and the analyzer run.
-    fs.writeFileSync(dumpFile, JSON.stringify(app.charts.flatMap(c => c.toJson())));
-  }
-  return result;
+/**
+ * The ways to synthesize an app (scenario.LAYOUTS[layout].synth). Each does the timed work and returns an untimed
+ * reader of the output: YAML text per output file name.
+ */
+const SYNTH = {
+  // What App.synth() does minus writing the file: resolve dependencies, validate the app, then per chart
+  // chart.toJson() (which resolves and validates the whole app again), resolve tokens and Lazy values, apply JSON
+  // patches, render YAML. The one string stands for the one chart's file.
+  synthYaml(app) {
+    const yaml = app.synthYaml();
+    return () => ({ 'app.synthYaml()': yaml });
+  },
+  // App.synth() itself, as `cdk8s synth` runs it, into a temporary outdir: one file per chart, each chart's
+  // chart.toJson() validating the whole app again.
+  synth(app) {
+    app.synth();
+    return () => Object.fromEntries(fs.readdirSync(app.outdir).sort()
+      .map(file => [file, fs.readFileSync(path.join(app.outdir, file), 'utf8')]));
+  },
+};
+
+function parseYaml(text) {
+  // cdk8s's own YAML library and schema version, so the documents read back as cdk8s wrote them.
+  const YAML = require(require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] }));
+  return YAML.parseAllDocuments(text, { version: '1.1' }).map(d => d.toJSON()).filter(d => d !== null && d !== undefined);
 }
 
-function loadAnalyzer() {
-  // The analyzer may not be exported from index.ts yet: fall back to its own module.
-  for (const mod of ['lib/src/index.js', 'lib/src/analysis/mesh-analyzer.js']) {
-    const file = path.join(ROOT, mod);
-    if (fs.existsSync(file)) {
-      const m = require(file);
-      if (m.MeshAnalyzer && typeof m.MeshAnalyzer.analyze === 'function') {
-        return m.MeshAnalyzer;
-      }
+function synth(layoutName, mode, n, dumpFile) {
+  const outdir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), 'synth-'));
+  try {
+    const t0 = performance.now();
+    const cdk8s = require('cdk8s');
+    const scenario = require('./scenario');
+    const layout = scenario.layoutOf(layoutName);
+    const lib = mode === 'library' ? require(LIBRARY) : undefined;
+    const t1 = performance.now();
+    const app = mode === 'library' ? scenario.buildLibrary(cdk8s, lib, layoutName, n, outdir) : scenario.buildBaseline(cdk8s, layoutName, n, outdir);
+    const t2 = performance.now();
+    const output = SYNTH[layout.synth](app);
+    const t3 = performance.now();
+    const mem = memory();
+    // Untimed from here: counting, and the dump (manifests per output file) for the equality check and the analyzer.
+    const files = output();
+    const texts = Object.values(files);
+    if (dumpFile) {
+      fs.writeFileSync(dumpFile, JSON.stringify(Object.fromEntries(Object.entries(files).map(([f, text]) => [f, parseYaml(text)]))));
     }
+    return {
+      layout: layoutName,
+      mode,
+      n,
+      loadMs: t1 - t0,
+      constructMs: t2 - t1,
+      synthMs: t3 - t2,
+      totalMs: t3 - t1,
+      files: texts.length,
+      yamlBytes: texts.reduce((sum, t) => sum + Buffer.byteLength(t), 0),
+      objects: texts.reduce((sum, t) => sum + (t.match(/^kind: /gm) || []).length, 0),
+      ...mem,
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
-  return undefined;
 }
 
 function analyze(file, warmReps) {
-  const manifests = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const manifests = Object.values(JSON.parse(fs.readFileSync(file, 'utf8'))).flat();
   const t0 = performance.now();
-  const analyzer = loadAnalyzer();
+  const analyzer = require(LIBRARY).MeshAnalyzer;
   const t1 = performance.now();
-  if (!analyzer) {
-    return { skipped: 'analyzer not built' };
+  if (!analyzer || typeof analyzer.analyze !== 'function') {
+    return { skipped: 'MeshAnalyzer.analyze is not exported by lib/src/index.js' };
   }
   const first = analyzer.analyze(manifests);
   const t2 = performance.now();
@@ -87,10 +113,10 @@ const [cmd, ...args] = process.argv.slice(2);
 let out;
 if (cmd === 'synth') {
   const dumpAt = args.indexOf('--dump');
-  out = synth(args[0], Number(args[1]), dumpAt >= 0 ? args[dumpAt + 1] : undefined);
+  out = synth(args[0], args[1], Number(args[2]), dumpAt >= 0 ? args[dumpAt + 1] : undefined);
 } else if (cmd === 'analyze') {
   out = analyze(args[0], Number(args[1] ?? 5));
 } else {
-  throw new Error(`usage: worker.js synth <library|baseline> <N> [--dump file] | analyze <file> [reps]; got ${cmd}`);
+  throw new Error(`usage: worker.js synth <layout> <library|baseline> <N> [--dump file] | analyze <dump file> [reps]; got ${cmd}`);
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);
