@@ -239,11 +239,7 @@ function benchCold() {
     main.push(...timeCommand(cli, synthArgs, { cwd: ROOT, env }, 1));
     empty.push(...timeCommand(cli, synthArgs, { cwd: dir, env }, 1));
     npx.push(...timeCommand('npx', ['cdk8s', ...synthArgs], { cwd: ROOT, env }, 1));
-<<<<<<< HEAD
-    nodeMain.push(...timeCommand(process.execPath, ['lib/src/scenario/main.js'], { cwd: ROOT, env }, 1));
-=======
     nodeMain.push(...timeCommand(process.execPath, app.slice(1), { cwd: ROOT, env }, 1));
->>>>>>> wt-bench
     nodeEmpty.push(...timeCommand(process.execPath, ['main.js'], { cwd: dir, env }, 1));
   }
   fs.rmSync(dir, { recursive: true, force: true });
@@ -438,17 +434,10 @@ function report(r) {
   out.push(...r.layouts.flatMap(layoutReport));
   out.push('\nCold main job (wall clock, medians)');
   out.push(table(['command', 'median s'], [
-<<<<<<< HEAD
-    ['cdk8s synth (repo: node lib/src/scenario/main.js)', fmt(r.cold.cdk8sSynthMain.medianSec, 3)],
-    ['cdk8s synth (empty compiled app: floor)', fmt(r.cold.cdk8sSynthEmpty.medianSec, 3)],
-    ['npx cdk8s synth (repo, as a user types it)', fmt(r.cold.npxCdk8sSynthMain.medianSec, 3)],
-    ['node lib/src/scenario/main.js', fmt(r.cold.nodeMain.medianSec, 3)],
-=======
     [`cdk8s synth (repo: ${r.cold.appCommand})`, fmt(r.cold.cdk8sSynthMain.medianSec, 3)],
     ['cdk8s synth (empty compiled app: floor)', fmt(r.cold.cdk8sSynthEmpty.medianSec, 3)],
     ['npx cdk8s synth (repo, as a user types it)', fmt(r.cold.npxCdk8sSynthMain.medianSec, 3)],
     [r.cold.appCommand, fmt(r.cold.nodeMain.medianSec, 3)],
->>>>>>> wt-bench
     ['node <empty app>', fmt(r.cold.nodeEmpty.medianSec, 3)],
     ['main job over floor', fmt(r.cold.overFloorSec, 3)],
   ]));
