@@ -239,6 +239,11 @@ export interface RouteModel {
   /** The service whose mesh-internal traffic the route also applies to, if any. */
   readonly meshService?: IMeshService;
   readonly rules: ModelHttpRule[];
+  /**
+   * The requests the mirrors apply to, as declared (`mirrorMatches`), whether or not a mirror is active: a renderer
+   * checks them where they are declared, even while no rule uses them (a mirror at 0%, or added later).
+   */
+  readonly mirrorMatches?: RequestMatch[];
 }
 
 /**
@@ -344,9 +349,14 @@ export class RouteSpec {
     }
   }
 
-  /** Adds a mirror (`addMirror()` of the route constructs), with the same checks as the props' mirrors. */
-  public addMirror(role: string, target: MirrorTarget): void {
-    this.declaredMirrors.push(this.resolveMirror(role, target, this.destinations, this.declaredMirrors));
+  /**
+   * Adds a mirror (`addMirror()` of the route constructs), with the same checks as the props' mirrors; `check` sees the
+   * model with the mirror (e.g. the renderer's checks) and throws to refuse it.
+   */
+  public addMirror(role: string, target: MirrorTarget, check: (model: RouteModel) => void): void {
+    const mirror = this.resolveMirror(role, target, this.destinations, this.declaredMirrors);
+    check(this.buildModel(this.destinations, this.activeMirrors([...this.declaredMirrors, mirror])));
+    this.declaredMirrors.push(mirror);
   }
 
   /** The mirrors that receive copies (percent above 0), as targets, in the order they were given (copies). */
@@ -380,10 +390,10 @@ export class RouteSpec {
           + `(its versions: ${versions.length ? versions.join(', ') : 'none'}): add a version "${b.version}" to the service or pick one of its versions`);
       }
     };
-    for (const [i, rule] of model.rules.entries()) {
-      const where = model.rules.length > 1 ? ` in rule ${i}` : '';
-      rule.destinations.forEach(d => check(d, `destination${where}`));
-      rule.mirrors.forEach(m => check(m.backend, `mirror${where}`));
+    // Rules share their destinations: each target is reported once, in the user's terms.
+    for (const rule of model.rules) {
+      rule.destinations.forEach(d => check(d, 'destination'));
+      rule.mirrors.forEach(m => check(m.backend, 'mirror'));
     }
     if (this.props.mirrorMatches !== undefined && this.declaredMirrors.length === 0) {
       problems.push('mirrorMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorMatches');
@@ -391,7 +401,7 @@ export class RouteSpec {
     if (this.props.mirrorSafeMethodsOnly && this.declaredMirrors.length === 0) {
       problems.push('mirrorSafeMethodsOnly is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop it');
     }
-    return problems;
+    return [...new Set(problems)];
   }
 
   private buildModel(destinations: ModelWeightedBackend[], mirrors: ModelMirror[]): RouteModel {
@@ -407,7 +417,8 @@ export class RouteSpec {
     const rules: ModelHttpRule[] = selective
       ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
       : [{ ...base, mirrors }];
-    return { name: this.name, namespace: this.namespace, hosts: this.hosts, gateways: this.gateways, meshService: this.meshService, rules };
+    const { name, namespace, hosts, gateways, meshService } = this;
+    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches };
   }
 
   private activeMirrors(declared: ModelMirror[]): ModelMirror[] {

@@ -88,7 +88,7 @@ export class MirrorRoute extends Construct {
    * the route is written with Istio 1.20+ `mirrors`.
    */
   public addMirror(target: MirrorTarget): void {
-    this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target);
+    this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));
     this.annotateDefinedElsewhere(this.spec.model());
   }
 

@@ -37,7 +37,7 @@ export class IstioRouteRenderer implements RouteRenderer {
     }
     model.gateways.forEach(p => guard(() => gatewayRefOf(p.gateway, model.namespace)));
     const first = model.rules[0];
-    first.matches?.forEach((m, i) => checkMatch(scope, m, `mirrorMatches[${i}]`));
+    model.mirrorMatches?.forEach((m, i) => checkMatch(scope, m, `mirrorMatches[${i}]`));
     checkHeaderOperations(scope, 'requestHeaders', first.requestHeaders);
     checkHeaderOperations(scope, 'responseHeaders', first.responseHeaders);
     this.hostsOf(scope, model);

@@ -63,12 +63,12 @@ describe('RouteSpec', () => {
     expect(() => route.withTargets(undefined, [{ service, version: 'v1' }])).toThrow(/mirrors\[0\] is the same as the destination/);
   });
 
-  test('reports versions the service does not define, per rule when there are several', () => {
+  test('reports versions the service does not define, once per target', () => {
     const { service, spec } = setup();
     const route = spec({ destination: { service, version: 'v3' }, mirror: { service, version: 'v2' }, mirrorMatches: [{ uri: StringMatch.prefix('/') }] });
+    // Reported once, although both rules (mirrored, default) route to it.
     expect(route.problems(route.model())).toEqual([
-      'destination in rule 0 version "v3" is not defined for service httpbin (its versions: v1, v2): add a version "v3" to the service or pick one of its versions',
-      expect.stringMatching(/^destination in rule 1 version "v3"/),
+      'destination version "v3" is not defined for service httpbin (its versions: v1, v2): add a version "v3" to the service or pick one of its versions',
     ]);
     const unknown = MeshService.fromServiceAttributes(new Construct(Testing.chart(), 'x'), 'u', { name: 'u', ports: [80] });
     const open = spec({ destination: { service: unknown, version: 'anything' } });
@@ -93,7 +93,22 @@ describe('RouteSpec', () => {
     expect(() => spec({ destinations: [{ service, version: 'v1', weight: 90 }, { service, version: 'v2', weight: 10 }], mirror: { service, version: 'v2' } }))
       .toThrow(/mirror \(httpbin version v2\) is one of the weighted destinations \(weight 10\)/);
     const twice = spec({ destination: { service, version: 'v1' }, mirror: { service, version: 'v2' } });
-    expect(() => twice.addMirror('addMirror(httpbin)', { service, version: 'v2' })).toThrow(/addMirror\(httpbin\) mirrors to httpbin version v2 again/);
+    expect(() => twice.addMirror('addMirror(httpbin)', { service, version: 'v2' }, () => {})).toThrow(/addMirror\(httpbin\) mirrors to httpbin version v2 again/);
+  });
+
+  test('addMirror lets the caller refuse the model with the new mirror, and then keeps nothing', () => {
+    const { service, spec } = setup();
+    const route = spec({ destination: { service, version: 'v1' } });
+    expect(() => route.addMirror('addMirror(httpbin)', { service, version: 'v2' }, () => { throw new Error('refused'); })).toThrow('refused');
+    expect(route.mirrorTargets).toEqual([]);
+    route.addMirror('addMirror(httpbin)', { service, version: 'v2' }, model => expect(model.rules[0].mirrors).toHaveLength(1));
+    expect(route.mirrorTargets).toEqual([{ service, version: 'v2', port: 8000, percent: 100 }]);
+  });
+
+  test('the declared mirror matches are in the model even while no mirror is active, for the renderer to check', () => {
+    const { service, spec } = setup();
+    const uri = StringMatch.prefix('/api');
+    expect(spec({ destination: { service, version: 'v1' }, mirrorMatches: [{ uri }] }).model().mirrorMatches).toEqual([{ uri }]);
   });
 
   test('reports matches or safe methods without a mirror', () => {

@@ -483,6 +483,32 @@ describe('MirrorRoute', () => {
       const subsets = Testing.synth(f.chart).find(m => m.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name);
       expect(subsets).toEqual(['v1', 'v2', 'v3', 'v4']);
     });
+
+    test('fails at construction when a declared match uses what Istio rejects, before any mirror is added', () => {
+      const f = fixture();
+      expect(() => route(f, { mirror: undefined, mirrorMatches: [{ uri: StringMatch.prefix('/') }, { queryParams: { q: StringMatch.prefix('a') } }] }))
+        .toThrow('test/ns/route: mirrorMatches[1].queryParams["q"] is a prefix match, which Istio does not support for query parameters: use exact or regex');
+    });
+
+    test('a mirror refused by addMirror is not kept', () => {
+      const f = fixture();
+      const r = route(f);
+      expect(() => r.addMirror({ service: f.service, version: 'v1' })).toThrow(/is the same as the destination/);
+      expect(r.mirrors.map(m => m.version)).toEqual(['v2']);
+    });
+
+    test('fails at construction when a declared match is not RE2, even with no mirror active yet', () => {
+      const f = fixture();
+      expect(() => route(f, { mirrorPercent: 0, mirrorMatches: [{ uri: StringMatch.regex('(?=a)') }] }))
+        .toThrow(/^test\/ns\/route: mirrorMatches\[0\].uri: "\(\?=a\)" is not a valid RE2 regular expression/);
+    });
+
+    test('fails at addMirror when the mirror cannot be addressed from the route\'s namespace', () => {
+      const f = fixture('team-a');
+      const nsless = MeshService.fromServiceAttributes(new Chart(Testing.app(), 'other'), 'nsless', { name: 'nsless', ports: [80] });
+      const r = route(f);
+      expect(() => r.addMirror({ service: nsless })).toThrow(/^test\/ns\/route: service nsless has no namespace but the route is in namespace team-a/);
+    });
   });
 
   describe('weighted destinations', () => {

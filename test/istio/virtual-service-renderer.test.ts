@@ -121,7 +121,7 @@ describe('hosts', () => {
 describe('validate: what Istio cannot express or rejects', () => {
   test('fails when a regex is not RE2, naming the prop', () => {
     const { scope, model, rule } = setup();
-    const withMatch = (m: any) => model({ rules: [rule({ matches: [{ uri: StringMatch.prefix('/') }, m] })] });
+    const withMatch = (m: any) => model({ mirrorMatches: [{ uri: StringMatch.prefix('/') }, m], rules: [rule()] });
     expect(() => renderer.validate(scope, withMatch({ uri: StringMatch.regex('^/a(?=b)') }))).toThrow(
       'test/route: mirrorMatches[1].uri: "^/a(?=b)" is not a valid RE2 regular expression (Envoy and Istio use RE2): lookahead (?= is not supported by RE2');
     expect(() => renderer.validate(scope, withMatch({ headers: { 'x-a': StringMatch.regex('\\Z') } }))).toThrow(/mirrorMatches\[1\].headers\["x-a"\]: "\\\\Z"/);
@@ -130,7 +130,7 @@ describe('validate: what Istio cannot express or rejects', () => {
 
   test('fails on a prefix match of a query parameter', () => {
     const { scope, model, rule } = setup();
-    expect(() => renderer.validate(scope, model({ rules: [rule({ matches: [{ queryParams: { q: StringMatch.prefix('x') } }] })] })))
+    expect(() => renderer.validate(scope, model({ mirrorMatches: [{ queryParams: { q: StringMatch.prefix('x') } }], rules: [rule()] })))
       .toThrow('test/route: mirrorMatches[0].queryParams["q"] is a prefix match, which Istio does not support for query parameters: use exact or regex');
   });
 
