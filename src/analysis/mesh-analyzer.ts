@@ -1,5 +1,5 @@
-import * as path from 'path';
 import { Finding } from './finding';
+import { parseManifests } from './read-manifests';
 import { runAnalyzers } from './run';
 
 // The public API: Finding and FindingLevel are defined in finding.ts, which the analyzers import too.
@@ -58,26 +58,15 @@ export class MeshAnalyzer {
   }
 
   /**
-   * Parses multi-document YAML (or JSON) text into objects, skipping empty documents.
+   * Parses multi-document YAML (or JSON) text into objects, skipping empty documents, as `kubectl apply -f` reads it:
+   * YAML 1.1 (`on` is true, `010` is 8, `1:20` is a string), the last of duplicate keys wins.
    *
    * Throws an error naming the line and column of the first syntax error.
    *
    * @param text the YAML text, documents separated by `---`
    */
   public static parseYaml(text: string): any[] {
-    const docs = yamlLibrary().parseAllDocuments(text);
-    const out: any[] = [];
-    for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      const err = doc.errors?.[0];
-      if (err) {
-        const pos = err.linePos?.[0];
-        const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-        throw new Error(`YAML syntax error at ${where}: ${String(err.message).split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
-      }
-      const value = doc.toJSON();
-      if (value !== null && value !== undefined) out.push(value);
-    }
-    return out;
+    return parseManifests(text);
   }
 
   /**
@@ -98,14 +87,4 @@ function compareFindings(a: Finding, b: Finding): number {
     if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
   }
   return 0;
-}
-
-/**
- * The `yaml` parser that cdk8s bundles (cdk8s's own `Yaml.load` uses it), loaded from cdk8s's install so this library
- * needs no YAML dependency of its own and reports syntax errors, which `Yaml.load` skips.
- */
-function yamlLibrary(): any {
-  const cdk8sDir = path.dirname(require.resolve('cdk8s'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(require.resolve('yaml', { paths: [cdk8sDir] }));
 }
