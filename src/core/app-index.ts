@@ -28,6 +28,7 @@ export class AppIndex {
 
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
   public claim(key: string, owner: IConstruct): void {
+    changed();
     const owners = this.claims.get(key);
     if (owners === undefined) {
       this.claims.set(key, [owner]);
@@ -37,12 +38,44 @@ export class AppIndex {
   }
 
   /** The constructs that claimed `key`, in the order they did. */
-  public owners(key: string): IConstruct[] {
-    return [...(this.claims.get(key) ?? [])];
+  public owners(key: string): readonly IConstruct[] {
+    return this.claims.get(key) ?? NONE;
   }
 }
 
 const INDEXES = new WeakMap<IConstruct, AppIndex>();
+const NONE: readonly IConstruct[] = [];
+
+/**
+ * Counts the changes to the state the library's checks read: a construct of the library created (it claims its keys),
+ * a version added to a service, a mirror added to a route. One counter for every app, since a route may refer to a
+ * service of another app.
+ */
+let generation = 0;
+
+/** Records a change to the state the library's checks read (see `generation`). */
+export function changed(): void {
+  generation++;
+}
+
+/**
+ * A validation whose result is computed again only after a change of the library's state (`changed()`). cdk8s
+ * validates the whole app once in `app.synth()` and again for every chart it writes, so an app with K charts runs
+ * each validation K+1 times; with this, all but the first of those passes cost O(1) per construct, and a synthesis
+ * after `addVersion()`, `addMirror()` or a new construct sees the change. The checks read only the library's own
+ * constructs, which change only through their methods.
+ */
+export function memoized(compute: () => string[]): () => string[] {
+  let at = -1;
+  let result: string[] = [];
+  return () => {
+    if (at !== generation) {
+      result = compute();
+      at = generation;
+    }
+    return result;
+  };
+}
 
 /** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */
 export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { claimObjects } from '../core/app-index';
+import { changed, claimObjects, memoized } from '../core/app-index';
 import { IMeshService, IServiceVersion } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
 import {
@@ -295,7 +295,7 @@ export class MeshService extends Construct implements IMeshService {
       { apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName },
       { apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName },
     ]);
-    this.node.addValidation({ validate: () => [...this.validateVersions(), ...duplicates()] });
+    this.node.addValidation({ validate: memoized(() => [...this.validateVersions(), ...duplicates()]) });
   }
 
   /**
@@ -319,6 +319,7 @@ export class MeshService extends Construct implements IMeshService {
       fail(this, `version ${JSON.stringify(version.version)} is already attached: each version label must be unique per service`);
     }
     this.versions.push(version);
+    changed();
   }
 
   /** The versions, in the order they were added: each is a DestinationRule subset of the same name. */

@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { AppIndex, claimObjects } from '../core/app-index';
+import { AppIndex, changed, claimObjects, memoized } from '../core/app-index';
 import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
@@ -76,10 +76,10 @@ export class MirrorRoute extends Construct {
     const duplicates = claimObjects(this, [{ apiVersion: this.virtualService.apiVersion, kind: 'VirtualService', namespace: this.namespace, name: this.routeName }]);
     const meshConflicts = this.claimMeshHosts(model);
     this.node.addValidation({
-      validate: () => {
+      validate: memoized(() => {
         const current = this.spec.model();
         return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...meshConflicts()];
-      },
+      }),
     });
   }
 
@@ -89,6 +89,7 @@ export class MirrorRoute extends Construct {
    */
   public addMirror(target: MirrorTarget): void {
     this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));
+    changed();
     this.annotateDefinedElsewhere(this.spec.model());
   }
 
@@ -170,7 +171,7 @@ export class MirrorRoute extends Construct {
     const keys = [...new Set(this.routeHosts.map(h => `mesh-host|${toFqdn(this.namespace ?? 'default', h)}`))];
     keys.forEach(key => index.claim(key, this));
     return () => keys.flatMap(key => {
-      const owners = index.owners(key) as MirrorRoute[];
+      const owners = index.owners(key) as readonly MirrorRoute[];
       return owners.length < 2 ? [] : [`IST0109 ${meshHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), key.slice('mesh-host|'.length))}`];
     });
   }
