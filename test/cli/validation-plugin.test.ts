@@ -124,17 +124,7 @@ const e2e = fs.existsSync(compiled) ? test : test.skip;
 
 /** Runs the real `cdk8s synth` in a temp folder whose app writes a VirtualService to `httpbin` (and the Service when `fixed`). */
 function cdk8sSynth(fixed: boolean) {
-  const dir = tmpDir('mesh-synth-');
-  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), [
-    'language: typescript',
-    'app: node app.js',
-    'validations:',
-    `  - package: ${compiled}`,
-    '    class: MeshAnalysisValidation',
-    '    version: 1.0.0',
-    '',
-  ].join('\n'));
-  fs.writeFileSync(path.join(dir, 'app.js'), `
+  return cdk8sSynthApp(`
     const { ApiObject, App, Chart } = require(${JSON.stringify(require.resolve('cdk8s'))});
     const app = new App();
     const chart = new Chart(app, 'broken');
@@ -149,6 +139,21 @@ function cdk8sSynth(fixed: boolean) {
     }
     app.synth();
   `);
+}
+
+/** Runs the real `cdk8s synth` with the README's `validations:` block in a temp folder whose app is `appJs`. */
+function cdk8sSynthApp(appJs: string) {
+  const dir = tmpDir('mesh-synth-');
+  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), [
+    'language: typescript',
+    'app: node app.js',
+    'validations:',
+    `  - package: ${compiled}`,
+    '    class: MeshAnalysisValidation',
+    '    version: 1.0.0',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'app.js'), appJs);
   return spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth'], {
     cwd: dir,
     encoding: 'utf8',
@@ -170,6 +175,40 @@ e2e('`cdk8s synth` succeeds when the error is fixed', () => {
   const result = cdk8sSynth(true);
 
   expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('Validations ended succesfully') });
+});
+
+/** The README's cross-namespace example ("Mesh traffic, ingress, and other namespaces"), built from the compiled library. */
+const crossNamespaceApp = (mirrorVersion: string) => `
+  const { App, Chart } = require(${JSON.stringify(require.resolve('cdk8s'))});
+  const { HttpbinVersion, IstioGateway, MeshService, MirrorRoute } = require(${JSON.stringify(path.join(ROOT, 'lib', 'src', 'index.js'))});
+  const app = new App();
+  const chart = new Chart(app, 'web', { namespace: 'web' });
+  const httpbin = new MeshService(chart, 'httpbin', { port: 8000, versions: [
+    new HttpbinVersion(chart, 'v1', { version: 'v1' }), new HttpbinVersion(chart, 'v2', { version: 'v2' }),
+  ] });
+  const shared = IstioGateway.fromGatewayName(chart, 'shared', 'istio-system/shared-gateway');
+  const shadow = MeshService.fromServiceAttributes(chart, 'shadow', { name: 'httpbin-shadow', namespace: 'shadow', ports: [8000], versions: ['v2'] });
+  new MirrorRoute(chart, 'route', {
+    destination: { service: httpbin, version: 'v1' },
+    mirror: { service: shadow, version: ${JSON.stringify(mirrorVersion)} },
+    gateways: [shared],
+    hosts: ['httpbin.example.com', 'httpbin'],
+    includeMesh: true,
+  });
+  app.synth();
+`;
+
+e2e('`cdk8s synth` passes for the README\'s cross-namespace example: the imported gateway and service are declared, not missing', () => {
+  const result = cdk8sSynthApp(crossNamespaceApp('v2'));
+
+  expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: expect.stringContaining('Validations ended succesfully') });
+});
+
+e2e('`cdk8s synth` still fails for a real broken reference to an imported service (a version it does not have)', () => {
+  const result = cdk8sSynthApp(crossNamespaceApp('v3'));
+
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain('[web/route] mirror version "v3" is not defined for service httpbin-shadow (its versions: v2)');
 });
 
 e2e('the compiled plugin module loads neither cdk8s nor cdk8s-plus (it runs in the cdk8s CLI on every synth)', () => {
