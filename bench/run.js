@@ -408,8 +408,10 @@ function layoutReport({ title, method, unit, rows }) {
   out.push(table(
     [unit, 'files', 'objects', 'lib ms', 'base ms', 'ratio', 'lib ms/svc', 'base ms/svc', 'lib construct', 'lib synth', 'lib RSS MB', 'base RSS MB', 'RSS ratio',
       'lib load ms', 'base load ms', 'same output'],
-    rows.map(({ n, library: l, baseline: b, ratio, rssRatio, equality: e }) => [n, l.files ?? b.files ?? '-', l.objects ?? b.objects ?? '-', msCell(l), msCell(b),
-      fmt(ratio, 2), fmt(l.perServiceMs, 2), fmt(b.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs), fmt(l.peakRssMb), fmt(b.peakRssMb), fmt(rssRatio, 2),
+    rows.map(({ n, library: l, baseline: b, ratio, rssRatio, equality: e }) => [
+      n, l.files ?? b.files ?? '-', l.objects ?? b.objects ?? '-', msCell(l), msCell(b),
+      fmt(ratio, 2), fmt(l.perServiceMs, 2), fmt(b.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs),
+      fmt(l.peakRssMb), fmt(b.peakRssMb), fmt(rssRatio, 2),
       fmt(l.loadMs), fmt(b.loadMs), e ? (e.identical ? 'yes' : `NO (${e.diffCount})`) : '-']),
   ));
   if (rows.some(r => r.library.timeout || r.baseline.timeout)) {
