@@ -1,6 +1,8 @@
 // One flat public namespace for the hand-written constructs, whatever folder they live in; the generated imports
 // stay namespaces of their own.
 export * as istio from '../imports/networking.istio.io';
+// The Kubernetes Gateway API (v1.6.1 standard channel): a namespace of its own, as it defines a Gateway too.
+export * as gateway_api from '../imports/gateway.networking.k8s.io';
 
 // core: the renderer-neutral route model's inputs
 export { IMeshService, IRouteGateway, IServiceVersion } from './core/references';
