@@ -9,6 +9,7 @@ export { IMeshService, IRouteGateway, IServiceVersion } from './core/references'
 export { MirrorRouteOptions, MirrorTarget, RouteTarget, WeightedTarget } from './core/route-model';
 export { RequestMatch, StringMatch, StringMatchType } from './core/request-match';
 export { HeaderOperations, RetryOn, RetryOptions } from './core/route-policy';
+export { MirrorRouteBase, StageRendering } from './core/mirror-route-base';
 
 // workloads (cdk8s-plus-27)
 export * from './workloads/service-version';
@@ -18,6 +19,10 @@ export * from './workloads/httpbin-version';
 export * from './istio/mesh-service';
 export * from './istio/istio-gateway';
 export * from './istio/mirror-route';
+
+// the Kubernetes Gateway API
+export * from './gateway-api/gateway-api-gateway';
+export * from './gateway-api/http-mirror-route';
 
 // rollout plan
 export * from './rollout/rollout-plan';
