@@ -33,8 +33,8 @@ export function mirrorShare(percent: number): { percent?: number; fraction?: Mir
   for (let decimals = 1; decimals <= MAX_DECIMALS; decimals++) {
     const scale = 10 ** decimals;
     const numerator = Math.round(percent * scale);
-    // Decimals written in source (12.3) are not exact in binary; compare with a tolerance far below one unit.
-    if (Math.abs(numerator - percent * scale) < 1e-6) {
+    // 12.3 * 10 is 123.00000000000001 in binary, but 123 / 10 is the number 12.3 again: compare after dividing back.
+    if (numerator > 0 && numerator / scale === percent) {
       return { fraction: { numerator, denominator: 100 * scale } };
     }
   }
