@@ -1,12 +1,15 @@
 // One flat public namespace for the hand-written constructs, whatever folder they live in; the generated imports
 // stay namespaces of their own.
 export * as istio from '../imports/networking.istio.io';
+// The Kubernetes Gateway API (v1.6.1 standard channel): a namespace of its own, as it defines a Gateway too.
+export * as gateway_api from '../imports/gateway.networking.k8s.io';
 
 // core: the renderer-neutral route model's inputs
 export { IMeshService, IRouteGateway, IServiceVersion } from './core/references';
 export { MirrorRouteOptions, MirrorTarget, RouteTarget, WeightedTarget } from './core/route-model';
 export { RequestMatch, StringMatch, StringMatchType } from './core/request-match';
 export { HeaderOperations, RetryOn, RetryOptions } from './core/route-policy';
+export { MirrorRouteBase, StageRendering } from './core/mirror-route-base';
 
 // workloads (cdk8s-plus-27)
 export * from './workloads/service-version';
@@ -16,6 +19,10 @@ export * from './workloads/httpbin-version';
 export * from './istio/mesh-service';
 export * from './istio/istio-gateway';
 export * from './istio/mirror-route';
+
+// the Kubernetes Gateway API
+export * from './gateway-api/gateway-api-gateway';
+export * from './gateway-api/http-mirror-route';
 
 // rollout plan
 export * from './rollout/rollout-plan';

@@ -1,12 +1,13 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { changed, claimObjects, memoized } from '../core/app-index';
+import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
 import { IMeshService, IServiceVersion } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
 import {
   checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, INT32_MAX, isDnsLabel, UINT32_MAX,
 } from '../core/validate';
+import { versionServiceName } from '../gateway-api/rules/backends';
 import { istioDuration } from './rules/duration';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
 
@@ -204,6 +205,26 @@ export interface MeshServiceProps {
    * @default - none
    */
   readonly trafficPolicy?: TrafficPolicyOptions;
+  /**
+   * Write the Istio DestinationRule (one subset per version). Routes of the Istio API (`MirrorRoute`) need it to
+   * address a version; routes of the Kubernetes Gateway API (`HttpMirrorRoute`) address each version through its own
+   * Service (`versionServices`) and need no DestinationRule, so set this to false when only they route to the service.
+   * `trafficPolicy` needs the DestinationRule.
+   *
+   * @default true
+   */
+  readonly destinationRule?: boolean;
+  /**
+   * Write one Service per version, named `<name>-<version>` (e.g. `httpbin-v1`), selecting exactly the `app` and
+   * `version` labels, with the ports of this Service (same names, numbers and target ports).
+   *
+   * The Kubernetes Gateway API has no subsets: an HTTPRoute sends or mirrors traffic to one version by naming that
+   * version's Service, so `HttpMirrorRoute` requires them for every version it targets. The Service is created with
+   * the version (in the constructor or `addVersion()`), so a rollout plan's stages all contain the same Services.
+   *
+   * @default false
+   */
+  readonly versionServices?: boolean;
 }
 
 /**
@@ -257,9 +278,12 @@ export class MeshService extends Construct implements IMeshService {
   public readonly app: string;
   /** The Service. */
   public readonly service: ApiObject;
-  /** The DestinationRule. */
-  public readonly destinationRule: istio.DestinationRule;
+  /** The DestinationRule, unless `destinationRule` is false. */
+  public readonly destinationRule?: istio.DestinationRule;
+  /** Whether the service writes one Service per version (`versionServices`). */
+  public readonly versionServices: boolean;
   private readonly ports: MeshServicePortOptions[];
+  private readonly versionServiceChecks: Array<() => string[]> = [];
   private readonly versions: IServiceVersion[] = [];
   private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
 
@@ -274,10 +298,11 @@ export class MeshService extends Construct implements IMeshService {
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.ports = this.checkPorts(props);
     this.trafficPolicy = props.trafficPolicy === undefined ? undefined : this.resolveTrafficPolicy(props.trafficPolicy);
-    for (const version of props.versions ?? []) {
-      this.addVersion(version);
+    const withDestinationRule = props.destinationRule ?? true;
+    if (!withDestinationRule && props.trafficPolicy !== undefined) {
+      fail(this, 'trafficPolicy is written into the DestinationRule, but destinationRule is false: drop trafficPolicy or keep the DestinationRule');
     }
-
+    this.versionServices = props.versionServices ?? false;
     this.service = new ApiObject(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'Service',
@@ -287,15 +312,24 @@ export class MeshService extends Construct implements IMeshService {
         ports: Lazy.any({ produce: () => this.renderPorts() }),
       },
     });
-    this.destinationRule = new istio.DestinationRule(this, 'DestinationRule', {
-      metadata: { name: this.serviceName, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
-    });
+    if (withDestinationRule) {
+      this.destinationRule = new istio.DestinationRule(this, 'DestinationRule', {
+        metadata: { name: this.serviceName, namespace: this.namespace },
+        spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
+      });
+    }
+    // After the objects, so that version Services follow the service's own objects in the output.
+    for (const version of props.versions ?? []) {
+      this.addVersion(version);
+    }
     const duplicates = claimObjects(this, [
       { apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName },
-      { apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName },
+      ...(this.destinationRule === undefined ? []
+        : [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName }]),
     ]);
-    this.node.addValidation({ validate: memoized(() => [...this.validateVersions(), ...duplicates()]) });
+    this.node.addValidation({
+      validate: memoized(() => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]),
+    });
   }
 
   /**
@@ -319,7 +353,18 @@ export class MeshService extends Construct implements IMeshService {
       fail(this, `version ${JSON.stringify(version.version)} is already attached: each version label must be unique per service`);
     }
     this.versions.push(version);
+    if (this.versionServices) {
+      this.addVersionService(version.version);
+    }
     changed();
+  }
+
+  /**
+   * The name of the Service of one version (`<name>-<version>`), when the service writes version Services
+   * (`versionServices`); undefined otherwise.
+   */
+  public versionServiceName(version: string): string | undefined {
+    return this.versionServices ? versionServiceName(this.serviceName, version) : undefined;
   }
 
   /** The versions, in the order they were added: each is a DestinationRule subset of the same name. */
@@ -330,6 +375,33 @@ export class MeshService extends Construct implements IMeshService {
   /** The Service's port numbers. */
   public get portNumbers(): number[] | undefined {
     return this.ports.map(p => p.port);
+  }
+
+  /** The Service of one version: the same ports, selecting exactly `app` and `version`. */
+  private addVersionService(version: string): void {
+    const name = versionServiceName(this.serviceName, version);
+    if (name.length > 63 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+      fail(this, `the Service of version ${JSON.stringify(version)} would be named ${JSON.stringify(name)} (<service>-<version>), which is not a `
+        + 'Service name (an RFC 1035 label: lowercase letters, digits and \'-\', starting with a letter, at most 63 characters): '
+        + 'shorten the service name or the version label');
+    }
+    const labels = { app: this.app, version };
+    new ApiObject(this, `version-${version}`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: this.namespace, labels },
+      spec: { selector: { ...labels }, ports: Lazy.any({ produce: () => this.renderPorts() }) },
+    });
+    // The name is derived, not chosen: say where it comes from when it collides with another object of the app.
+    const index = AppIndex.of(this);
+    const key = objectKey('v1', 'Service', this.namespace, name);
+    index.claim(key, this);
+    this.versionServiceChecks.push(() => {
+      const others = index.owners(key).filter(o => o !== this);
+      return others.length === 0 ? [] : [`the Service of version ${version} is named ${name} (<service>-<version>), but `
+        + `${others.map(o => o.node.path).join(', ')} also defines a Service ${this.namespace ?? 'default'}/${name}: `
+        + 'rename one of them (the other Service, this service or the version label)'];
+    });
   }
 
   private checkPorts(props: MeshServiceProps): MeshServicePortOptions[] {

@@ -2,6 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { AppIndex, changed, claimObjects, memoized } from '../core/app-index';
+import { MirrorRouteBase, StageRendering } from '../core/mirror-route-base';
 import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
@@ -46,7 +47,7 @@ const RENDERER = new IstioRouteRenderer();
  *
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
-export class MirrorRoute extends Construct {
+export class MirrorRoute extends MirrorRouteBase {
   /** The VirtualService's name. */
   public readonly routeName: string;
   /** The namespace, if set. */
@@ -114,7 +115,7 @@ export class MirrorRoute extends Construct {
    *
    * @internal
    */
-  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): { manifest: any; problems: string[] } {
+  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): StageRendering {
     const model = this.spec.withTargets(destinations, mirrors);
     RENDERER.validate(this, model);
     this.stageModel = model;

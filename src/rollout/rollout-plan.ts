@@ -4,7 +4,7 @@ import { Chart, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkDnsLabel, checkPercent, fail } from '../core/validate';
-import { MirrorRoute } from '../istio/mirror-route';
+import { MirrorRouteBase } from '../core/mirror-route-base';
 
 /**
  * One stage of a rollout: where the route sends the requests and where it mirrors them. Everything else (hosts,
@@ -55,18 +55,21 @@ export interface MirrorThenCanaryOptions {
  * Properties of a `MirrorRolloutPlan`.
  */
 export interface MirrorRolloutPlanProps {
-  /** The route whose VirtualService changes from stage to stage; its chart is the rest of every stage. */
-  readonly route: MirrorRoute;
+  /**
+   * The route whose object (a VirtualService for a `MirrorRoute`, an HTTPRoute for an `HttpMirrorRoute`) changes from
+   * stage to stage; its chart is the rest of every stage.
+   */
+  readonly route: MirrorRouteBase;
   /** The stages, in order. */
   readonly stages: RolloutStage[];
 }
 
 /**
  * A staged rollout (route, mirror, canary, promote) as reviewable manifests: one folder per stage, each holding the
- * complete state of the route's chart, where only the route's VirtualService differs from stage to stage.
+ * complete state of the route's chart, where only the route's object (VirtualService or HTTPRoute) differs from stage to stage.
  *
  * This is the plan that Flagger or Argo Rollouts execute imperatively, written out for GitOps: apply (or let Argo CD /
- * Flux sync) one folder after the other and review each step as a diff of one VirtualService. Nothing here
+ * Flux sync) one folder after the other and review each step as a diff of one route object. Nothing here
  * watches metrics or rolls back; moving to the next stage is a human (or pipeline) decision.
  *
  * The plan adds nothing to its chart's own synthesis; call `synth(outdir)` after `app.synth()`.
@@ -115,13 +118,13 @@ export class MirrorRolloutPlan extends Construct {
   }
 
   /** The route the plan varies. */
-  public readonly route: MirrorRoute;
+  public readonly route: MirrorRouteBase;
   private readonly stages: Array<{ readonly folder: string; readonly stage: RolloutStage }>;
 
   constructor(scope: Construct, id: string, props: MirrorRolloutPlanProps) {
     super(scope, id);
     if (props.route === undefined) {
-      fail(this, 'route is required: the MirrorRoute whose VirtualService changes from stage to stage');
+      fail(this, 'route is required: the MirrorRoute (or HttpMirrorRoute) whose route object changes from stage to stage');
     }
     if (props.stages === undefined || props.stages.length === 0) {
       fail(this, 'stages must list at least one stage, e.g. MirrorRolloutPlan.mirrorThenCanary({ stable, candidate })');
@@ -151,7 +154,7 @@ export class MirrorRolloutPlan extends Construct {
   }
 
   /**
-   * The manifests of one stage: the route's chart with the stage's VirtualService in place of the route's.
+   * The manifests of one stage: the route's chart with the stage's route object in place of the route's.
    *
    * @param stageName the stage folder (`02-mirror-10`) or the stage name (`mirror-10`)
    */

@@ -1,9 +1,23 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MirrorRouteBase } from '../core/mirror-route-base';
+import { IRouteGateway } from '../core/references';
+import { GatewayApiGateway } from '../gateway-api/gateway-api-gateway';
+import { HttpMirrorRoute } from '../gateway-api/http-mirror-route';
 import { HttpbinVersion } from '../workloads/httpbin-version';
 import { IstioGateway } from '../istio/istio-gateway';
 import { MeshService } from '../istio/mesh-service';
 import { MirrorRoute } from '../istio/mirror-route';
+
+/**
+ * The API the reference scenario is written in.
+ */
+export enum MeshApi {
+  /** Istio's own API: Gateway, VirtualService and DestinationRule of `networking.istio.io`. */
+  ISTIO = 'istio',
+  /** The Kubernetes Gateway API: Gateway and HTTPRoute of `gateway.networking.k8s.io`, and one Service per version. */
+  GATEWAY_API = 'gateway-api',
+}
 
 /**
  * Properties of an `HttpbinMirrorChart`.
@@ -16,7 +30,8 @@ export interface HttpbinMirrorChartProps extends ChartProps {
    */
   readonly host?: string;
   /**
-   * The TLS Secret of the gateway's HTTPS server, e.g. a wildcard certificate for the host's domain.
+   * The TLS Secret of the gateway's HTTPS server, e.g. a wildcard certificate for the host's domain. With the Istio
+   * API it is read from the gateway workload's namespace (istio-system); with the Gateway API from the Gateway's.
    *
    * @default 'bookinfo-credential'
    */
@@ -28,12 +43,21 @@ export interface HttpbinMirrorChartProps extends ChartProps {
    * @default 100
    */
   readonly mirrorPercent?: number;
+  /**
+   * The API the gateway and the route are written in.
+   *
+   * @default MeshApi.ISTIO
+   */
+  readonly api?: MeshApi;
 }
 
 /**
- * Istio's traffic-mirroring walkthrough as one chart: httpbin v1 and v2, the `httpbin` Service and
- * DestinationRule, the `httpbin-gateway` Gateway (HTTPS with HTTP redirect) and the `httpbin` VirtualService,
- * routing 100% to v1 and mirroring `mirrorPercent`% to v2.
+ * Istio's traffic-mirroring walkthrough as one chart: httpbin v1 and v2, the `httpbin` Service, the `httpbin-gateway`
+ * Gateway (HTTPS with HTTP redirect) and the `httpbin` route, routing 100% to v1 and mirroring `mirrorPercent`% to v2.
+ *
+ * With `MeshApi.ISTIO` (the default) the route is a VirtualService and the versions are subsets of the `httpbin`
+ * DestinationRule; with `MeshApi.GATEWAY_API` the route is an HTTPRoute, the versions are the Services `httpbin-v1`
+ * and `httpbin-v2`, and the gateway's HTTP listener redirects with an HTTPRoute of its own.
  *
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
@@ -44,26 +68,42 @@ export class HttpbinMirrorChart extends Chart {
   public readonly v2: HttpbinVersion;
   /** The httpbin service (port `http` 8000). */
   public readonly service: MeshService;
-  /** The ingress gateway. */
-  public readonly gateway: IstioGateway;
-  /** The route. */
-  public readonly route: MirrorRoute;
+  /** The ingress gateway: an `IstioGateway` or a `GatewayApiGateway`. */
+  public readonly gateway: IRouteGateway;
+  /** The route: a `MirrorRoute` or an `HttpMirrorRoute`. */
+  public readonly route: MirrorRouteBase;
+  /** The API the chart is written in. */
+  public readonly api: MeshApi;
 
   constructor(scope: Construct, id: string, props: HttpbinMirrorChartProps = {}) {
     super(scope, id, props);
+    this.api = props.api ?? MeshApi.ISTIO;
+    if (!Object.values(MeshApi).includes(this.api)) {
+      throw new Error(`${this.node.path}: api must be one of ${Object.values(MeshApi).join(', ')}, got ${JSON.stringify(this.api)}`);
+    }
+    const gatewayApi = this.api === MeshApi.GATEWAY_API;
     this.v1 = new HttpbinVersion(this, 'httpbin-v1', { version: 'v1' });
     this.v2 = new HttpbinVersion(this, 'httpbin-v2', { version: 'v2' });
-    this.service = new MeshService(this, 'httpbin', { port: 8000, versions: [this.v1, this.v2] });
-    this.gateway = new IstioGateway(this, 'httpbin-gateway', {
-      name: 'httpbin-gateway',
-      hosts: [props.host ?? 'httpbin.example.com'],
-      credentialName: props.credentialName ?? 'bookinfo-credential',
+    this.service = new MeshService(this, 'httpbin', {
+      port: 8000,
+      versions: [this.v1, this.v2],
+      ...(gatewayApi ? { destinationRule: false, versionServices: true } : {}),
     });
-    this.route = new MirrorRoute(this, 'httpbin-route', {
+    const host = props.host ?? 'httpbin.example.com';
+    const credentialName = props.credentialName ?? 'bookinfo-credential';
+    const route = {
       destination: { service: this.service, version: this.v1.version },
       mirror: { service: this.service, version: this.v2.version },
       mirrorPercent: props.mirrorPercent ?? 100,
-      gateways: [this.gateway],
-    });
+    };
+    if (gatewayApi) {
+      const gateway = new GatewayApiGateway(this, 'httpbin-gateway', { name: 'httpbin-gateway', hostname: host, credentialName });
+      this.gateway = gateway;
+      this.route = new HttpMirrorRoute(this, 'httpbin-route', { ...route, gateways: [gateway] });
+    } else {
+      const gateway = new IstioGateway(this, 'httpbin-gateway', { name: 'httpbin-gateway', hosts: [host], credentialName });
+      this.gateway = gateway;
+      this.route = new MirrorRoute(this, 'httpbin-route', { ...route, gateways: [gateway] });
+    }
   }
 }

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { HttpbinMirrorChart } from './httpbin-mirror-chart';
+import { HttpbinMirrorChart, MeshApi } from './httpbin-mirror-chart';
 import { MirrorRolloutPlan } from '../rollout/rollout-plan';
 
 // The app that `cdk8s synth` runs (see cdk8s.yaml): the reference scenario into dist/ (CDK8S_OUTDIR), and its rollout
 // plan into dist/plan/, one folder per stage.
 // MIRROR_PERCENT selects the stage of dist/httpbin-mirror.k8s.yaml: unset = mirror 100% to v2; 0 = route only
 // (stage 1); any value in [0, 100]. The plan does not depend on it.
+// MIRROR_API selects the API: unset, empty or `istio` = the Istio API; `gateway-api` = the Kubernetes Gateway API.
 
 /**
  * Reads MIRROR_PERCENT: unset or empty = 100, else a plain decimal from 0 to 100. Anything else (`0x10`, `1e2`,
@@ -24,12 +25,28 @@ export function mirrorPercentFromEnv(value: string | undefined): number {
 }
 
 /**
+ * Reads MIRROR_API: unset, empty or `istio` = `MeshApi.ISTIO`; `gateway-api` = `MeshApi.GATEWAY_API`; anything else
+ * is an error (a typo must not silently synthesize the other API).
+ */
+export function meshApiFromEnv(value: string | undefined): MeshApi {
+  if (value === undefined || value === '') {
+    return MeshApi.ISTIO;
+  }
+  const api = Object.values(MeshApi).find(a => a === value);
+  if (api === undefined) {
+    throw new Error(`MIRROR_API must be one of ${Object.values(MeshApi).join(', ')} (or unset for istio), got ${JSON.stringify(value)}`);
+  }
+  return api;
+}
+
+/**
  * Synthesizes the reference scenario into `outdir` (default: CDK8S_OUTDIR, else `dist`) and its plan into
  * `<outdir>/plan`. Returns the plan's files.
  */
-export function synthReferenceScenario(mirrorPercent: string | undefined, outdir?: string): string[] {
+export function synthReferenceScenario(mirrorPercent: string | undefined, outdir?: string, meshApi?: string): string[] {
+  const api = meshApiFromEnv(meshApi);
   const app = new App({ outdir });
-  const chart = new HttpbinMirrorChart(app, 'httpbin-mirror', { mirrorPercent: mirrorPercentFromEnv(mirrorPercent) });
+  const chart = new HttpbinMirrorChart(app, 'httpbin-mirror', { mirrorPercent: mirrorPercentFromEnv(mirrorPercent), api });
   const plan = new MirrorRolloutPlan(chart, 'rollout-plan', {
     route: chart.route,
     stages: MirrorRolloutPlan.mirrorThenCanary({
@@ -44,5 +61,5 @@ export function synthReferenceScenario(mirrorPercent: string | undefined, outdir
 }
 
 if (require.main === module) {
-  synthReferenceScenario(process.env.MIRROR_PERCENT);
+  synthReferenceScenario(process.env.MIRROR_PERCENT, undefined, process.env.MIRROR_API);
 }

@@ -161,8 +161,10 @@ describe('MirrorRolloutPlan', () => {
 
   test('stages are rendered through the route\'s own object: its labels and patches are in every stage, nothing is added to the app', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
-    chart.route.virtualService.metadata.addLabel('team', 'web');
-    ApiObject.of(chart.route.virtualService).addJsonPatch(JsonPatch.add('/spec/exportTo', ['.']));
+    // The chart's route is a MirrorRouteBase (either API); the Istio chart's is a MirrorRoute.
+    const vs = (chart.route as MirrorRoute).virtualService;
+    vs.metadata.addLabel('team', 'web');
+    ApiObject.of(vs).addJsonPatch(JsonPatch.add('/spec/exportTo', ['.']));
     const plan = new MirrorRolloutPlan(chart, 'plan', {
       route: chart.route,
       stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service: chart.service, version: 'v1' }, candidate: { service: chart.service, version: 'v2' } }),

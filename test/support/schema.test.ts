@@ -110,6 +110,10 @@ describe('valid manifests', () => {
     expectValidManifests([deployment(), service(), destinationRule(), gateway(), virtualService(), serviceEntry()]);
     expect(supportedKinds().sort()).toEqual([
       'apps/v1/Deployment',
+      'gateway.networking.k8s.io/v1/Gateway',
+      'gateway.networking.k8s.io/v1/HTTPRoute',
+      'gateway.networking.k8s.io/v1/ReferenceGrant',
+      'gateway.networking.k8s.io/v1beta1/ReferenceGrant',
       'networking.istio.io/v1/DestinationRule',
       'networking.istio.io/v1/Gateway',
       'networking.istio.io/v1/ServiceEntry',

@@ -4,6 +4,9 @@
  * - Istio networking.istio.io/v1 VirtualService, DestinationRule, Gateway and ServiceEntry are checked against the
  *   CRDs' own openAPIV3Schema (test/support/schemas/istio-networking-v1.json, extracted from the Istio 1.30.3 bundle by
  *   scripts/extract-crd-schemas.js), including their CEL `x-kubernetes-validations` rules, evaluated with @bufbuild/cel.
+ * - Gateway API gateway.networking.k8s.io/v1 Gateway and HTTPRoute, and ReferenceGrant v1beta1 and v1, against the
+ *   v1.6.1 standard-channel CRDs' openAPIV3Schema (test/support/schemas/gateway-api-v1.json), CEL rules included (e.g. a
+ *   RequestMirror filter sets percent or fraction, not both; fraction numerator <= denominator).
  * - apps/v1 Deployment and v1 Service are checked against the Kubernetes 1.33 object schemas
  *   (test/support/schemas/kubernetes-v1.json), plus the rules that the API server's Go validation enforces and the schema
  *   does not express (name syntax, label syntax, selector matching the template, port ranges and names, enums).
@@ -56,12 +59,16 @@ function schemas(): Loaded {
   const read = (file: string): Schema => JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
   const kubernetes = read('kubernetes-v1.json');
   const istio = read('istio-networking-v1.json');
+  const gatewayApi = read('gateway-api-v1.json');
   const kinds = new Map<string, KindEntry>();
   for (const [key, ref] of Object.entries<string>(kubernetes.kinds)) {
     kinds.set(key, { schema: { $ref: ref }, root: kubernetes, crd: false });
   }
   for (const [kind, entry] of Object.entries<any>(istio.kinds)) {
     kinds.set(`${entry.apiVersion}/${kind}`, { schema: entry.openAPIV3Schema, root: kubernetes, crd: true });
+  }
+  for (const [key, entry] of Object.entries<any>(gatewayApi.kinds)) {
+    kinds.set(key, { schema: entry.openAPIV3Schema, root: kubernetes, crd: true });
   }
   loaded = { kinds, kubernetes };
   return loaded;
@@ -128,12 +135,30 @@ function validate(manifest: any): { errors: string[]; rules: AppliedRule[] } {
     delete rest.kind;
     delete rest.metadata;
     check(manifest.metadata, { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, 'metadata', ctx);
-    check(rest, entry.schema, '', ctx);
+    // The API server applies the CRD's defaults before it validates (structural defaulting), so CEL rules see them:
+    // e.g. HTTPRoute's `matches` defaults to a PathPrefix "/" match, which its rule limiting the matches counts.
+    check(withDefaults(rest, entry.schema, entry.root), entry.schema, '', ctx);
   } else {
     check(manifest, entry.schema, '', ctx);
   }
   errors.push(...apiServerErrors(manifest));
   return { errors: errors.map(e => `${label}: ${e}`), rules };
+}
+
+/** A copy of `value` with the `default`s of its schema filled in where a field is absent, as the API server does. */
+function withDefaults(value: unknown, schemaIn: Schema, root: Schema): any {
+  const schema = deref(schemaIn, root);
+  if (Array.isArray(value)) {
+    return schema.items ? value.map(item => withDefaults(item, schema.items, root)) : value;
+  }
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, any> = { ...value };
+  for (const [key, sub] of Object.entries<Schema>(schema.properties ?? {})) {
+    const s = deref(sub, root);
+    if (out[key] === undefined && s.default !== undefined) out[key] = JSON.parse(JSON.stringify(s.default));
+    if (out[key] !== undefined) out[key] = withDefaults(out[key], s, root);
+  }
+  return out;
 }
 
 function deref(schema: Schema, root: Schema): Schema {

@@ -1,0 +1,207 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
+import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
+import { MeshService } from '../../src/istio/mesh-service';
+import { ServiceVersion } from '../../src/workloads/service-version';
+import { expectValidManifests } from '../support/schema';
+import { GatewayApiFixture, gatewayApiFixture, only } from './support';
+
+function route(f: GatewayApiFixture, props: Partial<HttpMirrorRouteProps> = {}, id = 'route'): HttpMirrorRoute {
+  return new HttpMirrorRoute(f.chart, id, {
+    destination: { service: f.service, version: 'v1' },
+    mirror: { service: f.service, version: 'v2' },
+    gateways: [f.gateway],
+    ...props,
+  });
+}
+
+const httpRoute = (f: GatewayApiFixture, name = 'httpbin') => only(f.chart, 'HTTPRoute', name);
+
+describe('HttpMirrorRoute', () => {
+  test('routes to the version Service of v1 and mirrors 100% to that of v2, on the gateway\'s HTTPS listener', () => {
+    const f = gatewayApiFixture();
+    const r = route(f);
+    const hr = httpRoute(f);
+    expect(hr.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(hr.metadata.name).toBe(r.routeName);
+    expect(hr.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: f.gateway.gatewayName, sectionName: 'https' }]);
+    expect(hr.spec.hostnames).toEqual(f.gateway.hosts);
+    expect(hr.spec.rules).toHaveLength(1);
+    expect(hr.spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: f.service.versionServiceName('v1'), port: 8000, weight: 100 }]);
+    expect(hr.spec.rules[0].filters).toEqual([{
+      type: 'RequestMirror',
+      requestMirror: { backendRef: { group: '', kind: 'Service', name: f.service.versionServiceName('v2'), port: 8000 }, percent: 100 },
+    }]);
+    expect(r.mirrorPercent).toBe(100);
+    expect(r.hosts).toEqual(['httpbin.example.com']);
+    expectValidManifests(Testing.synth(f.chart));
+    expect(hr).toMatchSnapshot();
+  });
+
+  test('a decimal percentage is a fraction with the smallest power-of-ten denominator: 12.5 -> 125/1000', () => {
+    const f = gatewayApiFixture();
+    route(f, { mirrorPercent: 12.5 });
+    const mirror = httpRoute(f).spec.rules[0].filters[0].requestMirror;
+    expect(mirror.fraction).toEqual({ numerator: 125, denominator: 1000 });
+    expect(mirror.percent).toBeUndefined();
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('mirrorPercent 0 writes no filter', () => {
+    const f = gatewayApiFixture();
+    const r = route(f, { mirrorPercent: 0 });
+    expect(httpRoute(f).spec.rules[0].filters).toBeUndefined();
+    expect(r.mirrors).toEqual([]);
+  });
+
+  test('several mirrors: one RequestMirror filter each, at rule level, never in backendRefs', () => {
+    const f = gatewayApiFixture();
+    const r = route(f, { mirror: undefined, mirrors: [{ service: f.service, version: 'v2', percent: 100 }, { service: f.service, version: 'v3', percent: 0.5 }] });
+    const rule = httpRoute(f).spec.rules[0];
+    expect(rule.filters.map((x: any) => [x.requestMirror.backendRef.name, x.requestMirror.percent ?? x.requestMirror.fraction])).toEqual([
+      ['httpbin-v2', 100], ['httpbin-v3', { numerator: 5, denominator: 1000 }],
+    ]);
+    expect(rule.backendRefs.every((b: any) => b.filters === undefined)).toBe(true);
+    expect(r.mirrors.map(m => m.version)).toEqual(['v2', 'v3']);
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('weights plus a mirror', () => {
+    const f = gatewayApiFixture();
+    route(f, { destination: undefined, destinations: [{ service: f.service, version: 'v1', weight: 90 }, { service: f.service, version: 'v2', weight: 10 }], mirror: { service: f.service, version: 'v3' } });
+    const rule = httpRoute(f).spec.rules[0];
+    expect(rule.backendRefs.map((b: any) => [b.name, b.weight])).toEqual([['httpbin-v1', 90], ['httpbin-v2', 10]]);
+    expect(rule.filters[0].requestMirror.backendRef.name).toBe('httpbin-v3');
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('a mesh route is a GAMMA route: parentRef to the Service, with its port, and no hostnames', () => {
+    const f = gatewayApiFixture();
+    const r = route(f, { gateways: undefined });
+    const hr = httpRoute(f);
+    expect(hr.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: f.service.serviceName, port: 8000 }]);
+    expect(hr.spec.hostnames).toBeUndefined();
+    expect(r.hosts).toEqual([]);
+    expectValidManifests(Testing.synth(f.chart));
+    expect(hr).toMatchSnapshot();
+  });
+
+  test('a target without version is the mesh service itself', () => {
+    const f = gatewayApiFixture();
+    route(f, { destination: { service: f.service }, mirror: undefined });
+    expect(httpRoute(f).spec.rules[0].backendRefs[0].name).toBe(f.service.serviceName);
+  });
+
+  test('addMirror adds a RequestMirror filter', () => {
+    const f = gatewayApiFixture();
+    const r = route(f);
+    r.addMirror({ service: f.service, version: 'v3', percent: 1 });
+    expect(httpRoute(f).spec.rules[0].filters.map((x: any) => x.requestMirror.backendRef.name)).toEqual(['httpbin-v2', 'httpbin-v3']);
+    expect(r.mirrorPercent).toBe(100);
+  });
+
+  test('timeout and header operations become timeouts.request and header modifier filters', () => {
+    const f = gatewayApiFixture();
+    route(f, { timeout: Duration.millis(90250), requestHeaders: { set: { 'x-a': '1' }, remove: ['x-b'] }, responseHeaders: { add: { 'x-c': '2' } } });
+    const rule = httpRoute(f).spec.rules[0];
+    expect(rule.timeouts).toEqual({ request: '1m30s250ms' });
+    expect(rule.filters.slice(0, 2)).toEqual([
+      { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: '1' }], remove: ['x-b'] } },
+      { type: 'ResponseHeaderModifier', responseHeaderModifier: { add: [{ name: 'x-c', value: '2' }] } },
+    ]);
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('targets in another namespace get one ReferenceGrant per namespace, from HTTPRoutes of the route\'s namespace', () => {
+    const f = gatewayApiFixture('web');
+    const other = new Chart(f.chart.node.scope as Chart, 'other', { namespace: 'shadow' });
+    const shadow = new MeshService(other, 'shadow', {
+      port: 8000, versionServices: true, destinationRule: false,
+      versions: [new ServiceVersion(other, 'shadow-v1', { app: 'shadow', version: 'v1', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 })],
+    });
+    route(f, { mirror: { service: shadow, version: 'v1' } });
+    const mirror = httpRoute(f).spec.rules[0].filters[0].requestMirror.backendRef;
+    expect(mirror).toEqual({ group: '', kind: 'Service', name: 'shadow-v1', namespace: 'shadow', port: 8000 });
+    const grant = only(f.chart, 'ReferenceGrant');
+    expect(grant.apiVersion).toBe('gateway.networking.k8s.io/v1beta1');
+    expect(grant.metadata).toEqual({ name: 'web-httpbin-httproute', namespace: 'shadow' });
+    expect(grant.spec).toEqual({
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+      to: [{ group: '', kind: 'Service', name: 'shadow' }, { group: '', kind: 'Service', name: 'shadow-v1' }],
+    });
+    expectValidManifests(Testing.synth(f.chart));
+    expect(grant).toMatchSnapshot();
+  });
+
+  test('an imported gateway is attached on its given listener, and its hosts are left to it', () => {
+    const f = gatewayApiFixture('web');
+    const shared = GatewayApiGateway.fromGatewayName(f.chart, 'shared', 'infra/shared-gateway', 'https-web');
+    const r = route(f, { gateways: [shared] });
+    const hr = httpRoute(f);
+    expect(hr.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shared-gateway', namespace: 'infra', sectionName: 'https-web' }]);
+    expect(hr.spec.hostnames).toBeUndefined();
+    expect(r.hosts).toEqual([]);
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  describe('failures', () => {
+    test('fails when retries are set (not in the standard channel)', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { retries: { attempts: 2 } })).toThrow(/^test\/ns\/route: retries cannot be expressed.*\(the Gateway API\)$/);
+    });
+
+    test('fails when a version has no Service of its own', () => {
+      const f = gatewayApiFixture();
+      const plain = new MeshService(f.chart, 'plain', { app: 'httpbin', name: 'plain', port: 8000 });
+      expect(() => route(f, { destination: { service: plain, version: 'v1' }, mirror: undefined, gateways: undefined }))
+        .toThrow(/destination is version v1 of service plain, which has no Service per version.*versionServices: true/);
+    });
+
+    test('fails when the route applies to gateways and the mesh', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { includeMesh: true })).toThrow(/ns\/route: includeMesh is true and gateways are given.*the Gateway API/);
+    });
+
+    test('fails when hosts are given to a mesh-only route', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { gateways: undefined, hosts: ['httpbin'] })).toThrow(/hosts is set but the route applies to the mesh only/);
+    });
+
+    test('fails when a host is "*"', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { hosts: ['*'] })).toThrow(/hosts: "\*" is not an HTTPRoute hostname/);
+    });
+
+    test('fails when port is not a listener port of the gateway', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { port: 8000 })).toThrow(/port 8000 selects the listeners of that port.*httpbin-gateway \(ports 443, 80\)/);
+    });
+
+    test('fails at synth when the route name is taken by another HTTPRoute', () => {
+      const f = gatewayApiFixture();
+      route(f);
+      route(f, {}, 'again');
+      expect(() => Testing.synth(f.chart)).toThrow(/HTTPRoute default\/httpbin is defined 2 times/);
+    });
+
+    test('fails at synth when no route hostname matches the gateway\'s listener', () => {
+      const f = gatewayApiFixture();
+      route(f, { hosts: ['other.example.org'] });
+      expect(() => Testing.synth(f.chart)).toThrow(/matches a listener hostname of gateway default\/httpbin-gateway.*NoMatchingListenerHostname/);
+    });
+
+    test('fails at synth when the gateway accepts routes from its own namespace only', () => {
+      const f = gatewayApiFixture('web');
+      const other = new Chart(f.chart.node.scope as Chart, 'other', { namespace: 'edge' });
+      const edge = new GatewayApiGateway(other, 'edge', { name: 'edge', hostname: 'httpbin.example.com', credentialName: 'c' });
+      route(f, { gateways: [edge] });
+      expect(() => Testing.synth(f.chart.node.scope as Chart)).toThrow(/gateway edge\/edge accepts routes from its own namespace only.*NotAllowedByListeners/);
+    });
+
+    test('fails when a target version is not defined for the service', () => {
+      const f = gatewayApiFixture();
+      route(f, { mirror: { service: f.service, version: 'v9' } });
+      expect(() => Testing.synth(f.chart)).toThrow(/mirror version "v9" is not defined for service httpbin/);
+    });
+  });
+});
