@@ -120,6 +120,41 @@ export const CATALOGUE = {
     level: FindingLevel.WARNING,
     fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.',
   },
+  TM0101: {
+    name: 'HTTPRouteBackendNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Create the Service (with the Gateway API, one per version) or correct the backendRef\'s name, namespace or port.',
+  },
+  TM0102: {
+    name: 'HTTPRouteMirrorWithoutPort',
+    level: FindingLevel.ERROR,
+    fix: 'Set backendRef.port on the RequestMirror filter (Istio requires it).',
+  },
+  TM0103: {
+    name: 'HTTPRouteParentNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Create the parent Gateway (or Service), or correct parentRefs (name, namespace, sectionName, port).',
+  },
+  TM0104: {
+    name: 'HTTPRouteNotAccepted',
+    level: FindingLevel.WARNING,
+    fix: 'Give the route a hostname a listener accepts, or allow the route\'s namespace on the listener.',
+  },
+  TM0105: {
+    name: 'ReferenceNotPermitted',
+    level: FindingLevel.ERROR,
+    fix: 'Add a ReferenceGrant in the target namespace from the referring kind and namespace.',
+  },
+  TM0106: {
+    name: 'CertificateRefNotPermitted',
+    level: FindingLevel.ERROR,
+    fix: 'Add a ReferenceGrant from the Gateway\'s namespace to the Secret, or move the Secret to the Gateway\'s namespace.',
+  },
+  TM0108: {
+    name: 'RequestMirrorInBackendRef',
+    level: FindingLevel.ERROR,
+    fix: 'Move the RequestMirror filter from backendRefs[].filters to the rule\'s filters.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */

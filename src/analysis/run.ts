@@ -8,6 +8,7 @@
  */
 import { analyzeDestinationRules } from './analyzers/destinationrule';
 import { analyzeGateways } from './analyzers/gateway';
+import { analyzeGatewayApi } from './analyzers/httproute';
 import { analyzeServices } from './analyzers/service';
 import { analyzeVirtualServices } from './analyzers/virtualservice';
 import { Finding } from './finding';
@@ -27,9 +28,11 @@ const ANALYZERS: readonly Analyzer[] = [
 /** Runs every analyzer over the manifests; the findings are in no particular order. */
 export function runAnalyzers(manifests: any[], defaultNamespace: string): Finding[] {
   const report = new Report();
-  const index = new ManifestIndex(lastDefinitions(flatten(manifests), defaultNamespace, report), defaultNamespace);
+  const definitions = lastDefinitions(flatten(manifests), defaultNamespace, report);
+  const index = new ManifestIndex(definitions, defaultNamespace);
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }
+  analyzeGatewayApi(definitions, defaultNamespace, report);
   return report.findings;
 }

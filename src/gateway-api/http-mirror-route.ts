@@ -1,5 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { changed, claimObjects, memoized } from '../core/app-index';
 import { MirrorRouteBase, StageRendering } from '../core/mirror-route-base';
@@ -7,7 +7,8 @@ import { IMeshService } from '../core/references';
 import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
 import { checkDnsSubdomain, fail } from '../core/validate';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
-import { HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../istio/rules/defined-elsewhere';
+import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
 
 /**
  * Properties of an `HttpMirrorRoute`.
@@ -78,6 +79,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
       spec: Lazy.any({ produce: () => RENDERER.renderSpec(this.stageModel ?? this.spec.model()) }),
     });
     this.grantTargets(model);
+    this.annotateDefinedElsewhere(model);
     const duplicates = claimObjects(this, [{ apiVersion: this.httpRoute.apiVersion, kind: 'HTTPRoute', namespace: this.namespace, name: this.routeName }]);
     this.node.addValidation({
       validate: memoized(() => {
@@ -94,6 +96,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   public addMirror(target: MirrorTarget): void {
     this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));
     this.grantTargets(this.spec.model());
+    this.annotateDefinedElsewhere(this.spec.model());
     changed();
   }
 
@@ -131,7 +134,37 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
     const grantProblems = ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
       + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)');
-    return { manifest, problems: [...this.spec.problems(model), ...RENDERER.problems(model), ...grantProblems] };
+    // The stage may refer to other objects defined elsewhere than the route does.
+    const annotations = { ...manifest.metadata.annotations };
+    delete annotations[DEFINED_ELSEWHERE_ANNOTATION];
+    const value = this.definedElsewhere(model);
+    if (value !== undefined) annotations[DEFINED_ELSEWHERE_ANNOTATION] = value;
+    const metadata = { ...manifest.metadata, annotations };
+    if (Object.keys(annotations).length === 0) delete metadata.annotations;
+    return { manifest: { ...manifest, metadata }, problems: [...this.spec.problems(model), ...RENDERER.problems(model), ...grantProblems] };
+  }
+
+  /** Declares on the HTTPRoute the Gateways and Services it refers to that this app does not define (see MirrorRoute). */
+  private annotateDefinedElsewhere(model: RouteModel): void {
+    // Targets are only ever added (addMirror), so the annotation only grows.
+    const value = this.definedElsewhere(model);
+    if (value !== undefined) this.httpRoute.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, value);
+  }
+
+  /** The annotation value for the objects `model` refers to that this app does not define, or undefined. */
+  private definedElsewhere(model: RouteModel): string | undefined {
+    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
+    const objects: DeclaredObject[] = [];
+    for (const { gateway } of model.gateways) {
+      if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName });
+    }
+    // With the Gateway API a backend is the version's own Service, so that is what is declared.
+    for (const b of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
+      if (outside(b.service)) {
+        objects.push({ kind: 'Service', namespace: b.service.namespace ?? 'default', name: backendServiceName(b), ports: b.service.portNumbers });
+      }
+    }
+    return encodeDefinedElsewhere(objects);
   }
 
   /** The services of `model` in another namespace than the route's. */
