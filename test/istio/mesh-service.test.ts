@@ -7,23 +7,49 @@ function versions(chart: Chart, app = 'httpbin', names = ['v1', 'v2'], container
   return names.map(v => new ServiceVersion(chart, `${app}-${v}`, { app, version: v, image: 'docker.io/kennethreitz/httpbin', containerPort }));
 }
 
+/** The one object of a kind (and name, if given) among the manifests. */
+function only(manifests: any[], kind: string, name?: string): any {
+  const found = manifests.filter(m => m.kind === kind && (name === undefined || m.metadata.name === name));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** Whether every label of the selector is on the labels (an empty selector selects nothing here). */
+function selects(selector: { [key: string]: string }, labels: { [key: string]: string }): boolean {
+  return Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
 describe('MeshService', () => {
   test('a Service selecting the app and a DestinationRule with one subset per version', () => {
     const chart = Testing.chart();
     const vs = versions(chart);
     const service = new MeshService(chart, 'httpbin', { port: 8000, versions: vs });
     const manifests = Testing.synth(chart);
-    const svc = manifests.find(m => m.kind === 'Service');
-    const dr = manifests.find(m => m.kind === 'DestinationRule');
-    expect(svc.metadata.name).toBe(service.serviceName);
-    expect(svc.spec.selector).toEqual({ app: service.app });
-    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: vs[0].containerPort, protocol: 'TCP' }]);
+    expect(manifests.map(m => `${m.kind}/${m.metadata.name}`))
+      .toEqual(['Deployment/httpbin-v1', 'Deployment/httpbin-v2', 'Service/httpbin', 'DestinationRule/httpbin']);
+    const svc = only(manifests, 'Service');
+    const dr = only(manifests, 'DestinationRule');
+    expect([svc, dr]).toMatchSnapshot();
+    // The name defaults to the app; the DestinationRule is named after the Service and addresses it.
+    expect(service.serviceName).toBe('httpbin');
+    expect(svc.metadata).toEqual({ name: service.serviceName, labels: { app: 'httpbin' } });
+    expect(dr.metadata).toEqual({ name: service.serviceName });
     expect(dr.spec.host).toBe(service.serviceName);
-    expect(dr.spec.subsets).toEqual(vs.map(v => ({ name: v.version, labels: { version: v.version } })));
+    // The Service forwards its port to the versions' container port and selects the pods of every version ...
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 80, protocol: 'TCP' }]);
+    expect(svc.spec.ports[0].targetPort).toBe(vs[0].containerPort);
+    expect(svc.spec.selector).toEqual({ app: 'httpbin' });
+    for (const v of vs) {
+      expect(selects(svc.spec.selector, v.podLabels)).toBe(true);
+    }
+    // ... and each subset, named after its version, selects that version's pods and no other's.
+    expect(dr.spec.subsets).toEqual([{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }]);
+    for (const subset of dr.spec.subsets) {
+      expect(vs.filter(v => selects({ ...svc.spec.selector, ...subset.labels }, v.podLabels)).map(v => v.version)).toEqual([subset.name]);
+    }
     expect(service.versionNames).toEqual(['v1', 'v2']);
     expect(service.portNumbers).toEqual([8000]);
     expectValidManifests(manifests);
-    expect(manifests).toMatchSnapshot();
   });
 
   test('defaults: port 80 named http, name from the app, chart namespace', () => {
@@ -32,7 +58,10 @@ describe('MeshService', () => {
     const service = new MeshService(ns, 'svc', { versions: versions(ns, 'orders', ['v1'], undefined) });
     expect(service.serviceName).toBe('orders');
     expect(service.namespace).toBe('shop');
-    const svc = Testing.synth(ns).find(m => m.kind === 'Service');
+    const manifests = Testing.synth(ns);
+    const svc = only(manifests, 'Service', 'orders');
+    expect(svc.metadata.namespace).toBe('shop');
+    expect(only(manifests, 'DestinationRule', 'orders').metadata.namespace).toBe('shop');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }]);
   });
 
@@ -85,9 +114,14 @@ describe('MeshService', () => {
     expect([unknown.portNumbers, unknown.versionNames]).toEqual([undefined, undefined]);
   });
 
-  test.each([['web'], ['HTTP'], ['http_api'], ['httpx']])('fails when a port name %p has no Istio protocol prefix', (name) => {
+  test.each([
+    ['web', /^test\/s: port name "web" does not tell Istio its protocol/],
+    ['httpx', /^test\/s: port name "httpx" does not tell Istio its protocol/],
+    ['HTTP', /^test\/s: port name must be a DNS label .*got "HTTP"$/],
+    ['http_api', /^test\/s: port name must be a DNS label .*got "http_api"$/],
+  ])('fails when a port name %p is not <protocol>[-<suffix>]', (name, message) => {
     const chart = Testing.chart();
-    expect(() => new MeshService(chart, 's', { app: 'a', ports: [{ name, port: 80 }] })).toThrow(/port name|does not tell Istio its protocol/);
+    expect(() => new MeshService(chart, 's', { app: 'a', ports: [{ name, port: 80 }] })).toThrow(message);
   });
 
   test('fails when a port name has no Istio protocol prefix (message)', () => {

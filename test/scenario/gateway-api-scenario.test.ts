@@ -26,6 +26,7 @@ describe('the reference scenario with the Gateway API', () => {
       route: chart.route,
       stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service: chart.service, version: 'v1' }, candidate: { service: chart.service, version: 'v2' } }),
     });
+    expect(plan.stageNames).toEqual(['01-route', '02-mirror-10', '03-mirror-100', '04-canary-10', '05-promote']);
     const stages = plan.stageNames.map(s => plan.stageManifests(s));
     stages.forEach(expectValidManifests);
     for (let i = 1; i < stages.length; i++) {

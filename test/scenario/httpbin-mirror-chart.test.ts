@@ -1,5 +1,7 @@
-import { Testing } from 'cdk8s';
-import { HttpbinMirrorChart, HttpbinMirrorChartProps } from '../../src/scenario/httpbin-mirror-chart';
+import { ApiObject, Testing } from 'cdk8s';
+import { IstioGateway } from '../../src/istio/istio-gateway';
+import { MirrorRoute } from '../../src/istio/mirror-route';
+import { HttpbinMirrorChart, HttpbinMirrorChartProps, MeshApi } from '../../src/scenario/httpbin-mirror-chart';
 import { expectValidManifests } from '../support/schema';
 
 function synth(props: HttpbinMirrorChartProps = {}): { chart: HttpbinMirrorChart; manifests: any[] } {
@@ -17,17 +19,21 @@ function selects(selector: { [key: string]: string }, labels: { [key: string]: s
   return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
 }
 
-/** Asserts that every name, label, port and host the objects refer to resolves to exactly one object of the chart. */
-function expectReferencesResolve(manifests: any[]): void {
+/**
+ * Asserts that every object is in `namespace` (undefined: none set, so all go to the namespace kubectl applies to)
+ * and that every name, label, port and host the objects refer to resolves to exactly one object of the chart.
+ */
+function expectReferencesResolve(manifests: any[], namespace: string | undefined): void {
   const vs = only(manifests, 'VirtualService');
   const gateway = only(manifests, 'Gateway');
   const services = manifests.filter(m => m.kind === 'Service');
   const rules = manifests.filter(m => m.kind === 'DestinationRule');
   const deployments = manifests.filter(m => m.kind === 'Deployment');
 
-  // Every object lives in the VirtualService's namespace, so short names resolve.
+  // Every object lives in the one expected namespace, so short names resolve.
+  expect(manifests).toHaveLength(6);
   for (const m of manifests) {
-    expect(m.metadata.namespace).toBe(vs.metadata.namespace);
+    expect(m.metadata.namespace).toBe(namespace);
   }
   // Each Deployment selects its own pods, and only by {app, version}.
   for (const d of deployments) {
@@ -37,6 +43,8 @@ function expectReferencesResolve(manifests: any[]): void {
 
   // The route is bound to the gateway by its name, and the gateway serves every host of the route.
   expect(vs.spec.gateways).toEqual([gateway.metadata.name]);
+  expect(vs.spec.hosts.length).toBeGreaterThan(0);
+  expect(gateway.spec.servers.length).toBeGreaterThan(0);
   for (const host of vs.spec.hosts) {
     for (const server of gateway.spec.servers) {
       expect(server.hosts).toContain(host);
@@ -45,9 +53,12 @@ function expectReferencesResolve(manifests: any[]): void {
 
   const rule = vs.spec.http;
   expect(rule).toHaveLength(1);
+  expect(rule[0].route.length).toBeGreaterThan(0);
   const destinations = [...rule[0].route.map((r: any) => r.destination), ...(rule[0].mirror ? [rule[0].mirror] : [])];
   for (const destination of destinations) {
     const service = only(services, 'Service', destination.host);
+    // An empty selector would make `selects` match every Deployment (and a Service without one selects no pods at all).
+    expect(Object.keys(service.spec.selector).length).toBeGreaterThan(0);
     const dr = only(rules, 'DestinationRule', destination.host);
     expect(dr.spec.host).toBe(service.metadata.name);
     const servicePort = service.spec.ports.find((p: any) => p.port === destination.port.number);
@@ -101,7 +112,6 @@ describe('HttpbinMirrorChart', () => {
         securityContext: { runAsNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: false, privileged: false },
       });
       expect(containers[0].args).toBeUndefined();
-      expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain('cdk8s.io/metadata.addr');
     });
 
     test('renders the reference Service', () => {
@@ -153,7 +163,7 @@ describe('HttpbinMirrorChart', () => {
     });
 
     test('every reference resolves', () => {
-      expectReferencesResolve(synth().manifests);
+      expectReferencesResolve(synth().manifests, undefined);
     });
 
     test.each([
@@ -163,38 +173,49 @@ describe('HttpbinMirrorChart', () => {
       ['the gateway does not serve the host', (m: any[]) => { only(m, 'Gateway').spec.servers[1].hosts = ['other.example.com']; }],
       ['a subset selects both versions', (m: any[]) => { only(m, 'DestinationRule').spec.subsets[0].labels = {}; }],
       ['the route port is not a Service port', (m: any[]) => { only(m, 'VirtualService').spec.http[0].route[0].destination.port.number = 80; }],
+      ['an object is in another namespace', (m: any[]) => { only(m, 'Service').metadata.namespace = 'other'; }],
+      ['a Deployment does not select its own pods', (m: any[]) => { only(m, 'Deployment', 'httpbin-v2').spec.selector.matchLabels.version = 'v1'; }],
+      ['the route has no destination', (m: any[]) => { only(m, 'VirtualService').spec.http[0].route = []; }],
+      ['the Service selects every pod', (m: any[]) => { only(m, 'Service').spec.selector = {}; }],
     ])('the reference check itself catches it when %s', (_, breakIt) => {
       const { manifests } = synth();
       breakIt(manifests);
-      expect(() => expectReferencesResolve(manifests)).toThrow();
+      expect(() => expectReferencesResolve(manifests, undefined)).toThrow();
+    });
+
+    test('the reference check itself catches objects outside the expected namespace', () => {
+      expect(() => expectReferencesResolve(synth().manifests, 'mirroring')).toThrow();
     });
 
     test('every object is valid against the Kubernetes and Istio schemas', () => {
       expectValidManifests(synth().manifests);
     });
 
-    test('exposes its constructs, consistent with the synthesized objects', () => {
+    test('exposes its constructs: the reference attributes, and each construct\'s object is the one synthesized', () => {
       const { chart, manifests } = synth();
-      expect(only(manifests, 'Deployment', chart.v1.deploymentName).spec.template.metadata.labels).toEqual(chart.v1.podLabels);
-      expect(only(manifests, 'Deployment', chart.v2.deploymentName).spec.template.metadata.labels).toEqual(chart.v2.podLabels);
-      expect(chart.service.versionNames).toEqual([chart.v1.version, chart.v2.version]);
-      expect(chart.service.portNumbers).toEqual([8000]);
-      expect(only(manifests, 'Service').metadata.name).toBe(chart.service.serviceName);
-      expect(only(manifests, 'Gateway').metadata.name).toBe(chart.gateway.gatewayName);
-      expect(chart.gateway.hosts).toEqual(chart.route.hosts);
-      expect(only(manifests, 'VirtualService').metadata.name).toBe(chart.route.routeName);
-      expect(chart.route.mirrorPercent).toBe(100);
+      expect([chart.v1.version, chart.v1.deploymentName, chart.v1.podLabels]).toEqual(['v1', 'httpbin-v1', { app: 'httpbin', version: 'v1' }]);
+      expect([chart.v2.version, chart.v2.deploymentName, chart.v2.podLabels]).toEqual(['v2', 'httpbin-v2', { app: 'httpbin', version: 'v2' }]);
+      expect([chart.service.serviceName, chart.service.versionNames, chart.service.portNumbers]).toEqual(['httpbin', ['v1', 'v2'], [8000]]);
+      expect([chart.gateway.gatewayName, chart.gateway.hosts]).toEqual(['httpbin-gateway', ['httpbin.example.com']]);
+      expect([chart.route.routeName, chart.route.hosts, chart.route.mirrorPercent]).toEqual(['httpbin', ['httpbin.example.com'], 100]);
+      expect(ApiObject.of(chart.v1).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v1'));
+      expect(ApiObject.of(chart.v2).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v2'));
+      expect(chart.service.service.toJson()).toEqual(only(manifests, 'Service', 'httpbin'));
+      expect(chart.service.destinationRule?.toJson()).toEqual(only(manifests, 'DestinationRule', 'httpbin'));
+      expect(chart.api).toBe(MeshApi.ISTIO);
+      expect(chart.gateway).toBeInstanceOf(IstioGateway);
+      expect((chart.gateway as IstioGateway).gateway.toJson()).toEqual(only(manifests, 'Gateway', 'httpbin-gateway'));
+      expect(chart.route).toBeInstanceOf(MirrorRoute);
+      expect((chart.route as MirrorRoute).virtualService.toJson()).toEqual(only(manifests, 'VirtualService', 'httpbin'));
     });
   });
 
   describe('stage 1 (mirrorPercent 0): route only', () => {
-    test('matches the snapshot', () => {
-      expect(synth({ mirrorPercent: 0 }).manifests).toMatchSnapshot();
-    });
-
+    // The rest of the chart is that of stage 2 (see 'differs from stage 2 only in the VirtualService').
     test('writes no mirror fields at all', () => {
       const { chart, manifests } = synth({ mirrorPercent: 0 });
       const vs = only(manifests, 'VirtualService', 'httpbin');
+      expect(vs).toMatchSnapshot();
       expect(vs.spec).toEqual({
         hosts: ['httpbin.example.com'],
         gateways: ['httpbin-gateway'],
@@ -212,7 +233,7 @@ describe('HttpbinMirrorChart', () => {
     });
 
     test('every reference resolves', () => {
-      expectReferencesResolve(synth({ mirrorPercent: 0 }).manifests);
+      expectReferencesResolve(synth({ mirrorPercent: 0 }).manifests, undefined);
     });
 
     test('every object is valid against the Kubernetes and Istio schemas', () => {
@@ -228,10 +249,6 @@ describe('HttpbinMirrorChart', () => {
       mirrorPercent: 12.5,
     };
 
-    test('matches the snapshot', () => {
-      expect(synth(custom).manifests).toMatchSnapshot();
-    });
-
     test('mirrors a decimal percentage', () => {
       const { chart, manifests } = synth({ mirrorPercent: 12.5 });
       expect(only(manifests, 'VirtualService').spec.http[0].mirrorPercentage).toEqual({ value: 12.5 });
@@ -241,11 +258,15 @@ describe('HttpbinMirrorChart', () => {
     test('serves and routes the custom host with the custom credential', () => {
       const { manifests } = synth(custom);
       const gateway = only(manifests, 'Gateway', 'httpbin-gateway');
+      const vs = only(manifests, 'VirtualService', 'httpbin');
+      // The two objects that the host, credential and percentage options change (the namespace: see below).
+      expect([gateway, vs]).toMatchSnapshot();
       for (const server of gateway.spec.servers) {
         expect(server.hosts).toEqual([custom.host]);
       }
       expect(gateway.spec.servers.find((s: any) => s.port.protocol === 'HTTPS').tls).toEqual({ mode: 'SIMPLE', credentialName: custom.credentialName });
-      expect(only(manifests, 'VirtualService').spec.hosts).toEqual([custom.host]);
+      expect(vs.spec.hosts).toEqual([custom.host]);
+      expect(vs.spec.http[0].mirrorPercentage).toEqual({ value: custom.mirrorPercent });
     });
 
     test('puts every object in the chart namespace, keeping the reference names', () => {
@@ -266,10 +287,18 @@ describe('HttpbinMirrorChart', () => {
       expect(vs.spec.gateways).toEqual(['httpbin-gateway']);
       expect(vs.spec.http[0].route[0].destination.host).toBe('httpbin');
       expect(vs.spec.http[0].mirror.host).toBe('httpbin');
+      // The namespace is all that changes on the workloads, the Service and the DestinationRule of the reference scenario.
+      const reference = synth().manifests.filter(m => ['Deployment', 'Service', 'DestinationRule'].includes(m.kind));
+      const moved = manifests.filter(m => ['Deployment', 'Service', 'DestinationRule'].includes(m.kind)).map(m => {
+        const copy = JSON.parse(JSON.stringify(m));
+        delete copy.metadata.namespace;
+        return copy;
+      });
+      expect(moved).toStrictEqual(reference);
     });
 
     test('every reference resolves', () => {
-      expectReferencesResolve(synth(custom).manifests);
+      expectReferencesResolve(synth(custom).manifests, custom.namespace);
     });
 
     test('every object is valid against the Kubernetes and Istio schemas', () => {

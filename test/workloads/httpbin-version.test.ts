@@ -43,11 +43,12 @@ describe('HttpbinVersion', () => {
     const chart = Testing.chart();
     const v2 = new HttpbinVersion(chart, 'httpbin-v2', { version: 'v2' });
     const deployment = synthDeployment(chart);
-    const templateLabels = deployment.spec.template.metadata.labels;
-    expect(deployment.spec.selector.matchLabels).toEqual({ app: templateLabels.app, version: templateLabels.version });
-    expect(deployment.spec.selector.matchLabels).toEqual({ app: v2.app, version: v2.version });
-    expect(Object.keys(templateLabels)).not.toContain(ADDRESS_LABEL);
-    expect(v2.podLabels).toEqual(templateLabels);
+    expect(deployment.metadata.name).toBe('httpbin-v2');
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'httpbin', version: 'v2' } });
+    // Exactly these labels: in particular not cdk8s-plus's construct-address label.
+    expect(deployment.spec.template.metadata.labels).toEqual({ app: 'httpbin', version: 'v2' });
+    expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain(ADDRESS_LABEL);
+    expect(v2.podLabels).toEqual({ app: 'httpbin', version: 'v2' });
   });
 
   test('runs with a security context that lets httpbin start (root, writable /tmp) but never privileged', () => {
@@ -84,7 +85,7 @@ describe('HttpbinVersion', () => {
     expect(v1.image).toBe('docker.io/kennethreitz/httpbin');
     expect(v1.replicas).toBe(1);
     expect(v1.namespace).toBeUndefined();
-    expect(synthDeployment(chart).spec.template.spec.containers[0].ports).toEqual([{ containerPort: v1.containerPort }]);
+    expect(synthDeployment(chart).spec.template.spec.containers[0].ports).toEqual([{ containerPort: 80 }]);
   });
 
   test('renders replicas, resources, name and image options', () => {
@@ -122,6 +123,7 @@ describe('HttpbinVersion', () => {
     const fromChart = new HttpbinVersion(chart, 'httpbin-v1', { version: 'v1' });
     const explicit = new HttpbinVersion(chart, 'httpbin-v2', { version: 'v2', namespace: 'shadow' });
     const [d1, d2] = Testing.synth(chart);
+    expect([d1.metadata.name, d2.metadata.name]).toEqual(['httpbin-v1', 'httpbin-v2']);
     expect(fromChart.namespace).toBe('httpbin');
     expect(d1.metadata.namespace).toBe('httpbin');
     expect(explicit.namespace).toBe('shadow');

@@ -31,12 +31,13 @@ describe('ServiceVersion', () => {
     expect(deployment).toMatchSnapshot();
     expect(deployment.apiVersion).toBe('apps/v1');
     expect(deployment.kind).toBe('Deployment');
-    expect(deployment.metadata.name).toBe(`${version.app}-${version.version}`);
+    // The default name is <app>-<version>.
+    expect(deployment.metadata.name).toBe('reviews-v2');
     expect(deployment.metadata.namespace).toBeUndefined();
-    expect(deployment.metadata.labels).toEqual({ app: version.app, version: version.version });
-    expect(deployment.spec.selector).toEqual({ matchLabels: { app: version.app, version: version.version } });
-    expect(deployment.spec.template.metadata.labels).toEqual({ app: version.app, version: version.version });
-    expect(version.podLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(deployment.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
+    expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'reviews', version: 'v2' } });
+    expect(deployment.spec.template.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
+    expect(version.podLabels).toEqual({ app: 'reviews', version: 'v2' });
     expect(deployment.spec.replicas).toBe(1);
     expect(version.replicas).toBe(1);
     expectValidManifests([deployment]);
@@ -47,9 +48,10 @@ describe('ServiceVersion', () => {
     const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
     const c = container(synthOne(chart));
 
-    expect(c.name).toBe(version.app);
+    // The container name defaults to the app name.
+    expect(c.name).toBe('reviews');
     expect(c.image).toBe(reviewsV2.image);
-    expect(c.imagePullPolicy).toBe(ImagePullPolicy.IF_NOT_PRESENT);
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.ports).toEqual([{ containerPort: reviewsV2.containerPort }]);
     expect(version.containerPort).toBe(reviewsV2.containerPort);
     expect(c.command).toBeUndefined();
@@ -63,7 +65,8 @@ describe('ServiceVersion', () => {
     expect(version.app).toBe(reviewsV2.app);
     expect(version.version).toBe(reviewsV2.version);
     expect(version.image).toBe(reviewsV2.image);
-    expect(version.deploymentName).toBe(synthOne(chart).metadata.name);
+    expect(version.deploymentName).toBe('reviews-v2');
+    expect(synthOne(chart).metadata.name).toBe(version.deploymentName);
     expect(version.namespace).toBeUndefined();
     expect(ApiObject.of(version)).toBe(version.deployment);
     expect(version.deployment.kind).toBe('Deployment');
@@ -233,7 +236,7 @@ describe('ServiceVersion', () => {
     const deployment = synthOne(chart);
     expect(deployment.spec.template.metadata.labels).toEqual({ team: 'bookinfo', tier: 'backend', app: 'reviews', version: 'v2' });
     expect(deployment.spec.selector.matchLabels).toEqual({ app: 'reviews', version: 'v2' });
-    expect(version.podLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(version.podLabels).toEqual({ team: 'bookinfo', tier: 'backend', app: 'reviews', version: 'v2' });
     expectValidManifests([deployment]);
   });
 
