@@ -287,4 +287,42 @@ describe('MeshService', () => {
     expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: '1api' })).toThrow(/name must be a Service name/);
     expect(() => MeshService.fromServiceAttributes(Testing.chart(), 'r', { name: 'ok', ports: [0] })).toThrow(/ports must be an integer port number/);
   });
+
+  describe('for the Kubernetes Gateway API', () => {
+    const versions = (chart: any) => ['v1', 'v2'].map(v => new ServiceVersion(chart, `httpbin-${v}`, {
+      app: 'httpbin', version: v, image: 'docker.io/kennethreitz/httpbin', containerPort: 80,
+    }));
+
+    test('versionServices writes one Service per version, selecting exactly {app, version}, with the service\'s ports', () => {
+      const chart = Testing.chart();
+      const service = new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true });
+      service.addVersion(new ServiceVersion(chart, 'httpbin-v3', { app: 'httpbin', version: 'v3', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 }));
+      const services = Testing.synth(chart).filter(m => m.kind === 'Service');
+      expect(services.map(s => [s.metadata.name, s.spec.selector, s.spec.ports])).toEqual([
+        ['httpbin', { app: 'httpbin' }, [{ name: 'http', port: 8000, targetPort: 80, protocol: 'TCP' }]],
+        ...['v1', 'v2', 'v3'].map(v => [`httpbin-${v}`, { app: 'httpbin', version: v }, [{ name: 'http', port: 8000, targetPort: 80, protocol: 'TCP' }]]),
+      ]);
+      expect(['v1', 'v3', 'v9'].map(v => service.versionServiceName(v))).toEqual(['httpbin-v1', 'httpbin-v3', 'httpbin-v9']);
+      expect(new MeshService(chart, 'other', { app: 'other' }).versionServiceName('v1')).toBeUndefined();
+    });
+
+    test('destinationRule: false writes no DestinationRule, and refuses a traffic policy it would hold', () => {
+      const chart = Testing.chart();
+      const service = new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true, destinationRule: false });
+      expect(service.destinationRule).toBeUndefined();
+      expect(Testing.synth(chart).map(m => m.kind)).not.toContain('DestinationRule');
+      expect(() => new MeshService(Testing.chart(), 's', { app: 'a', destinationRule: false, trafficPolicy: { tlsMode: ClientTlsMode.ISTIO_MUTUAL } }))
+        .toThrow('test/s: trafficPolicy is written into the DestinationRule, but destinationRule is false: drop trafficPolicy or keep the DestinationRule');
+    });
+
+    test('fails when a version Service name clashes with another Service of the app, or is no Service name', () => {
+      const chart = Testing.chart();
+      new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true });
+      new MeshService(chart, 'clash', { name: 'httpbin-v1', app: 'other' });
+      expect(() => Testing.synth(chart)).toThrow(/\[test\/httpbin\] the Service of version v1 is named httpbin-v1 \(<service>-<version>\), but test\/clash also defines a Service default\/httpbin-v1/);
+      const long = Testing.chart();
+      const v = new ServiceVersion(long, 'v', { app: 'a'.repeat(60), version: 'v1234', image: 'x', name: 'd' });
+      expect(() => new MeshService(long, 's', { versions: [v], versionServices: true })).toThrow(/would be named "a{60}-v1234" \(<service>-<version>\), which is not a Service name/);
+    });
+  });
 });

@@ -7,9 +7,9 @@ import { mirrorPercentFromEnv, synthReferenceScenario } from '../../src/scenario
 import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { expectValidManifests } from '../support/schema';
 
-function synth(mirrorPercent?: string): string {
+function synth(mirrorPercent?: string, meshApi?: string): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
-  synthReferenceScenario(mirrorPercent, outdir);
+  synthReferenceScenario(mirrorPercent, outdir, meshApi);
   return outdir;
 }
 
@@ -40,6 +40,29 @@ describe('main', () => {
       expectValidManifests(manifests);
       // Not even a warning: every host, subset, port and gateway the route names resolves within the file.
       expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+    }
+  });
+
+  test('MIRROR_API=gateway-api writes the same scenario with the Gateway API: every file schema-valid, no finding, same names', () => {
+    for (const percent of [undefined, '0', '12.5']) {
+      const outdir = synth(percent, 'gateway-api');
+      const files = [path.join(outdir, 'httpbin-mirror.k8s.yaml'),
+        ...fs.readdirSync(path.join(outdir, 'plan')).map(stage => path.join(outdir, 'plan', stage, 'httpbin-mirror.k8s.yaml'))];
+      expect(files).toHaveLength(6);
+      for (const file of files) {
+        const manifests = MeshAnalyzer.parseYaml(read(file));
+        expect(manifests.map(m => `${m.kind} ${m.metadata.name}`)).toEqual([
+          'Deployment httpbin-v1', 'Deployment httpbin-v2', 'Service httpbin', 'Service httpbin-v1', 'Service httpbin-v2',
+          'Gateway httpbin-gateway', 'HTTPRoute httpbin-gateway-https-redirect', 'HTTPRoute httpbin',
+        ]);
+        expectValidManifests(manifests);
+        expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+      }
+      const route = MeshAnalyzer.parseYaml(read(files[0])).find(m => m.kind === 'HTTPRoute' && m.metadata.name === 'httpbin');
+      const mirror = route.spec.rules[0].filters?.find((f: any) => f.type === 'RequestMirror')?.requestMirror;
+      expect(mirror).toEqual(percent === '0' ? undefined : percent === '12.5'
+        ? { backendRef: { group: '', kind: 'Service', name: 'httpbin-v2', port: 8000 }, fraction: { numerator: 125, denominator: 1000 } }
+        : { backendRef: { group: '', kind: 'Service', name: 'httpbin-v2', port: 8000 }, percent: 100 });
     }
   });
 
