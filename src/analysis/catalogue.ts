@@ -66,17 +66,35 @@ export const CATALOGUE = {
     fix: 'Add the host to a Gateway server, or bind the VirtualService to the right Gateway.',
     url: istioDoc('IST0132'),
   },
+  IST0140: {
+    name: 'IngressRouteRulesNotAffected',
+    level: FindingLevel.WARNING,
+    fix: 'Set the subset on the gateway-bound VirtualService\'s destination too: the subsets of the mesh VirtualService do not apply to gateway requests.',
+    url: istioDoc('IST0140'),
+  },
   IST0145: {
     name: 'ConflictingGateways',
     level: FindingLevel.ERROR,
     fix: 'Merge the servers into one Gateway, or use distinct hosts or ports.',
     url: istioDoc('IST0145'),
   },
+  IST0150: {
+    name: 'ExternalNameServiceTypeInvalidPortName',
+    level: FindingLevel.WARNING,
+    fix: 'Name the ExternalName Service\'s port after the protocol of the external service (http, https, ...), not "tcp".',
+    url: istioDoc('IST0150'),
+  },
   IST0162: {
     name: 'GatewayPortNotDefinedOnService',
     level: FindingLevel.WARNING,
-    fix: 'Use one of the Service\'s target ports (the default ingress Service maps 80 to 8080 and 443 to 8443; Istio still serves 80/443 by mapping them, but istioctl warns), or add the port to the Service.',
+    fix: 'Use one of the Service\'s ports or target ports (the default ingress Service accepts 80, 443, 8080 and 8443), or add the port to the Service.',
     url: istioDoc('IST0162'),
+  },
+  IST0165: {
+    name: 'ReferencedInternalGateway',
+    level: FindingLevel.WARNING,
+    fix: 'Bind the VirtualService to the Kubernetes Gateway ("<namespace>/<name>"), not to the internal Gateway Istio generates for it.',
+    url: istioDoc('IST0165'),
   },
   IST0173: {
     name: 'DestinationRuleSubsetNotSelectPods',

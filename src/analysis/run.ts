@@ -14,6 +14,13 @@ import { Finding } from './finding';
 import { flatten, lastDefinitions, ManifestIndex } from './manifest-index';
 import { Report } from './report';
 
+/** The namespace `SetNamespacesFilter` looks at: a Namespace object's name, else the object's namespace. */
+function namespaceOf(m: any, defaultNamespace: string): string {
+  const metadata = m.metadata !== null && typeof m.metadata === 'object' ? m.metadata : {};
+  if (m.kind === 'Namespace') return typeof metadata.name === 'string' ? metadata.name : '';
+  return typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
+}
+
 /** An analyzer: reads the index, reports findings. */
 type Analyzer = (index: ManifestIndex, report: Report) => void;
 
@@ -24,10 +31,17 @@ const ANALYZERS: readonly Analyzer[] = [
   analyzeServices,
 ];
 
+/**
+ * The system namespaces istioctl leaves out of a file-based analysis (`inject.IgnoredNamespaces`, applied by
+ * `SetNamespacesFilter` in istiod_analyze.go): objects in them, and Namespace objects of that name, are not analyzed.
+ */
+export const IGNORED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
+
 /** Runs every analyzer over the manifests; the findings are in no particular order. */
 export function runAnalyzers(manifests: any[], defaultNamespace: string): Finding[] {
   const report = new Report();
-  const index = new ManifestIndex(lastDefinitions(flatten(manifests), defaultNamespace, report), defaultNamespace);
+  const analyzed = flatten(manifests).filter(m => !IGNORED_NAMESPACES.has(namespaceOf(m, defaultNamespace)));
+  const index = new ManifestIndex(lastDefinitions(analyzed, defaultNamespace, report), defaultNamespace);
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }

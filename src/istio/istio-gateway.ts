@@ -68,9 +68,9 @@ export interface IstioGatewayProps {
   /**
    * Port of the HTTPS server.
    *
-   * Istio's default istio-ingressgateway Service exposes 443 with targetPort 8443; Istio maps a server port equal to a
-   * Service port to its targetPort, so 443 is served, but istioctl (1.19+) compares server ports with target ports
-   * and reports IST0162 for 443: set 8443 to avoid that warning.
+   * Istio's default istio-ingressgateway Service exposes 443 with targetPort 8443. Either works: Istio maps a server
+   * port equal to a Service port to its targetPort, and istioctl (since Istio 1.23) accepts a Service port as well as a
+   * target port (IST0162 is reported only for a port that is neither).
    *
    * @default 443
    */
@@ -84,8 +84,8 @@ export interface IstioGatewayProps {
   /**
    * Port of the HTTP server.
    *
-   * As for `httpsPort`: the default istio-ingressgateway Service maps 80 to targetPort 8080; 80 is served, and 8080
-   * avoids istioctl's IST0162 warning.
+   * As for `httpsPort`: the default istio-ingressgateway Service maps 80 to targetPort 8080, and either port is
+   * served and accepted by istioctl.
    *
    * @default 80
    */

@@ -89,3 +89,18 @@ describe('the manifest analyzer is pure', () => {
     expect(outside).toEqual([]);
   });
 });
+
+describe('system namespaces', () => {
+  // istiod_analyze.go: src.SetNamespacesFilter drops objects in inject.IgnoredNamespaces (kube-system, kube-public,
+  // kube-node-lease, local-path-storage) from file input.
+  test.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'])('objects in %s are not analyzed', namespace => {
+    const yaml = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: ${namespace}}
+spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}
+`;
+    expect(MeshAnalyzer.analyzeYaml(yaml)).toEqual([]);
+    expect(MeshAnalyzer.analyzeYaml(yaml.replace(namespace, 'apps')).map(f => f.code)).toEqual(['IST0101']);
+  });
+});

@@ -4,7 +4,8 @@
  * from index.ts.
  *
  * - `GatewayAnalyzer` (gateways.go): IST0101 for a gateway that does not exist, IST0132 for hosts the gateway does not serve;
- * - `DestinationHostAnalyzer` (destinationhosts.go): IST0101 for a destination host or port that does not exist, IST0112;
+ * - `DestinationHostAnalyzer` (destinationhosts.go): IST0101 for a destination host or port that does not exist, IST0112,
+ *   IST0140;
  * - `DestinationRuleAnalyzer` (destinationrules.go): IST0101 for a subset no DestinationRule defines;
  * - `ConflictingMeshGatewayHostsAnalyzer` (conflictingmeshgatewayhosts.go): IST0109;
  * - `getRouteDestinations` and `getHTTPMirrorDestinations` (util.go): `destinations`;
@@ -13,7 +14,7 @@
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
 import { hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
 import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn } from '../../istio/rules/hosts';
-import { asArray, isObject, strings } from '../hosts';
+import { append, asArray, isObject, strings } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
 import { Report } from '../report';
 
@@ -50,6 +51,44 @@ export function analyzeVirtualServices(index: ManifestIndex, report: Report): vo
     checkVirtualService(index, report, vs);
   }
   checkMeshHostConflicts(index, report);
+  checkIngressSubsets(index, report);
+}
+
+/**
+ * IST0140 (`DestinationHostAnalyzer.analyzeSubset`): a VirtualService with `gateways` routes an http destination
+ * without subset to a host for which a VirtualService (itself included) routes to subsets of that host, the host being
+ * one of that VirtualService's own hosts. As in istioctl, hosts are compared as written (no FQDN expansion).
+ */
+function checkIngressSubsets(index: ManifestIndex, report: Report): void {
+  // host -> VirtualServices routing to a subset of it, where the host is one of their hosts (`initVirtualServiceDestinations`).
+  const subsetRouted = new Map<string, Obj[]>();
+  for (const vs of index.virtualServices) {
+    const hosts = new Set(strings(vs.spec.hosts));
+    for (const rule of asArray(vs.spec.http)) {
+      for (const r of asArray(rule?.route)) {
+        const d = r?.destination;
+        if (!isObject(d) || typeof d.subset !== 'string' || d.subset === '' || !hosts.has(d.host)) continue;
+        const list = subsetRouted.get(d.host) ?? [];
+        if (!list.includes(vs)) list.push(vs);
+        subsetRouted.set(d.host, list);
+      }
+    }
+  }
+  if (subsetRouted.size === 0) return;
+  for (const vs of index.virtualServices) {
+    if (strings(vs.spec.gateways).length === 0) continue;
+    for (const rule of asArray(vs.spec.http)) {
+      for (const r of asArray(rule?.route)) {
+        const d = r?.destination;
+        if (!isObject(d) || (typeof d.subset === 'string' && d.subset !== '')) continue;
+        for (const other of subsetRouted.get(d.host) ?? []) {
+          report.add('IST0140', vs, `Subset in virtual service ${other.namespace}/${other.name} has no effect on ingress gateway `
+            + `${vs.namespace}/${vs.name} requests. Requests through the gateway to "${d.host}" are routed by this VirtualService, `
+            + 'which names no subset; set the subset on its destination to route gateway traffic by version.');
+        }
+      }
+    }
+  }
 }
 
 function ruleLabel(rule: any, i: number, section = 'http'): string {
@@ -79,14 +118,20 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
 
   for (const g of gateways) {
     if (g === 'mesh') continue;
+    if (isInternalGatewayReference(g)) {
+      report.add('IST0165', vs, `Gateway reference in VirtualService ${vs.namespace}/${vs.name} is to an implementation-generated internal `
+        + `Gateway: ${g}. Bind the VirtualService to the Kubernetes Gateway itself ("<namespace>/<name>"), not to the Gateway Istio generates for it.`);
+      continue;
+    }
     const key = g.includes('/') ? g : `${vs.namespace}/${g}`;
     const gw = index.gatewaysByName.get(key);
-    if (!gw) {
+    const k8sGateway = gw ? undefined : index.kubernetesGatewaysByName.get(key);
+    if (!gw && !k8sGateway) {
       report.add('IST0101', vs, `Referenced gateway not found: "${g}". Create Gateway "${key}" or correct the `
         + `name ("<name>" is looked up in namespace "${vs.namespace}", "<namespace>/<name>" elsewhere; "mesh" means the sidecars).`);
       continue;
     }
-    if (!hostInGateway(gw, vsHosts, vs.namespace)) {
+    if (gw ? !hostInGateway(gw, vsHosts, vs.namespace) : !hostInKubernetesGateway(k8sGateway!, vsHosts)) {
       report.add('IST0132', vs, hostsNotInGatewayMessage(vsHosts, `${vs.namespace}/${vs.name}`, key));
     }
   }
@@ -100,6 +145,25 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
   for (const section of ['tcp', 'tls']) {
     asArray(spec[section]).forEach((rule: any, i: number) => checkWeights(report, vs, asArray(rule?.route), ruleLabel(rule, i, section)));
   }
+}
+
+/** `kubeconfig.IsInternalGatewayReference`: a name (after any `namespace/`) containing `~istio-autogenerated-k8s-gateway~`. */
+function isInternalGatewayReference(gateway: string): boolean {
+  const slash = gateway.indexOf('/');
+  return (slash < 0 ? gateway : gateway.slice(slash + 1)).includes('~istio-autogenerated-k8s-gateway~');
+}
+
+/**
+ * `vsHostInKubernetesGateway`: true when a listener of the Kubernetes Gateway has no hostname (it serves every host) or
+ * a hostname that matches a VirtualService host.
+ */
+function hostInKubernetesGateway(gw: Obj, vsHosts: string[]): boolean {
+  const hostnames: string[] = [];
+  for (const listener of asArray(gw.spec.listeners)) {
+    if (typeof listener?.hostname !== 'string' || listener.hostname === '') return true;
+    hostnames.push(listener.hostname);
+  }
+  return hostnames.some(gh => vsHosts.some(vh => hostMatches(gh, vh)));
 }
 
 /** `vsHostInGateway`: true when any VirtualService host matches any host of the Gateway visible to its namespace. */
@@ -255,7 +319,13 @@ function checkMirrorToSelf(report: Report, vs: Obj, rule: any, routes: any[], la
   }
 }
 
-/** IST0109: VirtualServices bound to the mesh gateway that define the same host in overlapping scopes. */
+/**
+ * IST0109 (`ConflictingMeshGatewayHostsAnalyzer`): VirtualServices bound to the mesh gateway that define the same host in
+ * overlapping scopes. As in istioctl, a host scoped to some namespaces (`exportTo` without `*`) also conflicts with every
+ * VirtualService exported to all namespaces whose host matches it, wildcards included
+ * (`getExportToAllNamespacesVSListForScopedHost`: `*.example.com` everywhere conflicts with `a.example.com` in `team-1`),
+ * and each VirtualService is reported once, for the first conflicting host (`reported` in `Analyze`).
+ */
 function checkMeshHostConflicts(index: ManifestIndex, report: Report): void {
   const byHost = new Map<string, Obj[]>();
   for (const vs of index.virtualServices) {
@@ -264,19 +334,44 @@ function checkMeshHostConflicts(index: ManifestIndex, report: Report): void {
     const exportTo = strings(vs.spec.exportTo);
     const scopeList = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map(e => (e === '.' ? vs.namespace : e)))];
     for (const scope of scopeList) {
-      for (const h of new Set(strings(vs.spec.hosts))) {
+      for (const h of strings(vs.spec.hosts)) {
         const key = `${scope}/${toFqdn(vs.namespace, h)}`;
-        const list = byHost.get(key) ?? [];
-        list.push(vs);
-        byHost.set(key, list);
+        const list = byHost.get(key);
+        if (list) list.push(vs);
+        else byHost.set(key, [vs]);
       }
     }
   }
+  // Hosts exported to all namespaces: exact ones by name, wildcards in a list (few in practice).
+  const allExact = new Map<string, Obj[]>();
+  const allWildcards: Array<[string, Obj[]]> = [];
   for (const [key, list] of byHost) {
+    if (!key.startsWith('*/')) continue;
+    const host = key.slice(2);
+    if (host.startsWith('*')) allWildcards.push([host, list]);
+    else allExact.set(host, list);
+  }
+  const reported = new Set<Obj>();
+  for (const [key, own] of byHost) {
+    const slash = key.indexOf('/');
+    const scope = key.slice(0, slash);
+    const host = key.slice(slash + 1);
+    let list = own;
+    if (scope !== '*') {
+      const everywhere: Obj[] = [];
+      if (host.startsWith('*')) {
+        for (const [h, l] of allExact) if (hostMatches(host, h)) append(everywhere, l);
+      } else {
+        append(everywhere, allExact.get(host) ?? []);
+      }
+      for (const [h, l] of allWildcards) if (hostMatches(host, h)) append(everywhere, l);
+      list = everywhere.length > 0 ? append([...own], everywhere) : own;
+    }
     if (list.length < 2) continue;
-    const host = key.slice(key.indexOf('/') + 1);
     const names = list.map(v => `${v.namespace}/${v.name}`);
     for (const vs of list) {
+      if (reported.has(vs)) continue;
+      reported.add(vs);
       report.add('IST0109', vs, meshHostConflictMessage(names, host));
     }
   }
