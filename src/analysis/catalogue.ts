@@ -60,6 +60,18 @@ export const CATALOGUE = {
     fix: 'Name the port http / http-<suffix> or set appProtocol: http.',
     url: istioDoc('IST0118'),
   },
+  IST0130: {
+    name: 'VirtualServiceUnreachableRule',
+    level: FindingLevel.WARNING,
+    fix: 'Move the rule before the rule that matches everything (or the same requests), or give it a match of its own.',
+    url: istioDoc('IST0130'),
+  },
+  IST0131: {
+    name: 'VirtualServiceIneffectiveMatch',
+    level: FindingLevel.INFO,
+    fix: 'Remove the match, or change it so that an earlier rule does not already match the same requests.',
+    url: istioDoc('IST0131'),
+  },
   IST0132: {
     name: 'VirtualServiceHostNotFoundInGateway',
     level: FindingLevel.WARNING,

@@ -4,7 +4,7 @@
  *
  * - `IngressGatewayPortAnalyzer` (gateway.go): IST0162, and IST0101 for a selector that matches no gateway Pod;
  * - `ConflictingGatewayAnalyzer` (conflictinggateway.go): IST0145;
- * - `validateServer`, `validateServerPort` and unique port names (`pkg/config/validation`): IST0106.
+ * - `validateServer`, `validateServerPort`, `validateTLSOptions` and unique port names (`pkg/config/validation`): IST0106.
  */
 import { gatewayConflictMessage } from '../../istio/rules/gateway';
 import { asArray, isObject, stringMap, strings } from '../hosts';
@@ -41,11 +41,37 @@ function checkGatewaySchema(report: Report, gw: Obj): void {
     if ((protocol === 'HTTPS' || protocol === 'TLS') && !isObject(server.tls)) {
       schema('server must have TLS settings for HTTPS/TLS protocols', 'Add tls with mode SIMPLE and credentialName (the TLS Secret), '
         + 'or PASSTHROUGH.');
+    } else if (isObject(server.tls)) {
+      for (const err of tlsCertificateErrors(server.tls)) {
+        schema(err, 'Set tls.credentialName to the Secret holding the certificate and key (or serverCertificate and privateKey).');
+      }
     }
   });
 }
 
 const ISTIO_SYSTEM = 'istio-system';
+
+/**
+ * `validateTLSOptions` (pkg/config/validation/validation.go): a SIMPLE, MUTUAL or OPTIONAL_MUTUAL server takes its
+ * certificate from `credentialName` (or `credentialNames`), else needs `serverCertificate` and `privateKey` (or each
+ * entry of `tlsCertificates`); MUTUAL without a credential also needs `caCertificates`. The mode defaults to
+ * PASSTHROUGH, which needs no certificate.
+ */
+function tlsCertificateErrors(tls: any): string[] {
+  const mode = typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH';
+  if (mode !== 'SIMPLE' && mode !== 'MUTUAL' && mode !== 'OPTIONAL_MUTUAL') return [];
+  const filled = (v: any) => typeof v === 'string' && v !== '';
+  if (filled(tls.credentialName) || asArray(tls.credentialNames).length > 0) return [];
+  const prefix = mode === 'SIMPLE' ? 'SIMPLE TLS' : 'MUTUAL TLS';
+  const errors: string[] = [];
+  if (prefix === 'MUTUAL TLS' && !filled(tls.caCertificates)) errors.push(`${prefix} requires a client CA bundle`);
+  const certs = asArray(tls.tlsCertificates).length > 0 ? asArray(tls.tlsCertificates) : [tls];
+  for (const cert of certs) {
+    if (!filled(cert?.serverCertificate)) errors.push(`${prefix} requires a server certificate`);
+    if (!filled(cert?.privateKey)) errors.push(`${prefix} requires a private key`);
+  }
+  return errors;
+}
 
 /**
  * Whether the input holds the gateway workloads a selector is meant for, so that a selector matching none of them is a

@@ -13,7 +13,7 @@
  */
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
 import { hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
-import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn } from '../../istio/rules/hosts';
+import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn, validateWildcardDomain } from '../../istio/rules/hosts';
 import { append, asArray, isObject, strings } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
 import { Report } from '../report';
@@ -141,10 +141,111 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
     checkDestination(index, report, vs, exportTo, gatewayBound, d);
   }
 
+  checkVirtualServiceSchema(report, vs);
   asArray(spec.http).forEach((rule: any, i: number) => checkHttpRule(report, vs, rule, i));
   for (const section of ['tcp', 'tls']) {
     asArray(spec[section]).forEach((rule: any, i: number) => checkWeights(report, vs, asArray(rule?.route), ruleLabel(rule, i, section)));
   }
+}
+
+/**
+ * IST0106 for the rules of Istio's VirtualService validation (pkg/config/validation/virtualservice.go and validation.go)
+ * that make the whole VirtualService rejected: hosts and destination hosts that are no DNS name (`ValidateWildcardDomain`),
+ * the destination host `*` (`validateDestination`), route entries without destination (`validateHTTPRouteDestinations`,
+ * `validateRouteDestinations`), and an http rule with both route and redirect or direct response, or with none of them
+ * (`validateHTTPRouteConflict`; a rule that delegates is exempt). Then IST0130/IST0131 for rules that can never match
+ * (`analyzeUnreachableHTTPRules` and its TCP/TLS twins; the prefix-overlap part is not reproduced).
+ */
+function checkVirtualServiceSchema(report: Report, vs: Obj): void {
+  const schema = (err: string, where: string, fix: string) => report.add('IST0106', vs, `Schema validation error: ${err} (${where}). ${fix}`);
+  strings(vs.spec.hosts).forEach((h, i) => {
+    const err = h.startsWith('outbound_') ? undefined : validateWildcardDomain(h);
+    if (err) schema(err, `hosts[${i}]`, 'Use a DNS name such as "httpbin" or "httpbin.example.com", optionally with a leading "*." wildcard.');
+  });
+  for (const section of ['http', 'tcp', 'tls']) {
+    asArray(vs.spec[section]).forEach((rule: any, i: number) => {
+      asArray(rule?.route).forEach((r: any, j: number) => {
+        if (!isObject(r?.destination)) {
+          schema('destination is required', `${section}[${i}].route[${j}]`, 'Give the route entry a destination: {host: <service>}, or remove the entry.');
+        }
+      });
+    });
+  }
+  for (const d of destinations(vs.spec)) {
+    const host = d.destination.host;
+    if (typeof host !== 'string') continue;
+    const err = host === '*' ? 'invalid destination host *' : validateWildcardDomain(host);
+    if (err) schema(err, d.where, 'Name one service: a Service name, its FQDN, or a ServiceEntry host (not "*").');
+  }
+  asArray(vs.spec.http).forEach((rule: any, i: number) => {
+    if (!isObject(rule) || rule.delegate !== undefined) return;
+    const where = ruleLabel(rule, i);
+    const hasRoute = asArray(rule.route).length > 0;
+    if (rule.redirect !== undefined && hasRoute) {
+      schema('HTTP route cannot contain both route and redirect', where, 'Keep either the route (forward) or the redirect (answer with a 3xx).');
+    } else if (rule.directResponse !== undefined && hasRoute) {
+      schema('HTTP route cannot contain both route and direct_response', where, 'Keep either the route (forward) or the directResponse.');
+    }
+    if (rule.redirect !== undefined && rule.directResponse !== undefined) {
+      schema('HTTP route rule cannot contain both direct_response and redirect', where, 'Keep one of redirect and directResponse.');
+    }
+    if (!hasRoute && rule.redirect === undefined && rule.directResponse === undefined) {
+      schema('HTTP route, redirect or direct_response is required', where, 'Add route: [{destination: {host: <service>}}], a redirect or a directResponse.');
+    }
+  });
+  for (const section of ['http', 'tcp', 'tls']) {
+    checkUnreachableRules(report, vs, section, asArray(vs.spec[section]));
+  }
+}
+
+/**
+ * IST0130 and IST0131 (`analyzeUnreachableHTTPRules`, `analyzeUnreachableTCPRules`, `analyzeUnreachableTLSRules`): a rule
+ * after a rule without `match` (which matches everything) is never used, and a match equal to an earlier one (compared
+ * as JSON, as `asJSON` does) is never used; a rule all of whose matches are earlier ones is never used either.
+ */
+function checkUnreachableRules(report: Report, vs: Obj, section: string, rules: any[]): void {
+  // routeName and requestName: an http rule or match is named by its quoted name, else by "#<index>".
+  const name = (x: any, n: number) => (section === 'http' && typeof x?.name === 'string' && x.name !== '' ? `"${x.name}"` : `#${n}`);
+  const seen = new Map<string, number>();
+  let catchAll = -1;
+  rules.forEach((rule: any, n: number) => {
+    if (!isObject(rule)) return;
+    const matches = asArray(rule.match);
+    if (matches.length === 0) {
+      if (catchAll >= 0) unreachable(report, vs, section, name(rule, n), 'only the last rule can have no matches');
+      catchAll = n;
+      return;
+    }
+    let duplicates = 0;
+    matches.forEach((m: any, k: number) => {
+      if (catchAll >= 0) {
+        unreachable(report, vs, section, name(rule, n), 'route without matches defined before');
+        return;
+      }
+      const key = canonicalJson(m);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        report.add('IST0131', vs, `VirtualService rule ${name(rule, n)} match ${section === 'http' && typeof m?.name === 'string' && m.name ? `"${m.name}"` : `#${k}`} `
+          + `is not used (duplicate/overlapping match in rule ${name(rules[earlier], earlier)}) (${section}). Remove the match or change it.`);
+        duplicates++;
+        return;
+      }
+      seen.set(key, n);
+    });
+    if (duplicates === matches.length) unreachable(report, vs, section, name(rule, n), 'all matches used by prior rules');
+  });
+}
+
+function unreachable(report: Report, vs: Obj, section: string, rule: string, reason: string): void {
+  report.add('IST0130', vs, `VirtualService rule ${rule} not used (${reason}) (${section}). Rules are tried in order and the first match wins: `
+    + 'move the rule before the one that matches everything, or give it a match of its own.');
+}
+
+/** JSON with object keys sorted, so that two equal matches written in another key order compare equal. */
+function canonicalJson(value: any): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isObject(value)) return `{${Object.keys(value).sort().map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** `kubeconfig.IsInternalGatewayReference`: a name (after any `namespace/`) containing `~istio-autogenerated-k8s-gateway~`. */
@@ -196,23 +297,24 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
     report.add('IST0101', vs, `Referenced ${d.mirror ? 'mirror host' : 'host'} not found: "${host}" (${d.where}). `
       + (hint ? `${hint[0].toUpperCase()}${hint.slice(1)}.`
         : `Create a Service or ServiceEntry for it, or correct the host (short names resolve in namespace "${vs.namespace}"; `
-        + `use "<name>.<namespace>.${SERVICE_DOMAIN}" for other namespaces).`));
+        + `use "<name>.<namespace>.${SERVICE_DOMAIN}" for other namespaces).`), `${d.mirror ? 'mirror host' : 'host'} not found ${host}`);
   } else if (target.anyPort) {
     // A service defined elsewhere whose ports are unknown: any port, and no port, may be right.
   } else if (port === undefined && target.ports.length > 1) {
     report.add('IST0112', vs, `This VirtualService routes to a service "${host}" that exposes multiple ports `
       + `[${target.ports.join(' ')}] (${d.where}). Specifying a port in the destination is required to disambiguate: set port.number `
-      + `to one of ${target.ports.join(', ')}.`);
+      + `to one of ${target.ports.join(', ')}.`, `port required ${host}`);
   } else if (port !== undefined && !target.ports.includes(Number(port))) {
     report.add('IST0101', vs, `Referenced host:port not found: "${host}:${port}" (${d.where}). `
       + `${target.kind} ${target.namespace}/${target.name} exposes ${target.ports.length ? `port(s) ${target.ports.join(', ')}` : 'no ports'}; `
-      + 'use one of those (the Service port, not the container port).');
+      + 'use one of those (the Service port, not the container port).', `host:port not found ${host}:${port}`);
   }
 
   if (typeof dest.subset === 'string' && dest.subset && !index.hasSubset(resourceKeyFromHost(vs.namespace, host), dest.subset)) {
     report.add('IST0101', vs, `Referenced ${d.mirror ? 'mirror' : 'host'}+subset in destinationrule not found: `
       + `"${host}+${dest.subset}" (${d.where}). Define subset "${dest.subset}" in a DestinationRule for host "${host}" in the same `
-      + 'namespace, or fix the subset name; requests to an undefined subset fail with 503 (NR).');
+      + 'namespace, or fix the subset name; requests to an undefined subset fail with 503 (NR).',
+    `${d.mirror ? 'mirror' : 'host'}+subset ${host}+${dest.subset}`);
   }
 
   if (d.mirror && gatewayBound && port === undefined && !(target && target.ports.length > 1)) {

@@ -76,3 +76,28 @@ spec: {nodeName: ${node}, containers: [{name: web, image: web}]}
     expect(analyze(yaml('{kubernetes.io/hostname: worker-2}', 'worker-2'))).toEqual([]);
   });
 });
+
+describe('IST0106 for what Istio\'s DestinationRule validation rejects', () => {
+  // pkg/config/validation/validation.go ValidateDestinationRule: agent.ValidateWildcardDomain(rule.Host) and "duplicate subset names".
+  const dr = (host: string, subsets: string) => `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec: {host: "${host}", subsets: ${subsets}}
+`;
+  test('duplicate subset names', () => {
+    const yaml = dr('web', '[{name: v1, labels: {version: v1}}, {name: v1, labels: {version: v2}}]');
+    expect(MeshAnalyzer.analyzeYaml(yaml).filter(f => f.code === 'IST0106').map(f => f.message))
+      .toEqual([expect.stringMatching(/^Schema validation error: duplicate subset names: v1 \(subsets\[1\]\)/)]);
+    expect(analyze(dr('web', '[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]'))).toEqual([]);
+  });
+
+  test('a host that is no DNS name', () => {
+    expect(analyze(dr('web!', '[]'))).toEqual(['IST0106 Error DestinationRule default/web', 'IST0174 Warning DestinationRule default/web']);
+  });
+});

@@ -201,3 +201,29 @@ ${servers}
     expect(analyze(gateway('  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: cert}}'))).toEqual([]);
   });
 });
+
+describe('IST0106 for an HTTPS/TLS server without credential or certificate', () => {
+  // pkg/config/validation/validation.go validateTLSOptions: SIMPLE and MUTUAL need credentialName or serverCertificate + privateKey.
+  const gateway = (tls: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: ${tls}}]
+`;
+  test('SIMPLE without credentialName, serverCertificate or privateKey', () => {
+    expect(messages(gateway('{mode: SIMPLE}'), 'IST0106')).toEqual([
+      expect.stringMatching(/^Schema validation error: SIMPLE TLS requires a private key \(servers\[0\]\)/),
+      expect.stringMatching(/^Schema validation error: SIMPLE TLS requires a server certificate \(servers\[0\]\)/),
+    ]);
+    expect(analyze(gateway('{mode: SIMPLE, credentialName: cert}'))).toEqual([]);
+    expect(analyze(gateway('{mode: SIMPLE, serverCertificate: /etc/cert.pem, privateKey: /etc/key.pem}'))).toEqual([]);
+  });
+
+  test('MUTUAL also needs a CA bundle; PASSTHROUGH (the default mode) needs nothing', () => {
+    expect(messages(gateway('{mode: MUTUAL, serverCertificate: /c, privateKey: /k}'), 'IST0106'))
+      .toEqual([expect.stringMatching(/MUTUAL TLS requires a client CA bundle/)]);
+    expect(analyze(gateway('{mode: PASSTHROUGH}'))).toEqual([]);
+    expect(analyze(gateway('{}'))).toEqual([]);
+  });
+});

@@ -344,3 +344,71 @@ spec:
     expect(analyze(docs(SERVICE, SUBSETS, gw, otherHost, ingress('{destination: {host: httpbin}}')))).toEqual([]);
   });
 });
+
+describe('IST0106 for what Istio\'s VirtualService validation rejects', () => {
+  // pkg/config/validation: validateHTTPRouteDestinations / validateRouteDestinations ("destination is required"),
+  // validateDestination (host "*", ValidateWildcardDomain), validateHTTPRouteConflict (route with redirect or direct_response).
+  const schemaErrors = (yaml: string) => messages(yaml, 'IST0106');
+  test('a route entry without destination', () => {
+    expect(schemaErrors(docs(SERVICE, vs('route: [{}]'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: destination is required \(http\[0\]\.route\[0\]\)/)]);
+    // Next to a destination without weight, Istio also rejects the all-zero split ("total destination weight = 0").
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}, {}]'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: destination is required \(http\[0\]\.route\[1\]\)/),
+        expect.stringMatching(/^Schema validation error: total destination weight = 0/)]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}]')))).toEqual([]);
+  });
+
+  test('destination host "*" and a host that is no DNS name', () => {
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: "*"}}]'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: invalid destination host \* \(http\[0\]\.route\[0\]\)/)]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: "http bin"}}]'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: domain name "http bin" invalid \(label "http bin" invalid\)/)]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}]\nmirror: {host: "bad_host"}'))))
+      .toEqual([expect.stringMatching(/label "bad_host" invalid\) \(http\[0\]\.mirror\)/)]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: "*.example.com"}}]')))).toEqual([]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}]')).replace('hosts: [httpbin]', 'hosts: ["-httpbin"]')))
+      .toEqual([expect.stringMatching(/^Schema validation error: domain name "-httpbin" invalid .*\(hosts\[0\]\)/)]);
+  });
+
+  test('a rule with both route and redirect, or route and directResponse', () => {
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}]\nredirect: {uri: /new}'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: HTTP route cannot contain both route and redirect \(http\[0\]\)/)]);
+    expect(schemaErrors(docs(SERVICE, vs('route: [{destination: {host: httpbin}}]\ndirectResponse: {status: 503}'))))
+      .toEqual([expect.stringMatching(/^Schema validation error: HTTP route cannot contain both route and direct_response/)]);
+    expect(schemaErrors(docs(SERVICE, vs('redirect: {uri: /new}')))).toEqual([]);
+    expect(schemaErrors(docs(SERVICE, vs('name: empty')))).toEqual([expect.stringMatching(/HTTP route, redirect or direct_response is required/)]);
+  });
+});
+
+describe('IST0130 VirtualServiceUnreachableRule and IST0131 VirtualServiceIneffectiveMatch', () => {
+  // pkg/config/validation/validation.go: analyzeUnreachableHTTPRules (and its TCP/TLS twins), reported through the
+  // schema analyzer as VirtualServiceUnreachableRule / VirtualServiceIneffectiveMatch.
+  const rules = (http: string) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: [httpbin]
+  http: ${http}
+`;
+  const to = 'route: [{destination: {host: httpbin}}]';
+  test('a rule after a rule without match is never used', () => {
+    const yaml = docs(SERVICE, rules(`[{${to}}, {name: api, match: [{uri: {prefix: /api}}], ${to}}]`));
+    expect(analyze(yaml)).toEqual(['IST0130 Warning VirtualService default/web']);
+    expect(messages(yaml, 'IST0130')[0]).toMatch(/^VirtualService rule "api" not used \(route without matches defined before\)/);
+    expect(analyze(docs(SERVICE, rules(`[{name: api, match: [{uri: {prefix: /api}}], ${to}}, {${to}}]`)))).toEqual([]);
+    expect(messages(docs(SERVICE, rules(`[{${to}}, {${to}}]`)), 'IST0130')).toEqual([expect.stringMatching(/^VirtualService rule #1 not used \(only the last rule can have no matches\)/)]);
+  });
+
+  test('a match equal to an earlier one (in any key order) is never used, and so is a rule made only of such matches', () => {
+    const yaml = docs(SERVICE, rules(`[{match: [{uri: {prefix: /a}, method: {exact: GET}}], ${to}}, {match: [{method: {exact: GET}, uri: {prefix: /a}}], ${to}}]`));
+    expect(analyze(yaml)).toEqual(['IST0130 Warning VirtualService default/web', 'IST0131 Info VirtualService default/web']);
+    expect(messages(yaml, 'IST0131')[0]).toMatch(/^VirtualService rule #1 match #0 is not used \(duplicate\/overlapping match in rule #0\)/);
+    expect(messages(yaml, 'IST0130')[0]).toMatch(/^VirtualService rule #1 not used \(all matches used by prior rules\)/);
+    // One new match keeps the rule in use; only the repeated match is reported.
+    expect(analyze(docs(SERVICE, rules(`[{match: [{uri: {prefix: /a}}], ${to}}, {match: [{uri: {prefix: /a}}, {uri: {prefix: /b}}], ${to}}]`))))
+      .toEqual(['IST0131 Info VirtualService default/web']);
+    expect(analyze(docs(SERVICE, rules(`[{match: [{uri: {prefix: /a}}], ${to}}, {match: [{uri: {prefix: /b}}], ${to}}]`)))).toEqual([]);
+  });
+});
