@@ -84,7 +84,12 @@ export class ManifestIndex {
   /** Labels of the Pods themselves (not pod templates): what istioctl's IST0145 check looks at. */
   public readonly pods: Workload[] = [];
 
-  constructor(manifests: any[], defaultNamespace: string) {
+  /**
+   * @param manifests the objects, one definition each
+   * @param defaultNamespace namespace of objects without one
+   * @param unanalyzed objects that references resolve to but that are not analyzed themselves (IST0106 type errors)
+   */
+  constructor(manifests: any[], defaultNamespace: string, unanalyzed: ReadonlySet<any> = new Set()) {
     const declared: DeclaredObject[] = [];
     const workloads: PendingWorkload[] = [];
     const nodeLabels = new Map<string, Record<string, string>>();
@@ -109,22 +114,23 @@ export class ManifestIndex {
       switch (kind) {
         case 'Service':
           if (apiVersion !== 'v1') break; // e.g. a Knative Service
-          this.services.push(o);
+          if (!unanalyzed.has(m)) this.services.push(o);
           this.hosts.addService(o.namespace, o.name, o.spec, metadata.annotations);
           break;
         case 'ServiceEntry':
           this.hosts.addServiceEntry(o.namespace, o.name, o.spec);
           break;
         case 'VirtualService':
+          if (unanalyzed.has(m)) break;
           this.virtualServices.push(o);
           this.readDeclarations(o, declared);
           break;
         case 'DestinationRule':
-          this.destinationRules.push(o);
+          if (!unanalyzed.has(m)) this.destinationRules.push(o);
           this.addSubsets(o);
           break;
         case 'Gateway':
-          this.gateways.push(o);
+          if (!unanalyzed.has(m)) this.gateways.push(o);
           this.gatewaysByName.set(`${o.namespace}/${o.name}`, o);
           break;
         case 'Pod':

@@ -12,7 +12,17 @@ import { analyzeServices } from './analyzers/service';
 import { analyzeVirtualServices } from './analyzers/virtualservice';
 import { Finding } from './finding';
 import { flatten, lastDefinitions, ManifestIndex } from './manifest-index';
-import { Report } from './report';
+import { Report, Subject } from './report';
+import { typeErrors } from './schema-types';
+
+function subjectOf(m: any, defaultNamespace: string): Subject {
+  const metadata = m.metadata !== null && typeof m.metadata === 'object' ? m.metadata : {};
+  return {
+    kind: m.kind,
+    namespace: typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace,
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+  };
+}
 
 /** The namespace `SetNamespacesFilter` looks at: a Namespace object's name, else the object's namespace. */
 function namespaceOf(m: any, defaultNamespace: string): string {
@@ -41,7 +51,19 @@ export const IGNORED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', '
 export function runAnalyzers(manifests: any[], defaultNamespace: string): Finding[] {
   const report = new Report();
   const analyzed = flatten(manifests).filter(m => !IGNORED_NAMESPACES.has(namespaceOf(m, defaultNamespace)));
-  const index = new ManifestIndex(lastDefinitions(analyzed, defaultNamespace, report), defaultNamespace);
+  const objects = lastDefinitions(analyzed, defaultNamespace, report);
+  const invalid = new Set<any>();
+  for (const m of objects) {
+    const errors = typeErrors(m);
+    if (errors.length === 0) continue;
+    invalid.add(m);
+    const o = subjectOf(m, defaultNamespace);
+    for (const [where, err] of errors) {
+      report.add('IST0106', o, `Schema validation error: ${where} ${err}. The API server rejects the object, so it is not `
+        + 'analyzed further; write the value with the type the field has.');
+    }
+  }
+  const index = new ManifestIndex(objects, defaultNamespace, invalid);
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }
