@@ -150,6 +150,16 @@ export const CATALOGUE = {
     level: FindingLevel.WARNING,
     fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.',
   },
+  TM0007: {
+    name: 'GatewayHostDefinedTwice',
+    level: FindingLevel.WARNING,
+    fix: 'Merge the VirtualServices bound to the gateway for that host into one, or give them distinct hosts.',
+  },
+  TM0008: {
+    name: 'MirrorTargetHasNoPods',
+    level: FindingLevel.WARNING,
+    fix: 'Deploy the mirror version (replicas above 0) before mirroring to it, or remove the mirror.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */

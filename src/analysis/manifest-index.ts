@@ -70,6 +70,8 @@ export class ManifestIndex {
   public readonly hosts = new HostRegistry();
   /** `namespace/name|subset` for every subset a DestinationRule defines (`initDestHostsAndSubsets`). */
   private readonly subsets = new Set<string>();
+  /** `namespace/name|subset` -> the subset's labels, for the subsets of the input's DestinationRules. */
+  private readonly subsetLabels = new Map<string, Record<string, string>>();
   /** `namespace/name` of every host a DestinationRule of the input is for. */
   private readonly ruleHosts = new Set<string>();
   /** `namespace/name` of services declared as defined elsewhere without their subsets: every subset is taken to exist. */
@@ -168,6 +170,11 @@ export class ManifestIndex {
     return this.subsets.has(`${key}|${subset}`) || this.anySubset.has(key);
   }
 
+  /** The labels of `subset` in the input's DestinationRule for `key` (`namespace/name`), or undefined. */
+  public labelsOfSubset(key: string, subset: string): Record<string, string> | undefined {
+    return this.subsetLabels.get(`${key}|${subset}`);
+  }
+
   /** Workloads in `namespace` (or any namespace when undefined) whose labels include every `selector` label. */
   public selects(selector: Record<string, string>, namespace?: string): boolean {
     const entries = Object.entries(selector);
@@ -187,7 +194,9 @@ export class ManifestIndex {
     const key = resourceKeyFromHost(dr.namespace, toFqdn(dr.namespace, dr.spec.host));
     this.ruleHosts.add(key);
     for (const s of asArray(dr.spec.subsets)) {
-      if (typeof s?.name === 'string') this.subsets.add(`${key}|${s.name}`);
+      if (typeof s?.name !== 'string') continue;
+      this.subsets.add(`${key}|${s.name}`);
+      if (!this.subsetLabels.has(`${key}|${s.name}`)) this.subsetLabels.set(`${key}|${s.name}`, isObject(s.labels) ? stringMap(s.labels) : {});
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * The VirtualService analyzers, as istioctl's `pkg/config/analysis/analyzers/virtualservice/`, plus the VirtualService
- * rules of Istio's validation (IST0106) and this library's mirroring checks (TM0001-TM0005). Internal: not exported
+ * rules of Istio's validation (IST0106) and this library's checks (TM0001-TM0005, TM0007). Internal: not exported
  * from index.ts.
  *
  * - `GatewayAnalyzer` (gateways.go): IST0101 for a gateway that does not exist, IST0132 for hosts the gateway does not serve;
@@ -12,7 +12,7 @@
  * - IST0106 for a malformed `cdk8s-traffic-mirror/defined-elsewhere` annotation (this library's own).
  */
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
-import { hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
+import { gatewayHostConflictMessage, hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
 import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn, validateWildcardDomain } from '../../istio/rules/hosts';
 import { append, asArray, isObject, strings } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
@@ -52,6 +52,34 @@ export function analyzeVirtualServices(index: ManifestIndex, report: Report): vo
   }
   checkMeshHostConflicts(index, report);
   checkIngressSubsets(index, report);
+  checkGatewayHostConflicts(index, report);
+}
+
+/**
+ * TM0007: VirtualServices bound to the same gateway (resolved to `namespace/name`) that define the same host (as an
+ * FQDN). istioctl reports this only for the mesh gateway (IST0109); at an ingress gateway Istio merges the rules.
+ */
+function checkGatewayHostConflicts(index: ManifestIndex, report: Report): void {
+  const byKey = new Map<string, Obj[]>();
+  for (const vs of index.virtualServices) {
+    const hosts = [...new Set(strings(vs.spec.hosts).map(h => toFqdn(vs.namespace, h)))];
+    for (const g of new Set(strings(vs.spec.gateways))) {
+      if (g === 'mesh' || isInternalGatewayReference(g)) continue;
+      const gateway = g.includes('/') ? g : `${vs.namespace}/${g}`;
+      for (const host of hosts) {
+        const key = `${gateway}|${host}`;
+        const list = byKey.get(key);
+        if (list) list.push(vs);
+        else byKey.set(key, [vs]);
+      }
+    }
+  }
+  for (const [key, list] of byKey) {
+    if (list.length < 2) continue;
+    const [gateway, host] = key.split('|');
+    const names = list.map(v => `${v.namespace}/${v.name}`);
+    for (const vs of list) report.add('TM0007', vs, gatewayHostConflictMessage(names, gateway, host));
+  }
 }
 
 /**
@@ -127,8 +155,13 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
     const gw = index.gatewaysByName.get(key);
     const k8sGateway = gw ? undefined : index.kubernetesGatewaysByName.get(key);
     if (!gw && !k8sGateway) {
-      report.add('IST0101', vs, `Referenced gateway not found: "${g}". Create Gateway "${key}" or correct the `
-        + `name ("<name>" is looked up in namespace "${vs.namespace}", "<namespace>/<name>" elsewhere; "mesh" means the sidecars).`);
+      // Istio's resolveGatewayName reads "a.b" (no "/") as the legacy form "b/a"; istioctl looks up "a.b" in the VirtualService's namespace.
+      const legacy = !g.includes('/') && g.includes('.') ? `${g.split('.')[1]}/${g.split('.')[0]}` : undefined;
+      report.add('IST0101', vs, `Referenced gateway not found: "${g}". `
+        + (legacy && (index.gatewaysByName.has(legacy) || index.kubernetesGatewaysByName.has(legacy))
+          ? `"${g}" is the legacy "<name>.<namespace>" form, which Istio reads as "${legacy}" but istioctl does not; write "${legacy}".`
+          : `Create Gateway "${key}" or correct the name ("<name>" is looked up in namespace "${vs.namespace}", "<namespace>/<name>" `
+            + 'elsewhere; "mesh" means the sidecars).'));
       continue;
     }
     if (gw ? !hostInGateway(gw, vsHosts, vs.namespace) : !hostInKubernetesGateway(k8sGateway!, vsHosts)) {
@@ -317,6 +350,10 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
     `${d.mirror ? 'mirror' : 'host'}+subset ${host}+${dest.subset}`);
   }
 
+  if (d.mirror && target?.selector !== undefined && target.kind === 'Service') {
+    checkMirrorPods(index, report, vs, d, target.namespace, target.name, target.selector);
+  }
+
   if (d.mirror && gatewayBound && port === undefined && !(target && target.ports.length > 1)) {
     const only = target && target.ports.length === 1 ? target.ports[0] : undefined;
     report.add('TM0003', vs, `Mirror destination "${host}" has no port on a gateway-bound route (${d.where}). `
@@ -324,6 +361,33 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
         ? `It works only while the service has a single port (${only}); set port.number: ${only} so the mirror does not silently stop `
         + 'when a port is added (at the ingress gateway Envoy cannot fall back to the listener port 80/443).'
         : 'At the ingress gateway Envoy cannot infer the service port from the listener (80/443); set port.number to the service port.'));
+  }
+}
+
+/**
+ * TM0008: a mirror whose target version has no pods while other versions of the service do: the Deployment (or other
+ * workload) of that version is missing, or all of its workloads have `replicas: 0`. Mirrored requests then fail, and
+ * since Envoy discards mirror responses nobody notices: the shadow test passes while testing nothing. Only checked when
+ * the input has workloads of the service (otherwise its pods are deployed apart).
+ */
+function checkMirrorPods(index: ManifestIndex, report: Report, vs: Obj, d: Dest, namespace: string, name: string,
+  selector: Record<string, string>): void {
+  if (Object.keys(selector).length === 0) return;
+  const subset = typeof d.destination.subset === 'string' && d.destination.subset ? d.destination.subset : undefined;
+  const labels = subset === undefined ? {} : index.labelsOfSubset(`${namespace}/${name}`, subset);
+  if (labels === undefined) return; // an undefined subset is IST0101
+  const ofService = index.selected(selector).filter(w => w.namespace === namespace);
+  if (ofService.length === 0) return;
+  const entries = Object.entries(labels);
+  const version = ofService.filter(w => entries.every(([k, v]) => w.labels[k] === v));
+  const what = subset === undefined ? `service "${name}"` : `version "${subset}" of service "${name}"`;
+  if (version.length === 0) {
+    report.add('TM0008', vs, `The mirror target ${what} (${d.where}) has no workload in the input (no pod template with labels `
+      + `${Object.entries({ ...selector, ...labels }).map(([k, v]) => `${k}=${v}`).join(',')}), while other versions of the service have: `
+      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Deploy the mirror version first.');
+  } else if (version.every(w => w.replicas === 0)) {
+    report.add('TM0008', vs, `The mirror target ${what} (${d.where}) has replicas: 0 (${version.map(w => `${w.kind} ${w.name}`).join(', ')}): `
+      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Scale the mirror version up before mirroring to it.');
   }
 }
 

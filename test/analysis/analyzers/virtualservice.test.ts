@@ -412,3 +412,77 @@ spec:
     expect(analyze(docs(SERVICE, rules(`[{match: [{uri: {prefix: /a}}], ${to}}, {match: [{uri: {prefix: /b}}], ${to}}]`)))).toEqual([]);
   });
 });
+
+describe('TM0007 GatewayHostDefinedTwice', () => {
+  // This library's: istioctl checks shared hosts only on the mesh gateway (ConflictingMeshGatewayHostsAnalyzer); at an
+  // ingress gateway Istio merges the VirtualServices' rules in creation order.
+  const gatewayVs = (name: string, host = 'httpbin.example.com', gateway = 'gw') => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}}
+spec:
+  hosts: [${host}]
+  gateways: [${gateway}]
+  http: [{route: [{destination: {host: httpbin}}]}]
+`;
+  const gw = (name = 'gw') => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ${name}}
+spec:
+  selector: {istio: ${name}}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+`;
+  test('two VirtualServices for one host bound to one gateway', () => {
+    const yaml = docs(SERVICE, gw(), gatewayVs('a'), gatewayVs('b'));
+    expect(analyze(yaml)).toEqual(['TM0007 Warning VirtualService default/a', 'TM0007 Warning VirtualService default/b']);
+    expect(messages(yaml, 'TM0007')[0]).toMatch(/^The VirtualServices default\/a,default\/b are bound to gateway default\/gw and define the same host httpbin\.example\.com/);
+    // "gw" and "default/gw" are the same gateway.
+    expect(analyze(docs(SERVICE, gw(), gatewayVs('a'), gatewayVs('b', 'httpbin.example.com', 'default/gw')))).toHaveLength(2);
+  });
+
+  test('not for other hosts or other gateways', () => {
+    expect(analyze(docs(SERVICE, gw(), gatewayVs('a'), gatewayVs('b', 'other.example.com')))).toEqual([]);
+    expect(analyze(docs(SERVICE, gw(), gw('gw2'), gatewayVs('a'), gatewayVs('b', 'httpbin.example.com', 'gw2')))).toEqual([]);
+  });
+});
+
+describe('TM0008 MirrorTargetHasNoPods', () => {
+  const deployment = (version: string, replicas?: number) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: httpbin-${version}}
+spec:
+${replicas === undefined ? '' : `  replicas: ${replicas}\n`}  selector: {matchLabels: {app: httpbin, version: ${version}}}
+  template: {metadata: {labels: {app: httpbin, version: ${version}}}, spec: {containers: [{name: httpbin, image: httpbin}]}}
+`;
+  const mirrored = vs('route: [{destination: {host: httpbin, subset: v1}}]\nmirror: {host: httpbin, subset: v2}');
+  test('the mirror version has replicas: 0', () => {
+    const yaml = docs(SERVICE, SUBSETS, mirrored, deployment('v1'), deployment('v2', 0));
+    expect(analyze(yaml)).toEqual(['TM0008 Warning VirtualService default/httpbin']);
+    expect(messages(yaml, 'TM0008')[0]).toMatch(/^The mirror target version "v2" of service "httpbin" \(http\[0\]\.mirror\) has replicas: 0 \(Deployment httpbin-v2\)/);
+    expect(analyze(docs(SERVICE, SUBSETS, mirrored, deployment('v1'), deployment('v2', 1)))).toEqual([]);
+  });
+
+  test('the mirror version has no Deployment while another version has one (IST0173 reports the subset too)', () => {
+    const yaml = docs(SERVICE, SUBSETS, mirrored, deployment('v1'));
+    expect(analyze(yaml)).toEqual(['IST0173 Error DestinationRule default/httpbin', 'TM0008 Warning VirtualService default/httpbin']);
+    expect(messages(yaml, 'TM0008')[0]).toMatch(/has no workload in the input \(no pod template with labels app=httpbin,version=v2\), while other versions/);
+  });
+
+  test('not checked when the input has no workloads of the service (deployed apart)', () => {
+    expect(analyze(docs(SERVICE, SUBSETS, mirrored))).toEqual([]);
+  });
+});
+
+describe('IST0101 for the legacy gateway form name.namespace', () => {
+  // virtualservice.GatewayAnalyzer: resource.NewShortOrFullName(vsNs, "gw.istio-system") is default/gw.istio-system,
+  // while Istio's resolveGatewayName (pilot/pkg/model/config.go) reads it as istio-system/gw.
+  test('is reported as not found, with the form to write', () => {
+    const gateway = 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: istio-system}\n'
+      + 'spec: {servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}\n';
+    const yaml = docs(SERVICE, gateway, vs('route: [{destination: {host: httpbin}}]').replace('hosts: [httpbin]', 'hosts: [a.example.com]\n  gateways: [gw.istio-system]'));
+    expect(messages(yaml, 'IST0101')).toEqual([expect.stringMatching(/^Referenced gateway not found: "gw\.istio-system"\. "gw\.istio-system" is the legacy "<name>\.<namespace>" form, which Istio reads as "istio-system\/gw" but istioctl does not; write "istio-system\/gw"\./)]);
+    expect(analyze(yaml.replace('gateways: [gw.istio-system]', 'gateways: [istio-system/gw]'))).toEqual([]);
+  });
+});
