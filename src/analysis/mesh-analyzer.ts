@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Finding } from './finding';
 import { runAnalyzers } from './run';
 
@@ -60,6 +59,9 @@ export class MeshAnalyzer {
   /**
    * Parses multi-document YAML (or JSON) text into objects, skipping empty documents.
    *
+   * The text is read as YAML 1.2. The `cdk8s-traffic-mirror analyze` command and the cdk8s validation plugin read files
+   * as `kubectl apply -f` does (YAML 1.1, where `on` and `yes` are booleans) instead.
+   *
    * Throws an error naming the line and column of the first syntax error.
    *
    * @param text the YAML text, documents separated by `---`
@@ -101,11 +103,10 @@ function compareFindings(a: Finding, b: Finding): number {
 }
 
 /**
- * The `yaml` parser that cdk8s bundles (cdk8s's own `Yaml.load` uses it), loaded from cdk8s's install so this library
- * needs no YAML dependency of its own and reports syntax errors, which `Yaml.load` skips.
+ * The `yaml` package, a bundled dependency of this library (the CLI's kubectl-compatible reader,
+ * `src/cli/read-manifests.ts`, is built on it as well).
  */
-function yamlLibrary(): any {
-  const cdk8sDir = path.dirname(require.resolve('cdk8s'));
+function yamlLibrary(): typeof import('yaml') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(require.resolve('yaml', { paths: [cdk8sDir] }));
+  return require('yaml');
 }

@@ -76,7 +76,7 @@ export interface MeshAnalysisValidationProperties {
 }
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
-const SPEC_LOCATION = /\(((?:http|tcp|tls|servers)\[\d+\][^)\s]*)\)/;
+const SPEC_LOCATION = /\(((?:http|tcp|tls|servers|hosts|subsets)\[\d+\][^)\s]*)\)/;
 
 /**
  * The cdk8s validation plugin: `cdk8s synth` fails on error-level `MeshAnalyzer` findings.
