@@ -104,3 +104,14 @@ spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}
     expect(MeshAnalyzer.analyzeYaml(yaml.replace(namespace, 'apps')).map(f => f.code)).toEqual(['IST0101']);
   });
 });
+
+test('objects passed directly may be nested deeper than YAML allows without overflowing the stack', () => {
+  let deep: any = { exact: 'x' };
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  const vs = (match: any) => ({
+    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web' },
+    spec: { hosts: ['web'], http: [{ match: [{ headers: { x: deep } }], route: [{ destination: { host: 'web' } }] }, { match: [match], route: [{ destination: { host: 'web' } }] }] },
+  });
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } };
+  expect(MeshAnalyzer.analyze([svc, vs({ headers: { x: deep } })]).map(f => f.code)).toEqual([]);
+});

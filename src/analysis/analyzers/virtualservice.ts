@@ -274,10 +274,17 @@ function unreachable(report: Report, vs: Obj, section: string, rule: string, rea
     + 'move the rule before the one that matches everything, or give it a match of its own.');
 }
 
-/** JSON with object keys sorted, so that two equal matches written in another key order compare equal. */
-function canonicalJson(value: any): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) return `{${Object.keys(value).sort().map(k => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+/**
+ * JSON with object keys sorted, so that two equal matches written in another key order compare equal. A match nested
+ * deeper than any real one (objects passed to `MeshAnalyzer.analyze` directly can be) counts as unique rather than
+ * recursing without bound.
+ */
+let deepMatches = 0;
+
+function canonicalJson(value: any, depth = 0): string {
+  if (depth > 64) return `\u0000deep${++deepMatches}`;
+  if (Array.isArray(value)) return `[${value.map(v => canonicalJson(v, depth + 1)).join(',')}]`;
+  if (isObject(value)) return `{${Object.keys(value).sort().map(k => `${JSON.stringify(k)}:${canonicalJson(value[k], depth + 1)}`).join(',')}}`;
   return JSON.stringify(value) ?? 'null';
 }
 
