@@ -67,5 +67,27 @@ export function runAnalyzers(manifests: any[], defaultNamespace: string): Findin
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }
-  return report.findings;
+  return withoutSuppressed(report.findings, objects, defaultNamespace);
+}
+
+/** The annotation with which an object suppresses codes on itself (`annotation.GalleyAnalyzeSuppress`). */
+export const SUPPRESS_ANNOTATION = 'galley.istio.io/analyze-suppress';
+
+/**
+ * istioctl's `filterMessages` (istiod_analyze.go): a finding is dropped when its object carries the annotation
+ * `galley.istio.io/analyze-suppress` listing its code (comma-separated) or `*`.
+ */
+function withoutSuppressed(findings: Finding[], objects: any[], defaultNamespace: string): Finding[] {
+  const suppressed = new Map<string, string[]>();
+  for (const m of objects) {
+    const value = m.metadata?.annotations?.[SUPPRESS_ANNOTATION];
+    if (typeof value !== 'string' || value === '') continue;
+    const o = subjectOf(m, defaultNamespace);
+    suppressed.set(`${o.kind}|${o.namespace}|${o.name}`, value.split(','));
+  }
+  if (suppressed.size === 0) return findings;
+  return findings.filter(f => {
+    const codes = suppressed.get(`${f.kind}|${f.namespace}|${f.name}`);
+    return codes === undefined || !codes.some(c => c === '*' || c === f.code);
+  });
 }

@@ -124,7 +124,7 @@ export class MeshAnalysisValidation {
     // `Kind|namespace|name` -> the manifest files that define the object.
     const definedIn = new Map<string, string[]>();
     for (const file of files) {
-      for (const m of parseManifests(fs.readFileSync(file, 'utf8'))) {
+      for (const m of this.read(file)) {
         if (m === null || typeof m !== 'object') continue;
         manifests.push(m);
         const key = this.key(m.kind, m.metadata?.namespace, m.metadata?.name);
@@ -156,6 +156,15 @@ export class MeshAnalysisValidation {
     }
     for (const f of findings) all.push(f);
     return manifests.length;
+  }
+
+  /** The manifests of a file; a file kubectl could not read fails the validation with one line naming it. */
+  private read(file: string): any[] {
+    try {
+      return parseManifests(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`MeshAnalysisValidation: cannot read ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
   }
 
   private fails(f: Finding): boolean {

@@ -115,3 +115,17 @@ test('objects passed directly may be nested deeper than YAML allows without over
   const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } };
   expect(MeshAnalyzer.analyze([svc, vs({ headers: { x: deep } })]).map(f => f.code)).toEqual([]);
 });
+
+describe('the galley.istio.io/analyze-suppress annotation', () => {
+  // istiod_analyze.go filterMessages: the annotation lists codes (comma-separated) or "*" to drop on that object.
+  const yaml = (annotation: string) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+${annotation ? `  annotations: {galley.istio.io/analyze-suppress: "${annotation}"}\n` : ''}spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}
+`;
+  test.each([['IST0101', []], ['IST0132,IST0101', []], ['*', []], ['IST0132', ['IST0101']], ['', ['IST0101']]])('%p', (annotation, codes) => {
+    expect(MeshAnalyzer.analyzeYaml(yaml(annotation)).map(f => f.code)).toEqual(codes);
+  });
+});

@@ -228,3 +228,8 @@ test('reads manifests as kubectl does (YAML 1.1): "on" is true, so a quoted-less
   expect(recorded.violations.map(v => v.ruleName)).toEqual(['IST0106 SchemaValidationError']);
   expect(recorded.violations[0].recommendation).toMatch(/spec\.ports\[0\]\.name must be of type string, got boolean true/);
 });
+
+test('fails with one line naming the file when a manifest cannot be read', async () => {
+  const { ctx } = context({ 'a.k8s.yaml': 'a: [1,\nb: c: d\n' });
+  await expect(new MeshAnalysisValidation().validate(ctx)).rejects.toThrow(/^MeshAnalysisValidation: cannot read .*a\.k8s\.yaml: YAML syntax error at line \d+, column \d+: /);
+});
