@@ -45,3 +45,24 @@ spec:
     expect(MeshAnalyzer.analyzeYaml(yaml.replace('host: missing}}]}\n', 'host: other}}]}\n')).map(f => f.code)).toEqual(['IST0101', 'IST0101']);
   });
 });
+
+test('a mirror without port in several rules of a gateway-bound VirtualService is one TM0003', () => {
+  const yaml = `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web}
+spec:
+  hosts: ["*"]
+  gateways: [istio-system/gw]
+  http:
+  - {match: [{uri: {prefix: /a}}], route: [{destination: {host: web}}], mirror: {host: web}}
+  - {route: [{destination: {host: web}}], mirror: {host: web}}
+`;
+  const tm0003 = MeshAnalyzer.analyzeYaml(yaml).filter(f => f.code === 'TM0003');
+  expect(tm0003.map(f => f.message)).toEqual([expect.stringMatching(/^Mirror destination "web" has no port on a gateway-bound route \(http\[0\]\.mirror\)/)]);
+});

@@ -190,7 +190,8 @@ function checkVirtualService(index: ManifestIndex, report: Report, vs: Obj): voi
  * (`analyzeUnreachableHTTPRules` and its TCP/TLS twins; the prefix-overlap part is not reproduced).
  */
 function checkVirtualServiceSchema(report: Report, vs: Obj): void {
-  const schema = (err: string, where: string, fix: string) => report.add('IST0106', vs, `Schema validation error: ${err} (${where}). ${fix}`);
+  const schema = (err: string, where: string, fix: string, sameAs?: string) =>
+    report.add('IST0106', vs, `Schema validation error: ${err} (${where}). ${fix}`, sameAs);
   strings(vs.spec.hosts).forEach((h, i) => {
     const err = h.startsWith('outbound_') ? undefined : validateWildcardDomain(h);
     if (err) schema(err, `hosts[${i}]`, 'Use a DNS name such as "httpbin" or "httpbin.example.com", optionally with a leading "*." wildcard.');
@@ -208,7 +209,7 @@ function checkVirtualServiceSchema(report: Report, vs: Obj): void {
     const host = d.destination.host;
     if (typeof host !== 'string') continue;
     const err = host === '*' ? 'invalid destination host *' : validateWildcardDomain(host);
-    if (err) schema(err, d.where, 'Name one service: a Service name, its FQDN, or a ServiceEntry host (not "*").');
+    if (err) schema(err, d.where, 'Name one service: a Service name, its FQDN, or a ServiceEntry host (not "*").', `destination host ${err}`);
   }
   asArray(vs.spec.http).forEach((rule: any, i: number) => {
     if (!isObject(rule) || rule.delegate !== undefined) return;
@@ -367,7 +368,8 @@ function checkDestination(index: ManifestIndex, report: Report, vs: Obj, exportT
       + (only !== undefined
         ? `It works only while the service has a single port (${only}); set port.number: ${only} so the mirror does not silently stop `
         + 'when a port is added (at the ingress gateway Envoy cannot fall back to the listener port 80/443).'
-        : 'At the ingress gateway Envoy cannot infer the service port from the listener (80/443); set port.number to the service port.'));
+        : 'At the ingress gateway Envoy cannot infer the service port from the listener (80/443); set port.number to the service port.'),
+    `mirror without port ${host}`);
   }
 }
 
@@ -391,10 +393,12 @@ function checkMirrorPods(index: ManifestIndex, report: Report, vs: Obj, d: Dest,
   if (version.length === 0) {
     report.add('TM0008', vs, `The mirror target ${what} (${d.where}) has no workload in the input (no pod template with labels `
       + `${Object.entries({ ...selector, ...labels }).map(([k, v]) => `${k}=${v}`).join(',')}), while other versions of the service have: `
-      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Deploy the mirror version first.');
+      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Deploy the mirror version first.',
+    `no pods ${namespace}/${name}+${subset ?? ''}`);
   } else if (version.every(w => w.replicas === 0)) {
     report.add('TM0008', vs, `The mirror target ${what} (${d.where}) has replicas: 0 (${version.map(w => `${w.kind} ${w.name}`).join(', ')}): `
-      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Scale the mirror version up before mirroring to it.');
+      + 'mirrored requests fail, and since Envoy discards mirror responses the failure is silent. Scale the mirror version up before mirroring to it.',
+    `no pods ${namespace}/${name}+${subset ?? ''}`);
   }
 }
 
