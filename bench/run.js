@@ -26,6 +26,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { performance } = require('perf_hooks');
+const { largeInput } = require('./large-input');
 const { layoutOf } = require('./scenario');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -72,7 +73,11 @@ const GOALS = {
   perServiceDrift: 0.25, // per-service time at the largest N (K) vs N (K) = 100, relative, per layout
   coldOverFloorSec: 0.2, // `cdk8s synth` of the main job minus `cdk8s synth` of an empty app
   analyzeSec: 1, // MeshAnalyzer.analyze over the largest one-chart output (5,000+ objects)
+  largeInputSec: 15, // `cdk8s-traffic-mirror analyze` of a generated BENCH_LARGE_MB (50) MB file, wall clock in a fresh process
+  largeInputRssMb: 1024, // and its peak RSS
 };
+// Size of the generated file of the analyzer-large-input section, in MB (0 skips the section).
+const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 50);
 
 const median = xs => {
   const s = [...xs].sort((a, b) => a - b);
@@ -256,6 +261,31 @@ function benchCold() {
   };
 }
 
+/**
+ * analyzer-large-input: `cdk8s-traffic-mirror analyze -o json` over a generated file of LARGE_MB megabytes (written to
+ * the scratch dir, removed with it), as a user runs it (a fresh process: wall clock and peak RSS), and once more with
+ * each phase timed in-process (module load, reading and parsing, analysis, output), to say where the time goes.
+ */
+function benchLargeInput(env) {
+  if (!(LARGE_MB > 0)) return { skipped: 'BENCH_LARGE_MB is 0' };
+  const { text, objects } = largeInput(LARGE_MB);
+  const file = path.join(env.BENCH_SCRATCH, 'large-input.yaml');
+  fs.writeFileSync(file, text);
+  const cli = [];
+  let last;
+  for (let i = 0; i < Math.min(REPS, 3); i++) {
+    const s = performance.now();
+    last = worker(['large', file, 'cli'], env);
+    if (last.timeout) return { skipped: `timed out (> ${TIMEOUT_SEC} s)` };
+    cli.push({ wallSec: (performance.now() - s) / 1000, peakRssMb: last.peakRssMb });
+  }
+  const phases = worker(['large', file, 'phases'], env);
+  return {
+    mb: Buffer.byteLength(text) / 1e6, objects, status: last.status,
+    wallSec: median(cli.map(c => c.wallSec)), peakRssMb: Math.max(...cli.map(c => c.peakRssMb)), phases,
+  };
+}
+
 function benchAnalyzer(libDump, env) {
   if (!libDump) {
     return { skipped: 'no library output of the one-chart layout at its largest N (layout skipped or timed out)' };
@@ -351,6 +381,9 @@ function run(env) {
   const biggest = oneChart.reduce((a, r) => (a && a.n > r.n ? a : r), undefined);
   const analyzer = benchAnalyzer(biggest?.libraryDump, env);
 
+  process.stderr.write(`analyzer-large-input (${LARGE_MB} MB)...\n`);
+  const large = benchLargeInput(env);
+
   const goals = [
     ...layouts.flatMap(layoutGoals),
     {
@@ -358,6 +391,10 @@ function run(env) {
       value: cold.overFloorSec,
       pass: cold.overFloorSec <= GOALS.coldOverFloorSec,
     },
+    ...(large.skipped ? [] : [
+      { goal: `analyze of a ${fmt(large.mb, 0)} MB file under ${GOALS.largeInputSec} s`, value: large.wallSec, pass: large.wallSec < GOALS.largeInputSec },
+      { goal: `analyze of a ${fmt(large.mb, 0)} MB file under ${GOALS.largeInputRssMb} MB peak RSS`, value: large.peakRssMb, pass: large.peakRssMb < GOALS.largeInputRssMb },
+    ]),
     analyzer.skipped
       ? { goal: `analysis of the one-chart output under ${GOALS.analyzeSec} s`, value: undefined, pass: undefined, note: `skipped: ${analyzer.skipped}` }
       : { goal: `analysis of ${analyzer.objects} objects under ${GOALS.analyzeSec} s (cold call)`, value: analyzer.coldMs / 1000, pass: analyzer.coldMs / 1000 < GOALS.analyzeSec },
@@ -379,6 +416,7 @@ function run(env) {
     layouts: layouts.map(({ name, label, unit, title, method, sizes: s, rows }) => ({ name, label, unit, title, method, sizes: s, rows })),
     cold,
     analyzer,
+    largeInput: large,
     goals,
     wallSec: (performance.now() - started) / 1000,
   };
@@ -450,6 +488,17 @@ function report(r) {
     out.push(`  ${r.analyzer.objects} objects: cold call ${fmt(r.analyzer.coldMs)} ms, warm median ${fmt(r.analyzer.warmMedianMs)} ms, `
       + `module load ${fmt(r.analyzer.loadMs)} ms, peak RSS ${fmt(r.analyzer.peakRssMb)} MB, ${r.analyzer.findings} findings `
       + `${JSON.stringify(r.analyzer.codes)}`);
+  }
+  out.push('\nAnalyzer, large input (`cdk8s-traffic-mirror analyze -o json` over a generated file, fresh process; phases timed in-process)');
+  const large = r.largeInput;
+  if (large.skipped) {
+    out.push(`  skipped: ${large.skipped}`);
+  } else {
+    const p = large.phases;
+    out.push(`  ${fmt(large.mb)} MB, ${large.objects} objects: ${fmt(large.wallSec, 2)} s wall clock (median), peak RSS ${fmt(large.peakRssMb)} MB, `
+      + `exit status ${large.status}`);
+    out.push(`  where the time goes: module load ${fmt(p.loadMs)} ms, read + parse (kubectl-compatible YAML) ${fmt(p.readMs)} ms, `
+      + `analysis ${fmt(p.analyzeMs)} ms, output ${fmt(p.formatMs)} ms`);
   }
   out.push('\nGoals');
   for (const g of r.goals) {

@@ -4,6 +4,7 @@
 //
 //   node bench/worker.js synth <layout> <library|baseline> <N> [--dump <file>]
 //   node bench/worker.js analyze <dump file> <warm repetitions>
+//   node bench/worker.js large <yaml file> phases|cli
 //
 // <layout> is a key of scenario.LAYOUTS (one-chart, chart-per-service). The library is loaded only through its
 // package entry, lib/src/index.js.
@@ -109,6 +110,34 @@ function analyze(file, warmReps) {
   return { objects: manifests.length, loadMs: t1 - t0, coldMs: t2 - t1, warmMs: warm, findings: first.length, codes, ...memory() };
 }
 
+/**
+ * The analyzer-large-input section: `phases` times each step of `cdk8s-traffic-mirror analyze` in-process (reading and
+ * parsing the file, analysis, formatting), `cli` runs the command as a user does (runCli, output discarded).
+ */
+function large(file, mode) {
+  const t0 = performance.now();
+  const { runCli } = require(path.join(ROOT, 'lib/src/cli/cli.js'));
+  const { readInput } = require(path.join(ROOT, 'lib/src/cli/input.js'));
+  const { formatJson } = require(path.join(ROOT, 'lib/src/cli/output.js'));
+  const { MeshAnalyzer } = require(LIBRARY);
+  const t1 = performance.now();
+  if (mode === 'cli') {
+    let err = '';
+    const status = runCli(['analyze', '-o', 'json', file], { out: () => undefined, err: s => { err += s; } });
+    return { status, err: err.slice(0, 300), loadMs: t1 - t0, cliMs: performance.now() - t1, ...memory() };
+  }
+  const input = readInput([file]);
+  const t2 = performance.now();
+  const findings = MeshAnalyzer.analyze(input.manifests.map(m => m.manifest));
+  const t3 = performance.now();
+  const json = formatJson(findings, new Map());
+  const t4 = performance.now();
+  return {
+    objects: input.manifests.length, problems: input.problems.length, findings: findings.length, outputBytes: json.length,
+    loadMs: t1 - t0, readMs: t2 - t1, analyzeMs: t3 - t2, formatMs: t4 - t3, ...memory(),
+  };
+}
+
 const [cmd, ...args] = process.argv.slice(2);
 let out;
 if (cmd === 'synth') {
@@ -116,6 +145,8 @@ if (cmd === 'synth') {
   out = synth(args[0], args[1], Number(args[2]), dumpAt >= 0 ? args[dumpAt + 1] : undefined);
 } else if (cmd === 'analyze') {
   out = analyze(args[0], Number(args[1] ?? 5));
+} else if (cmd === 'large') {
+  out = large(args[0], args[1]);
 } else {
   throw new Error(`usage: worker.js synth <layout> <library|baseline> <N> [--dump file] | analyze <dump file> [reps]; got ${cmd}`);
 }

@@ -60,11 +60,29 @@ export const CATALOGUE = {
     fix: 'Name the port http / http-<suffix> or set appProtocol: http.',
     url: istioDoc('IST0118'),
   },
+  IST0130: {
+    name: 'VirtualServiceUnreachableRule',
+    level: FindingLevel.WARNING,
+    fix: 'Move the rule before the rule that matches everything (or the same requests), or give it a match of its own.',
+    url: istioDoc('IST0130'),
+  },
+  IST0131: {
+    name: 'VirtualServiceIneffectiveMatch',
+    level: FindingLevel.INFO,
+    fix: 'Remove the match, or change it so that an earlier rule does not already match the same requests.',
+    url: istioDoc('IST0131'),
+  },
   IST0132: {
     name: 'VirtualServiceHostNotFoundInGateway',
     level: FindingLevel.WARNING,
     fix: 'Add the host to a Gateway server, or bind the VirtualService to the right Gateway.',
     url: istioDoc('IST0132'),
+  },
+  IST0140: {
+    name: 'IngressRouteRulesNotAffected',
+    level: FindingLevel.WARNING,
+    fix: 'Set the subset on the gateway-bound VirtualService\'s destination too: the subsets of the mesh VirtualService do not apply to gateway requests.',
+    url: istioDoc('IST0140'),
   },
   IST0145: {
     name: 'ConflictingGateways',
@@ -72,11 +90,23 @@ export const CATALOGUE = {
     fix: 'Merge the servers into one Gateway, or use distinct hosts or ports.',
     url: istioDoc('IST0145'),
   },
+  IST0150: {
+    name: 'ExternalNameServiceTypeInvalidPortName',
+    level: FindingLevel.WARNING,
+    fix: 'Name the ExternalName Service\'s port after the protocol of the external service (http, https, ...), not "tcp".',
+    url: istioDoc('IST0150'),
+  },
   IST0162: {
     name: 'GatewayPortNotDefinedOnService',
     level: FindingLevel.WARNING,
-    fix: 'Use one of the Service\'s target ports (the default ingress Service maps 80 to 8080 and 443 to 8443; Istio still serves 80/443 by mapping them, but istioctl warns), or add the port to the Service.',
+    fix: 'Use one of the Service\'s ports or target ports (the default ingress Service accepts 80, 443, 8080 and 8443), or add the port to the Service.',
     url: istioDoc('IST0162'),
+  },
+  IST0165: {
+    name: 'ReferencedInternalGateway',
+    level: FindingLevel.WARNING,
+    fix: 'Bind the VirtualService to the Kubernetes Gateway ("<namespace>/<name>"), not to the internal Gateway Istio generates for it.',
+    url: istioDoc('IST0165'),
   },
   IST0173: {
     name: 'DestinationRuleSubsetNotSelectPods',
@@ -119,6 +149,16 @@ export const CATALOGUE = {
     name: 'DuplicateObject',
     level: FindingLevel.WARNING,
     fix: 'Remove the copies, or analyze alternative sets (such as the stage folders of a rollout plan) one at a time.',
+  },
+  TM0007: {
+    name: 'GatewayHostDefinedTwice',
+    level: FindingLevel.WARNING,
+    fix: 'Merge the VirtualServices bound to the gateway for that host into one, or give them distinct hosts.',
+  },
+  TM0008: {
+    name: 'MirrorTargetHasNoPods',
+    level: FindingLevel.WARNING,
+    fix: 'Deploy the mirror version (replicas above 0) before mirroring to it, or remove the mirror.',
   },
   TM0101: {
     name: 'HTTPRouteBackendNotFound',

@@ -132,6 +132,15 @@ export function asArray(value: any): any[] {
   return Array.isArray(value) ? value : [];
 }
 
+/**
+ * Appends `items` to `target` one by one: `target.push(...items)` passes every item as an argument and overflows the
+ * stack for large lists (a 263,000-object input did).
+ */
+export function append<T>(target: T[], items: readonly T[]): T[] {
+  for (const item of items) target.push(item);
+  return target;
+}
+
 /** The strings of a list value, skipping other entries; empty when it is missing or not a list. */
 export function strings(value: any): string[] {
   return asArray(value).filter(v => typeof v === 'string');

@@ -13,7 +13,7 @@
  */
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../istio/rules/defined-elsewhere';
 import { resourceKeyFromHost, toFqdn } from '../istio/rules/hosts';
-import { asArray, HostRegistry, isObject, objectIdentity, stringMap } from './hosts';
+import { append, asArray, HostRegistry, isObject, objectIdentity, stringMap } from './hosts';
 import { Report } from './report';
 
 /** A namespaced object taken from the input. */
@@ -27,9 +27,28 @@ export interface Obj {
 
 /** Pod labels of a workload (a Pod, or the pod template of a Deployment, StatefulSet, ReplicaSet or DaemonSet). */
 export interface Workload {
+  /** `Pod`, `Deployment`, ... */
+  readonly kind: string;
+  readonly name: string;
   readonly namespace: string;
   readonly labels: Record<string, string>;
+  /** `spec.replicas` of a Deployment, StatefulSet or ReplicaSet (1 when unset); undefined for other kinds. */
+  readonly replicas?: number;
 }
+
+/** A workload read from the input, before the topology labels of its Node are added. */
+interface PendingWorkload {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: any;
+  readonly nodeName?: string;
+  readonly replicas?: number;
+}
+
+/** Node labels that Istio adds to a Pod's labels (`AugmentLabels`, from the Node's locality), in order region, zone, subzone. */
+const TOPOLOGY_LABELS = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
+const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job']);
 const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry']);
@@ -43,9 +62,16 @@ export class ManifestIndex {
   public readonly gateways: Obj[] = [];
   /** `namespace/name` -> Gateway, including Gateways declared as defined elsewhere (which are not in `gateways`). */
   public readonly gatewaysByName = new Map<string, Obj>();
+  /**
+   * `namespace/name` -> Kubernetes Gateway API Gateway (`gateway.networking.k8s.io`), which a VirtualService may be bound
+   * to as well (`GatewayAnalyzer` looks up `gvk.KubernetesGateway` when no Istio Gateway has the name).
+   */
+  public readonly kubernetesGatewaysByName = new Map<string, Obj>();
   public readonly hosts = new HostRegistry();
   /** `namespace/name|subset` for every subset a DestinationRule defines (`initDestHostsAndSubsets`). */
   private readonly subsets = new Set<string>();
+  /** `namespace/name|subset` -> the subset's labels, for the subsets of the input's DestinationRules. */
+  private readonly subsetLabels = new Map<string, Record<string, string>>();
   /** `namespace/name` of every host a DestinationRule of the input is for. */
   private readonly ruleHosts = new Set<string>();
   /** `namespace/name` of services declared as defined elsewhere without their subsets: every subset is taken to exist. */
@@ -55,11 +81,20 @@ export class ManifestIndex {
   /** `k=v` -> workloads carrying that label; `''` -> all workloads. */
   public readonly workloadsByLabel = new Map<string, Workload[]>();
   public readonly namespacesWithWorkloads = new Set<string>();
+  /** Every workload of the input (Pods and pod templates), with the labels Istio gives its pods. */
+  public readonly workloads: Workload[] = [];
   /** Labels of the Pods themselves (not pod templates): what istioctl's IST0145 check looks at. */
   public readonly pods: Workload[] = [];
 
-  constructor(manifests: any[], defaultNamespace: string) {
+  /**
+   * @param manifests the objects, one definition each
+   * @param defaultNamespace namespace of objects without one
+   * @param unanalyzed objects that references resolve to but that are not analyzed themselves (IST0106 type errors)
+   */
+  constructor(manifests: any[], defaultNamespace: string, unanalyzed: ReadonlySet<any> = new Set()) {
     const declared: DeclaredObject[] = [];
+    const workloads: PendingWorkload[] = [];
+    const nodeLabels = new Map<string, Record<string, string>>();
     for (const m of manifests) {
       const kind = m.kind;
       const metadata = isObject(m.metadata) ? m.metadata : {};
@@ -71,39 +106,57 @@ export class ManifestIndex {
         spec: isObject(m.spec) ? m.spec : {},
         metadata,
       };
+      if (kind === 'Gateway' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
+        this.kubernetesGatewaysByName.set(`${o.namespace}/${o.name}`, o);
+        continue;
+      }
       if (ISTIO_KINDS.has(kind) && !apiVersion.startsWith('networking.istio.io/')) {
-        continue; // e.g. the Kubernetes Gateway API's Gateway, which has other semantics
+        continue; // an object of another API group with the same kind name, which has other semantics
       }
       switch (kind) {
         case 'Service':
           if (apiVersion !== 'v1') break; // e.g. a Knative Service
-          this.services.push(o);
+          if (!unanalyzed.has(m)) this.services.push(o);
           this.hosts.addService(o.namespace, o.name, o.spec, metadata.annotations);
           break;
         case 'ServiceEntry':
           this.hosts.addServiceEntry(o.namespace, o.name, o.spec);
           break;
         case 'VirtualService':
+          if (unanalyzed.has(m)) break;
           this.virtualServices.push(o);
           this.readDeclarations(o, declared);
           break;
         case 'DestinationRule':
-          this.destinationRules.push(o);
+          if (!unanalyzed.has(m)) this.destinationRules.push(o);
           this.addSubsets(o);
           break;
         case 'Gateway':
-          this.gateways.push(o);
+          if (!unanalyzed.has(m)) this.gateways.push(o);
           this.gatewaysByName.set(`${o.namespace}/${o.name}`, o);
           break;
         case 'Pod':
-          this.addWorkload(o.namespace, metadata.labels);
-          this.pods.push({ namespace: o.namespace, labels: isObject(metadata.labels) ? stringMap(metadata.labels) : {} });
+          workloads.push({ kind, name: o.name, namespace: o.namespace, labels: metadata.labels, nodeName: o.spec.nodeName });
+          break;
+        case 'Node':
+          if (apiVersion === 'v1') nodeLabels.set(o.name, isObject(metadata.labels) ? stringMap(metadata.labels) : {});
           break;
         default:
           if (WORKLOAD_KINDS.has(kind)) {
-            this.addWorkload(o.namespace, o.spec.template?.metadata?.labels);
+            const template = isObject(o.spec.template) ? o.spec.template : {};
+            const replicas = !REPLICATED_KINDS.has(kind) ? undefined
+              : o.spec.replicas === undefined ? 1 : typeof o.spec.replicas === 'number' ? o.spec.replicas : undefined;
+            workloads.push({
+              kind, name: o.name, namespace: o.namespace, labels: template.metadata?.labels, nodeName: template.spec?.nodeName, replicas,
+            });
           }
       }
+    }
+    for (const w of workloads) {
+      const labels = augmentLabels(isObject(w.labels) ? stringMap(w.labels) : {}, w.nodeName, nodeLabels);
+      const workload: Workload = { kind: w.kind, name: w.name, namespace: w.namespace, labels, replicas: w.replicas };
+      this.addWorkload(workload);
+      if (w.kind === 'Pod') this.pods.push(workload);
     }
     // After the loop, so that a real object wins wherever it is in the input.
     this.addDeclared(declared);
@@ -115,6 +168,11 @@ export class ManifestIndex {
    */
   public hasSubset(key: string, subset: string): boolean {
     return this.subsets.has(`${key}|${subset}`) || this.anySubset.has(key);
+  }
+
+  /** The labels of `subset` in the input's DestinationRule for `key` (`namespace/name`), or undefined. */
+  public labelsOfSubset(key: string, subset: string): Record<string, string> | undefined {
+    return this.subsetLabels.get(`${key}|${subset}`);
   }
 
   /** Workloads in `namespace` (or any namespace when undefined) whose labels include every `selector` label. */
@@ -136,7 +194,9 @@ export class ManifestIndex {
     const key = resourceKeyFromHost(dr.namespace, toFqdn(dr.namespace, dr.spec.host));
     this.ruleHosts.add(key);
     for (const s of asArray(dr.spec.subsets)) {
-      if (typeof s?.name === 'string') this.subsets.add(`${key}|${s.name}`);
+      if (typeof s?.name !== 'string') continue;
+      this.subsets.add(`${key}|${s.name}`);
+      if (!this.subsetLabels.has(`${key}|${s.name}`)) this.subsetLabels.set(`${key}|${s.name}`, isObject(s.labels) ? stringMap(s.labels) : {});
     }
   }
 
@@ -148,7 +208,7 @@ export class ManifestIndex {
     if ('error' in parsed) {
       this.malformedDeclarations.set(vs, parsed.error);
     } else {
-      out.push(...parsed.objects);
+      append(out, parsed.objects);
     }
   }
 
@@ -187,15 +247,34 @@ export class ManifestIndex {
     }
   }
 
-  private addWorkload(namespace: string, labels: any): void {
-    const w: Workload = { namespace, labels: isObject(labels) ? stringMap(labels) : {} };
-    this.namespacesWithWorkloads.add(namespace);
+  private addWorkload(w: Workload): void {
+    this.workloads.push(w);
+    this.namespacesWithWorkloads.add(w.namespace);
     for (const key of ['', ...Object.entries(w.labels).map(([k, v]) => `${k}=${v}`)]) {
       const list = this.workloadsByLabel.get(key) ?? [];
       list.push(w);
       this.workloadsByLabel.set(key, list);
     }
   }
+}
+
+/**
+ * Pilot's `AugmentLabels` as istioctl's `SubsetSelectPodAnalyzer` calls it: a pod scheduled on a Node (`spec.nodeName`)
+ * also carries `kubernetes.io/hostname: <node>` and the Node's locality labels (region, zone, subzone, as
+ * `LocalityToString` and `SplitLocalityLabel` keep them: a subzone only with a zone), so a subset may select by them.
+ */
+function augmentLabels(labels: Record<string, string>, nodeName: unknown, nodes: Map<string, Record<string, string>>): Record<string, string> {
+  if (typeof nodeName !== 'string' || nodeName === '') return labels;
+  const out = { ...labels };
+  const node = nodes.get(nodeName);
+  if (node) {
+    const [region, zone, subzone] = TOPOLOGY_LABELS.map(k => node[k] ?? '');
+    if (region) out[TOPOLOGY_LABELS[0]] = region;
+    if (zone) out[TOPOLOGY_LABELS[1]] = zone;
+    if (zone && subzone) out[TOPOLOGY_LABELS[2]] = subzone;
+  }
+  out['kubernetes.io/hostname'] = nodeName;
+  return out;
 }
 
 /** Objects of the input, with `List` objects (as `kubectl get -o yaml` writes them) expanded into their items. */

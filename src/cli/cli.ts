@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `cdk8s-traffic-mirror analyze <file-or-dir>... [--json]`: runs `MeshAnalyzer` over manifest files.
+ * `cdk8s-traffic-mirror analyze <file-or-dir>... [options]`: runs `MeshAnalyzer` over manifest files, with the options
+ * and output formats of `istioctl analyze` that make sense offline. Exit statuses are listed in `USAGE`.
  *
- * Exit status: 0 without error-level findings, 1 with at least one, 2 for bad usage or unreadable input.
  * Not part of the jsii API (not exported from index.ts): it is the package's `bin` entry.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { CATALOGUE } from '../analysis/catalogue';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
+import { formatProblem, readInput, UnreadableInput } from './input';
+import { formatJson, formatSarif, formatYaml, origin, Position, positionKey } from './output';
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -15,108 +16,233 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
-const USAGE = `Usage: cdk8s-traffic-mirror analyze <file-or-dir>... [--json]
+/** The exit statuses of the CLI. */
+export const EXIT = {
+  /** No finding at or above the failure threshold. */
+  OK: 0,
+  /** At least one finding at or above the failure threshold. */
+  FINDINGS: 1,
+  /** Bad usage: unknown command or option, bad option value. */
+  USAGE: 2,
+  /** An input path that cannot be read: missing, unreadable, or a directory without manifest files. */
+  UNREADABLE: 3,
+  /** Input that is not Kubernetes manifests (syntax error, binary, not UTF-8, ...), unless --ignore-unknown. */
+  NOT_MANIFESTS: 4,
+  /** The input holds no Kubernetes object at all. */
+  NO_OBJECTS: 5,
+  /** A bug of this tool (it prints one line and exits instead of a stack trace). */
+  INTERNAL: 70,
+} as const;
+
+const USAGE = `Usage: cdk8s-traffic-mirror analyze <file-or-dir>... [options]
 
 Analyzes Kubernetes and Istio manifests for traffic mirroring that would fail silently,
 with istioctl analyze codes (IST0101, ...) and this library's TM codes.
 
-  <file-or-dir>   YAML or JSON manifest files (multi-document); directories are searched
-                  recursively for *.yaml, *.yml and *.json files, in sorted order
-  --json          print the findings as a JSON array of {code, level, kind, namespace, name, message}
-  -h, --help      print this help
+  <file-or-dir>               YAML or JSON manifest files (multi-document); directories are searched
+                              recursively for *.yaml, *.yml and *.json files (not construct-metadata.json),
+                              in sorted order, and everything is analyzed as one set
+  -o, --output <format>       log (default): one line per finding, "<code> <level> <Kind> <namespace>/<name>: <message>";
+                              json, yaml: istioctl's list of {code, documentationUrl, level, message, origin, reference};
+                              sarif: SARIF 2.1.0 with the file and line of each finding
+  --json                      the same as -o json
+  -S, --suppress <CODE=Kind namespace/name>
+                              do not report CODE on that object; "*" matches any text ("IST0118=Service *",
+                              "TM0002=VirtualService prod/*"); istioctl's form "Kind name.namespace" works too;
+                              can be repeated
+  --failure-threshold <level> Info, Warning or Error (default): the lowest level that makes the exit status 1
+  --output-threshold <level>  Info (default), Warning or Error: the lowest level printed
+  --ignore-unknown            skip documents that are not Kubernetes objects instead of failing with status 4
+  -h, --help                  print this help
 
-Output: one finding per line, "<code> <level> <Kind> <namespace>/<name>: <message>".
-Exit status: 0 no error-level finding, 1 at least one error, 2 bad usage or unreadable input.
+Exit status: 0 no finding at or above the failure threshold; 1 at least one; 2 bad usage; 3 an input path
+that cannot be read (or a directory without manifest files); 4 input that is not Kubernetes manifests
+(YAML syntax error, too deeply nested, excessive aliasing, binary or non-UTF-8 file, a document that is a
+scalar or a list or has no apiVersion/kind) unless --ignore-unknown; 5 no Kubernetes object in the input;
+70 an internal error. Findings decide before 4 and 5, as in istioctl.
 `;
 
-const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+const LEVELS: Record<string, FindingLevel> = { info: FindingLevel.INFO, warning: FindingLevel.WARNING, error: FindingLevel.ERROR };
+const RANK: Record<string, number> = { [FindingLevel.INFO]: 0, [FindingLevel.WARNING]: 1, [FindingLevel.ERROR]: 2 };
+const FORMATS = ['log', 'json', 'yaml', 'sarif'];
 
-/** Thrown for input problems that end the run with status 2. */
-class InputError extends Error {}
+/** Thrown for bad usage (status 2). */
+class UsageError extends Error {}
+
+interface Options {
+  readonly inputs: string[];
+  readonly format: string;
+  readonly suppress: Array<{ code: string; pattern: RegExp }>;
+  readonly failureThreshold: FindingLevel;
+  readonly outputThreshold: FindingLevel;
+  readonly ignoreUnknown: boolean;
+  readonly warnings: string[];
+}
 
 /**
  * Runs the CLI with `argv` (the arguments after the program name) and returns the exit status.
  */
 export function runCli(argv: string[], io: CliIo = { out: s => process.stdout.write(s), err: s => process.stderr.write(s) }): number {
+  try {
+    return run(argv, io);
+  } catch (e) {
+    // Whatever the input, one line and a defined status, never a stack trace.
+    io.err(`error: internal error: ${e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)}\n`);
+    return EXIT.INTERNAL;
+  }
+}
+
+function run(argv: string[], io: CliIo): number {
   if (argv.includes('-h') || argv.includes('--help')) {
     io.out(USAGE);
-    return 0;
+    return EXIT.OK;
   }
   const [command, ...rest] = argv;
   if (command !== 'analyze') {
     io.err(command === undefined ? USAGE : `error: unknown command "${command}" (expected "analyze")\n\n${USAGE}`);
-    return 2;
+    return EXIT.USAGE;
   }
-  const json = rest.includes('--json');
-  const unknown = rest.filter(a => a.startsWith('-') && a !== '--json');
-  if (unknown.length > 0) {
-    io.err(`error: unknown option ${unknown.map(a => `"${a}"`).join(', ')}\n\n${USAGE}`);
-    return 2;
+  let options: Options;
+  try {
+    options = parseOptions(rest);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return EXIT.USAGE;
   }
-  const inputs = rest.filter(a => !a.startsWith('-'));
-  if (inputs.length === 0) {
-    io.err(`error: no file or directory to analyze\n\n${USAGE}`);
-    return 2;
+  options.warnings.forEach(w => io.err(`warning: ${w}\n`));
+
+  let input;
+  try {
+    input = readInput(options.inputs);
+  } catch (e) {
+    if (!(e instanceof UnreadableInput)) throw e;
+    io.err(`error: ${e.message}\n`);
+    return EXIT.UNREADABLE;
+  }
+  for (const p of input.problems) {
+    io.err(`${options.ignoreUnknown ? 'warning' : 'error'}: ${formatProblem(p)}\n`);
   }
 
+  const positions = new Map<string, Position>();
   const manifests: any[] = [];
-  let files: string[];
-  try {
-    files = inputs.flatMap(expand);
-    for (const file of files) {
-      manifests.push(...readManifests(file));
+  for (const { manifest, file, line } of input.manifests) {
+    manifests.push(manifest);
+    const ns = typeof manifest.metadata?.namespace === 'string' && manifest.metadata.namespace ? manifest.metadata.namespace : 'default';
+    const name = typeof manifest.metadata?.name === 'string' ? manifest.metadata.name : '';
+    // The last definition is the one analyzed (TM0006), so the last position wins.
+    positions.set(positionKey(manifest.kind, ns, name), { file, line });
+    if (typeof manifest.kind === 'string' && manifest.kind.endsWith('List') && Array.isArray(manifest.items)) {
+      for (const item of manifest.items) {
+        if (item === null || typeof item !== 'object') continue;
+        const itemNs = typeof item.metadata?.namespace === 'string' && item.metadata.namespace ? item.metadata.namespace : 'default';
+        positions.set(positionKey(item.kind, itemNs, String(item.metadata?.name ?? '')), { file, line });
+      }
     }
-  } catch (e) {
-    io.err(`error: ${e instanceof InputError ? e.message : String(e)}\n`);
-    return 2;
   }
 
-  const findings = MeshAnalyzer.analyze(manifests);
-  if (json) {
-    io.out(`${JSON.stringify(findings.map(f => ({ code: f.code, level: f.level, kind: f.kind, namespace: f.namespace, name: f.name, message: f.message })), undefined, 2)}\n`);
-  } else {
-    for (const f of findings) {
-      io.out(`${MeshAnalyzer.formatFinding(f)}\n`);
-    }
-    if (findings.length === 0) {
-      // Files such as cdk8s's construct-metadata.json hold no Kubernetes object: count only what has a kind.
-      const objects = manifests.filter(m => typeof m?.kind === 'string').length;
-      io.err(`No findings in ${objects} objects from ${files.length} file(s).\n`);
-    }
+  const all = MeshAnalyzer.analyze(manifests);
+  const findings = all.filter(f => !options.suppress.some(s => s.code === f.code && s.pattern.test(origin(f))));
+  const shown = findings.filter(f => RANK[f.level] >= RANK[options.outputThreshold]);
+  switch (options.format) {
+    case 'json': io.out(formatJson(shown, positions)); break;
+    case 'yaml': io.out(formatYaml(shown, positions)); break;
+    case 'sarif': io.out(formatSarif(shown, positions)); break;
+    default:
+      for (const f of shown) io.out(`${MeshAnalyzer.formatFinding(f)}\n`);
   }
-  return findings.some(f => f.level === FindingLevel.ERROR) ? 1 : 0;
+  if (options.format === 'log' && shown.length === 0 && manifests.length > 0) {
+    const unread = input.problems.length > 0 ? ` (${input.problems.length} document(s) could not be read)` : '';
+    io.err(`No findings in ${manifests.length} objects from ${input.files.length} file(s)${unread}.\n`);
+  }
+
+  if (findings.some(f => RANK[f.level] >= RANK[options.failureThreshold])) return EXIT.FINDINGS;
+  if (input.problems.length > 0 && !options.ignoreUnknown) {
+    io.err(`error: ${input.problems.length} document(s) or file(s) are not Kubernetes manifests; fix them, or pass --ignore-unknown to `
+      + 'analyze the rest\n');
+    return EXIT.NOT_MANIFESTS;
+  }
+  if (manifests.length === 0) {
+    io.err(`error: no Kubernetes objects in ${input.files.length} file(s)\n`);
+    return EXIT.NO_OBJECTS;
+  }
+  return EXIT.OK;
 }
 
-/** A file as itself; a directory as its manifest files, recursively, in sorted order. */
-function expand(input: string): string[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch (e) {
-    throw new InputError(`cannot read "${input}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`);
+function parseOptions(args: string[]): Options {
+  const inputs: string[] = [];
+  const suppress: Array<{ code: string; pattern: RegExp }> = [];
+  const warnings: string[] = [];
+  let format = 'log';
+  let failureThreshold = FindingLevel.ERROR;
+  let outputThreshold = FindingLevel.INFO;
+  let ignoreUnknown = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      if (i + 1 >= args.length) throw new UsageError(`option ${flag} needs a value`);
+      return args[++i];
+    };
+    switch (flag) {
+      case '-o':
+      case '--output': {
+        const v = value().toLowerCase();
+        if (!FORMATS.includes(v)) throw new UsageError(`unknown output format "${v}" (expected one of ${FORMATS.join(', ')})`);
+        format = v;
+        break;
+      }
+      case '--json':
+        format = 'json';
+        break;
+      case '-S':
+      case '--suppress':
+        suppress.push(parseSuppression(value(), warnings));
+        break;
+      case '--failure-threshold':
+        failureThreshold = parseLevel(flag, value());
+        break;
+      case '--output-threshold':
+        outputThreshold = parseLevel(flag, value());
+        break;
+      case '--ignore-unknown':
+        ignoreUnknown = true;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option "${arg}"`);
+        inputs.push(arg);
+    }
   }
-  if (!stat.isDirectory()) return [input];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(input, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const full = path.join(input, entry.name);
-    if (entry.isDirectory()) out.push(...expand(full));
-    else if (MANIFEST_FILE.test(entry.name)) out.push(full);
-  }
-  return out;
+  if (inputs.length === 0) throw new UsageError('no file or directory to analyze');
+  return { inputs, format, suppress, failureThreshold, outputThreshold, ignoreUnknown, warnings };
 }
 
-function readManifests(file: string): any[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read "${file}": ${String((e as Error).message)}`);
+function parseLevel(flag: string, value: string): FindingLevel {
+  const level = LEVELS[value.toLowerCase()];
+  if (level === undefined) throw new UsageError(`${flag} must be Info, Warning or Error, got "${value}"`);
+  return level;
+}
+
+/**
+ * `--suppress CODE=RESOURCE` as istioctl parses it (exactly one `=`; an unknown code is a warning, not an error) and
+ * matches it (`glob.Glob(resource, FriendlyName)`: `*` matches any text, everything else literally). The resource is
+ * matched against `Kind namespace/name`, istioctl's FriendlyName, and against `Kind name.namespace`, the form
+ * istioctl's help shows.
+ */
+function parseSuppression(value: string, warnings: string[]): { code: string; pattern: RegExp } {
+  const parts = value.split('=');
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
+    throw new UsageError(`${JSON.stringify(value)} is not a valid suppression value: use CODE=Kind namespace/name, e.g. "IST0118=Service default/web"`);
   }
-  try {
-    return MeshAnalyzer.parseYaml(text);
-  } catch (e) {
-    throw new InputError(`${file}: ${(e as Error).message}`);
+  const [code, resource] = parts;
+  if (!Object.prototype.hasOwnProperty.call(CATALOGUE, code)) {
+    warnings.push(`Supplied message code '${code}' is an unknown message code and will not have any effect.`);
   }
+  const glob = (s: string) => s.split('*').map(p => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
+  const alternative = /^(\S+) ([^/\s]+)\.([^./\s]+)$/.exec(resource);
+  const forms = [glob(resource), ...(alternative ? [glob(`${alternative[1]} ${alternative[3]}/${alternative[2]}`)] : [])];
+  return { code, pattern: new RegExp(`^(?:${forms.join('|')})$`, 's') };
 }
 
 if (require.main === module) {

@@ -23,18 +23,23 @@
  * alternative sets instead (e.g. one folder per stage of a rollout plan), `perDirectory: true` analyzes the manifests
  * of each directory on their own; an object defined in several manifests is logged as a hint.
  *
- * The module runs inside the cdk8s CLI during every synth, so it loads only the analyzer (no cdk8s, no cdk8s-plus):
- * manifests are parsed with the CLI's own `context.parseManifest`.
+ * The module runs inside the cdk8s CLI during every synth, so it loads only the analyzer (no cdk8s, no cdk8s-plus).
+ * Manifests are read with `read-manifests.ts`, as `kubectl apply -f` reads them (YAML 1.1), not with the cdk8s CLI's
+ * `context.parseManifest` (YAML 1.2), so that the plugin and the `analyze` command see what kubectl applies.
+ *
+ * Properties are checked when the plugin is created: a misspelt one (`perDirectry`) or one of the wrong type
+ * (`failOnWarnings: "yes"`) fails the synth with the list of valid properties, instead of being ignored.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { codeInfo } from '../analysis/catalogue';
 import type { Finding } from '../analysis/mesh-analyzer';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
+import { parseManifests } from '../analysis/read-manifests';
 
 /** The subset of the cdk8s CLI's `ValidationContext` the plugin uses (cdk8s-cli/lib/plugins/validation.d.ts). */
 export interface ValidationContextLike {
   readonly manifests: readonly string[];
-  parseManifest(manifestPath: string): any[];
   readonly report: {
     addViolation(violation: {
       ruleName: string;
@@ -71,7 +76,7 @@ export interface MeshAnalysisValidationProperties {
 }
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
-const SPEC_LOCATION = /\(((?:http|tcp|tls|servers)\[\d+\][^)\s]*)\)/;
+const SPEC_LOCATION = /\(((?:http|tcp|tls|servers|hosts|subsets)\[\d+\][^)\s]*)\)/;
 
 /**
  * The cdk8s validation plugin: `cdk8s synth` fails on error-level `MeshAnalyzer` findings.
@@ -84,6 +89,7 @@ export class MeshAnalysisValidation {
   private readonly defaultNamespace: string;
 
   constructor(properties: MeshAnalysisValidationProperties = {}) {
+    checkProperties(properties);
     this.failOnWarnings = properties.failOnWarnings === true;
     this.perDirectory = properties.perDirectory === true;
     this.defaultNamespace = properties.defaultNamespace ?? 'default';
@@ -118,7 +124,7 @@ export class MeshAnalysisValidation {
     // `Kind|namespace|name` -> the manifest files that define the object.
     const definedIn = new Map<string, string[]>();
     for (const file of files) {
-      for (const m of context.parseManifest(file)) {
+      for (const m of this.read(file)) {
         if (m === null || typeof m !== 'object') continue;
         manifests.push(m);
         const key = this.key(m.kind, m.metadata?.namespace, m.metadata?.name);
@@ -148,8 +154,17 @@ export class MeshAnalysisValidation {
         }],
       });
     }
-    all.push(...findings);
+    for (const f of findings) all.push(f);
     return manifests.length;
+  }
+
+  /** The manifests of a file; a file kubectl could not read fails the validation with one line naming it. */
+  private read(file: string): any[] {
+    try {
+      return parseManifests(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`MeshAnalysisValidation: cannot read ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
   }
 
   private fails(f: Finding): boolean {
@@ -160,4 +175,43 @@ export class MeshAnalysisValidation {
     const ns = typeof namespace === 'string' && namespace ? namespace : this.defaultNamespace;
     return `${String(kind)}|${ns}|${String(name)}`;
   }
+}
+
+/** The properties the plugin takes, with their type: what `checkProperties` accepts. */
+const PROPERTIES: Record<string, 'boolean' | 'string'> = { failOnWarnings: 'boolean', perDirectory: 'boolean', defaultNamespace: 'string' };
+
+/**
+ * Throws for properties the plugin does not know, or of the wrong type. The cdk8s CLI passes `properties` from
+ * cdk8s.yaml as written, so a typo would otherwise be silently ignored (and `failOnWarnings: "yes"` would not fail).
+ */
+function checkProperties(properties: any): void {
+  const valid = Object.entries(PROPERTIES).map(([k, t]) => `${k} (${t})`).join(', ');
+  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
+    throw new Error(`MeshAnalysisValidation properties must be a mapping, got ${JSON.stringify(properties)}; valid properties: ${valid}`);
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(properties)) {
+    const type = Object.prototype.hasOwnProperty.call(PROPERTIES, key) ? PROPERTIES[key] : undefined;
+    if (type === undefined) {
+      const near = Object.keys(PROPERTIES).find(k => k.toLowerCase() === key.toLowerCase() || closeTo(k.toLowerCase(), key.toLowerCase()));
+      problems.push(`unknown property "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
+    } else if (typeof value !== type || (type === 'string' && value === '')) {
+      problems.push(`property "${key}" must be a ${type === 'string' ? 'non-empty string' : 'boolean (true or false, unquoted)'}, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`MeshAnalysisValidation (cdk8s.yaml validations[].properties): ${problems.join('; ')}. Valid properties: ${valid}.`);
+  }
+}
+
+/** Whether two names are at most two edits apart (Levenshtein), for "did you mean". */
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] <= 2;
 }

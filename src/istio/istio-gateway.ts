@@ -68,9 +68,9 @@ export interface IstioGatewayProps {
   /**
    * Port of the HTTPS server.
    *
-   * Istio's default istio-ingressgateway Service exposes 443 with targetPort 8443; Istio maps a server port equal to a
-   * Service port to its targetPort, so 443 is served, but istioctl (1.19+) compares server ports with target ports
-   * and reports IST0162 for 443: set 8443 to avoid that warning.
+   * Istio's default istio-ingressgateway Service exposes 443 with targetPort 8443. Either works: Istio maps a server
+   * port equal to a Service port to its targetPort, and istioctl (since Istio 1.23) accepts a Service port as well as a
+   * target port (IST0162 is reported only for a port that is neither).
    *
    * @default 443
    */
@@ -84,8 +84,8 @@ export interface IstioGatewayProps {
   /**
    * Port of the HTTP server.
    *
-   * As for `httpsPort`: the default istio-ingressgateway Service maps 80 to targetPort 8080; 80 is served, and 8080
-   * avoids istioctl's IST0162 warning.
+   * As for `httpsPort`: the default istio-ingressgateway Service maps 80 to targetPort 8080, and either port is
+   * served and accepted by istioctl.
    *
    * @default 80
    */
@@ -122,7 +122,8 @@ export class IstioGateway extends Construct implements IIstioGateway {
   /**
    * Refers to a Gateway defined elsewhere, such as a shared ingress gateway.
    *
-   * @param gatewayName `name` (in the chart's namespace) or `namespace/name`, e.g. `istio-system/shared-gateway`
+   * @param gatewayName `name` (in the chart's namespace) or `namespace/name`, e.g. `istio-system/shared-gateway`; the legacy
+   *   `name.namespace` form is refused, since Istio and istioctl read it differently
    */
   public static fromGatewayName(scope: Construct, id: string, gatewayName: string): IIstioGateway {
     return new ImportedIstioGateway(scope, id, gatewayName);
@@ -257,6 +258,14 @@ class ImportedIstioGateway extends Construct implements IIstioGateway {
     }
     if (reference === 'mesh') {
       fail(this, '"mesh" is not a gateway: it stands for the sidecars of the mesh; bind a route to it with includeMesh: true');
+    }
+    // Istio's resolveGatewayName reads a reference without "/" but with a dot as the legacy "<name>.<namespace>[.svc...]"
+    // form, while istioctl (and kubectl) take it as a name in the route's namespace: the two disagree, so refuse it.
+    if (parts.length === 1 && reference.includes('.')) {
+      const [name, namespace] = reference.split('.');
+      fail(this, `gateway reference must be "name" or "namespace/name", got ${JSON.stringify(reference)}: a dotted name is the legacy `
+        + `"<name>.<namespace>" form, which Istio reads as "${namespace}/${name}" but istioctl as a name in the route's namespace; `
+        + `write "${namespace}/${name}"`);
     }
     this.gatewayName = checkDnsSubdomain(this, 'gateway name', parts[parts.length - 1]);
     this.namespace = parts.length === 2 ? checkDnsLabel(this, 'gateway namespace', parts[0]) : Chart.of(this).namespace;

@@ -7,7 +7,7 @@ import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget
 import { IIstioGateway } from './istio-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
 import { toFqdn } from './rules/hosts';
-import { meshHostConflictMessage } from './rules/virtual-service';
+import { gatewayHostConflictMessage, meshHostConflictMessage } from './rules/virtual-service';
 import { IstioRouteRenderer } from './virtual-service-renderer';
 
 /**
@@ -76,10 +76,11 @@ export class MirrorRoute extends MirrorRouteBase {
     this.annotateDefinedElsewhere(model);
     const duplicates = claimObjects(this, [{ apiVersion: this.virtualService.apiVersion, kind: 'VirtualService', namespace: this.namespace, name: this.routeName }]);
     const meshConflicts = this.claimMeshHosts(model);
+    const gatewayConflicts = this.claimGatewayHosts(model);
     this.node.addValidation({
       validate: memoized(() => {
         const current = this.spec.model();
-        return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...meshConflicts()];
+        return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...meshConflicts(), ...gatewayConflicts()];
       }),
     });
   }
@@ -174,6 +175,28 @@ export class MirrorRoute extends MirrorRouteBase {
     return () => keys.flatMap(key => {
       const owners = index.owners(key) as readonly MirrorRoute[];
       return owners.length < 2 ? [] : [`IST0109 ${meshHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), key.slice('mesh-host|'.length))}`];
+    });
+  }
+
+  /**
+   * Claims each (gateway, host) pair of the route, so that two routes of the app bound to one gateway for one host are
+   * reported (TM0007: Istio merges their rules at the gateway in creation order, so which one applies is undefined).
+   */
+  private claimGatewayHosts(model: RouteModel): () => string[] {
+    if (model.gateways.length === 0) return () => [];
+    const index = AppIndex.of(this);
+    const namespace = this.namespace ?? 'default';
+    const keys: Array<{ key: string; gateway: string; host: string }> = [];
+    for (const { gateway } of model.gateways) {
+      const ref = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
+      for (const host of new Set(this.routeHosts.map(h => toFqdn(namespace, h)))) {
+        keys.push({ key: `gateway-host|${ref}|${host}`, gateway: ref, host });
+      }
+    }
+    keys.forEach(({ key }) => index.claim(key, this));
+    return () => keys.flatMap(({ key, gateway, host }) => {
+      const owners = index.owners(key) as MirrorRoute[];
+      return owners.length < 2 ? [] : [`TM0007 ${gatewayHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), gateway, host)}`];
     });
   }
 }

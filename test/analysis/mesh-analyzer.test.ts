@@ -89,3 +89,43 @@ describe('the manifest analyzer is pure', () => {
     expect(outside).toEqual([]);
   });
 });
+
+describe('system namespaces', () => {
+  // istiod_analyze.go: src.SetNamespacesFilter drops objects in inject.IgnoredNamespaces (kube-system, kube-public,
+  // kube-node-lease, local-path-storage) from file input.
+  test.each(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'])('objects in %s are not analyzed', namespace => {
+    const yaml = `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: ${namespace}}
+spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}
+`;
+    expect(MeshAnalyzer.analyzeYaml(yaml)).toEqual([]);
+    expect(MeshAnalyzer.analyzeYaml(yaml.replace(namespace, 'apps')).map(f => f.code)).toEqual(['IST0101']);
+  });
+});
+
+test('objects passed directly may be nested deeper than YAML allows without overflowing the stack', () => {
+  let deep: any = { exact: 'x' };
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  const vs = (match: any) => ({
+    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web' },
+    spec: { hosts: ['web'], http: [{ match: [{ headers: { x: deep } }], route: [{ destination: { host: 'web' } }] }, { match: [match], route: [{ destination: { host: 'web' } }] }] },
+  });
+  const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } };
+  expect(MeshAnalyzer.analyze([svc, vs({ headers: { x: deep } })]).map(f => f.code)).toEqual([]);
+});
+
+describe('the galley.istio.io/analyze-suppress annotation', () => {
+  // istiod_analyze.go filterMessages: the annotation lists codes (comma-separated) or "*" to drop on that object.
+  const yaml = (annotation: string) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+${annotation ? `  annotations: {galley.istio.io/analyze-suppress: "${annotation}"}\n` : ''}spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}
+`;
+  test.each([['IST0101', []], ['IST0132,IST0101', []], ['*', []], ['IST0132', ['IST0101']], ['', ['IST0101']]])('%p', (annotation, codes) => {
+    expect(MeshAnalyzer.analyzeYaml(yaml(annotation)).map(f => f.code)).toEqual(codes);
+  });
+});

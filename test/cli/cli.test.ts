@@ -16,7 +16,7 @@ function run(...argv: string[]) {
 test('--help prints usage and exits 0', () => {
   const r = run('--help');
   expect(r.status).toBe(0);
-  expect(r.out).toMatch(/^Usage: cdk8s-traffic-mirror analyze <file-or-dir>\.\.\. \[--json\]/);
+  expect(r.out).toMatch(/^Usage: cdk8s-traffic-mirror analyze <file-or-dir>\.\.\. \[options\]/);
 });
 
 test('a correct scenario prints no findings and exits 0', () => {
@@ -24,11 +24,11 @@ test('a correct scenario prints no findings and exits 0', () => {
   expect(r).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 1 file(s).\n' });
 });
 
-test('files without Kubernetes objects (such as cdk8s\'s construct-metadata.json) are not counted as objects', () => {
+test('cdk8s\'s construct-metadata.json, which holds no Kubernetes object, is not read from directories', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-meta-'));
   fs.writeFileSync(path.join(dir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources: {} }));
   fs.copyFileSync(path.join(FIXTURES, 'mirroring-ok.yaml'), path.join(dir, 'app.k8s.yaml'));
-  expect(run('analyze', dir)).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 2 file(s).\n' });
+  expect(run('analyze', dir)).toEqual({ status: 0, out: '', err: 'No findings in 6 objects from 1 file(s).\n' });
 });
 
 test('error findings print one line each and exit 1', () => {
@@ -46,11 +46,19 @@ test('warning-only findings exit 0', () => {
   expect(r.out).toMatch(/^IST0174 Warning DestinationRule default\/reviews: /);
 });
 
-test('--json prints an array of findings', () => {
-  const r = run('analyze', '--json', path.join(FIXTURES, 'ist0174-doc.yaml'));
+test('--json is -o json: istioctl\'s list of code, documentationUrl, level, message, origin and reference', () => {
+  const file = path.join(FIXTURES, 'ist0174-doc.yaml');
+  const r = run('analyze', '--json', file);
   expect(JSON.parse(r.out)).toEqual([{
-    code: 'IST0174', level: 'Warning', kind: 'DestinationRule', namespace: 'default', name: 'reviews', message: expect.any(String),
+    code: 'IST0174',
+    documentationUrl: 'https://istio.io/latest/docs/reference/config/analysis/ist0174/',
+    level: 'Warning',
+    message: expect.stringMatching(/^The host reveiws defined in the DestinationRule does not match any services in the mesh\./),
+    origin: 'DestinationRule default/reviews',
+    reference: expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+$`)),
   }]);
+  expect(Object.keys(JSON.parse(r.out)[0])).toEqual(['code', 'documentationUrl', 'level', 'message', 'origin', 'reference']);
+  expect(run('analyze', '-o', 'json', file).out).toBe(r.out);
   expect(run('analyze', '--json', path.join(FIXTURES, 'mirroring-ok.yaml')).out).toBe('[]\n');
 });
 
@@ -62,15 +70,15 @@ test('directories are searched recursively for yaml, yml and json files, analyze
   expect(r.out.trimEnd().split('\n')).toHaveLength(1);
 });
 
-test('fails with 2 and names file and line on a YAML syntax error', () => {
+test('fails with 4 and names file, line and column on a YAML syntax error', () => {
   const file = path.join(FIXTURES, 'invalid', 'bad-syntax.yaml');
   const r = run('analyze', file);
-  expect(r.status).toBe(2);
-  expect(r.err).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: YAML syntax error at line 7, column \\d+: `));
+  expect(r.status).toBe(4);
+  expect(r.err).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+: YAML syntax error: `));
 });
 
-test('fails with 2 on a missing file, no input, unknown command or option', () => {
-  expect(run('analyze', 'nope.yaml')).toMatchObject({ status: 2, err: 'error: cannot read "nope.yaml": no such file or directory\n' });
+test('fails with 3 on a missing file; with 2 on no input, unknown command or option', () => {
+  expect(run('analyze', 'nope.yaml')).toMatchObject({ status: 3, err: 'error: cannot read "nope.yaml": no such file or directory\n' });
   expect(run('analyze')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: no file or directory to analyze/) });
   expect(run('lint', 'x')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: unknown command "lint"/) });
   expect(run('analyze', '--yaml', 'x')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: unknown option "--yaml"/) });

@@ -2,7 +2,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { MeshAnalysisValidation, ValidationContextLike } from '../../src/cli/validation-plugin';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -59,7 +58,6 @@ function context(files: { [name: string]: string }): { ctx: ValidationContextLik
       fs.writeFileSync(file, text);
       return file;
     }),
-    parseManifest: (file: string) => MeshAnalyzer.parseYaml(fs.readFileSync(file, 'utf8')),
     report: {
       addViolation: v => recorded.violations.push(v),
       submit: (status, metadata) => {
@@ -242,4 +240,35 @@ test('analyzes each directory on its own with perDirectory (e.g. the stages of a
   expect(dirs.recorded.status).toBe('success');
   expect(dirs.recorded.logs).toEqual([expect.stringMatching(/^TM0005 /), expect.stringMatching(/^TM0005 /)]);
   expect(dirs.recorded.metadata).toMatchObject({ Objects: '6', Warnings: '2' });
+});
+
+describe('properties', () => {
+  test('fails when a property is misspelt or of the wrong type, listing the valid properties', () => {
+    expect(() => new MeshAnalysisValidation({ perDirectry: true } as any)).toThrow(
+      'MeshAnalysisValidation (cdk8s.yaml validations[].properties): unknown property "perDirectry" (did you mean "perDirectory"?). '
+      + 'Valid properties: failOnWarnings (boolean), perDirectory (boolean), defaultNamespace (string).');
+    expect(() => new MeshAnalysisValidation({ failOnWarnings: 'yes' } as any))
+      .toThrow(/property "failOnWarnings" must be a boolean \(true or false, unquoted\), got "yes"/);
+    expect(() => new MeshAnalysisValidation({ defaultNamespace: 5 } as any)).toThrow(/property "defaultNamespace" must be a non-empty string, got 5/);
+    expect(() => new MeshAnalysisValidation('x' as any)).toThrow(/properties must be a mapping/);
+  });
+
+  test('accepts the valid properties, and none', () => {
+    expect(() => new MeshAnalysisValidation({ failOnWarnings: true, perDirectory: false, defaultNamespace: 'apps' })).not.toThrow();
+    expect(() => new MeshAnalysisValidation()).not.toThrow();
+  });
+});
+
+test('reads manifests as kubectl does (YAML 1.1): "on" is true, so a quoted-less port name is not the string "on"', async () => {
+  // kubectl (go-yaml v2) reads `name: on` as the boolean true; the cdk8s CLI's YAML 1.2 parser would read the string.
+  const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: on, port: 80}]}\n';
+  const { ctx, recorded } = context({ 'a.k8s.yaml': svc });
+  await new MeshAnalysisValidation({ failOnWarnings: true }).validate(ctx);
+  expect(recorded.violations.map(v => v.ruleName)).toEqual(['IST0106 SchemaValidationError']);
+  expect(recorded.violations[0].recommendation).toMatch(/spec\.ports\[0\]\.name must be of type string, got boolean true/);
+});
+
+test('fails with one line naming the file when a manifest cannot be read', async () => {
+  const { ctx } = context({ 'a.k8s.yaml': 'a: [1,\nb: c: d\n' });
+  await expect(new MeshAnalysisValidation().validate(ctx)).rejects.toThrow(/^MeshAnalysisValidation: cannot read .*a\.k8s\.yaml: YAML syntax error at line \d+, column \d+: /);
 });

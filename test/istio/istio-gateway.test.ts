@@ -230,6 +230,9 @@ describe('IstioGateway.fromGatewayName', () => {
       ['the reference is "mesh"', 'mesh', /^test\/shared: "mesh" is not a gateway: .*includeMesh: true$/],
       ['the name is not an object name', 'Shared_Gateway', /^test\/shared: gateway name must be a Kubernetes object name .*got "Shared_Gateway"$/],
       ['the namespace is not a DNS label', 'istio.system/shared-gateway', /^test\/shared: gateway namespace must be a DNS label .*got "istio.system"$/],
+      // Istio's resolveGatewayName reads it as istio-system/shared-gateway, istioctl's GatewayAnalyzer as default/shared-gateway.istio-system.
+      ['the reference is the legacy name.namespace form', 'shared-gateway.istio-system',
+        /^test\/shared: gateway reference must be "name" or "namespace\/name", got "shared-gateway.istio-system": a dotted name is the legacy .*write "istio-system\/shared-gateway"$/],
     ])('when %s', (_, reference, message) => {
       const chart = Testing.chart();
       expect(() => IstioGateway.fromGatewayName(chart, 'shared', reference)).toThrow(message);

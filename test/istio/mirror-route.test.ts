@@ -235,10 +235,12 @@ describe('MirrorRoute', () => {
       const f = fixture();
       const other = MeshService.fromServiceAttributes(f.chart, 'other', { name: 'other', namespace: 'default', ports: [8000] });
       route(f, { mirror: { service: other } });
+      // On the mesh: a second route bound to the same gateway for the same host would be TM0007.
       route(f, {
         name: 'httpbin-weighted',
         destinations: [{ service: f.service, version: 'v1', weight: 100 }, { service: f.service, weight: 0 }],
         destination: undefined,
+        gateways: undefined,
       }, 'weighted');
       expect(Testing.synth(f.chart).filter(m => m.kind === 'VirtualService')).toHaveLength(2);
     });
@@ -922,6 +924,26 @@ describe('MirrorRoute', () => {
       new MirrorRoute(edge, 'route', { destination: { service: f.service, version: 'v1' } });
       expect(() => Testing.synth(edge)).toThrow('[edge/route] IST0109 The VirtualServices default/httpbin,edge/httpbin associated with mesh gateway '
         + 'define the same host httpbin.default.svc.cluster.local');
+    });
+
+    test('two routes bound to one gateway for one host fail with TM0007 (Istio merges them in creation order)', () => {
+      const f = fixture();
+      route(f, {}, 'a');
+      route(f, { name: 'httpbin-reads' }, 'b');
+      const message = 'TM0007 The VirtualServices default/httpbin,default/httpbin-reads are bound to gateway default/httpbin-gateway and define the '
+        + 'same host httpbin.example.com: Istio merges their rules in creation order';
+      expect(() => Testing.synth(f.chart)).toThrow(`[test/ns/a] ${message}`);
+      expect(() => Testing.synth(f.chart)).toThrow(`[test/ns/b] ${message}`);
+    });
+
+    test('routes for one host on different gateways, or different hosts on one gateway, do not conflict', () => {
+      const f = fixture();
+      route(f, {}, 'a');
+      const other = new IstioGateway(f.chart, 'other', {
+        name: 'other-gateway', hosts: ['httpbin.example.com'], credentialName: 'c', selector: { istio: 'internal-gateway' },
+      });
+      route(f, { name: 'httpbin-other', gateways: [other] }, 'b');
+      expect(() => Testing.synth(f.chart)).not.toThrow();
     });
 
     test('a gateway-only route and a mesh route for one service do not conflict', () => {

@@ -6,6 +6,7 @@ import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
 import { HttpbinVersion } from '../../src/workloads/httpbin-version';
 import { StringMatch } from '../../src/core/request-match';
 import { MeshService } from '../../src/istio/mesh-service';
+import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
 import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
@@ -93,13 +94,15 @@ describe('MirrorRolloutPlan', () => {
 
   test('stages keep the route settings: matches, timeout, hosts and gateways', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    // A host of its own: a second route for the chart route's host on its gateway would be TM0007 (Istio merges them).
+    const apiGateway = new IstioGateway(chart, 'api-gateway', { name: 'api-gateway', hosts: ['api.example.com'], credentialName: 'api-credential' });
     const route = new MirrorRoute(chart, 'api-route', {
       name: 'httpbin-api',
       destination: { service: chart.service, version: 'v1' },
       mirror: { service: chart.service, version: 'v2' },
       mirrorMatches: [{ uri: StringMatch.prefix('/api/') }],
-      gateways: [chart.gateway],
-      hosts: ['httpbin.example.com'],
+      gateways: [apiGateway],
+      hosts: ['api.example.com'],
     });
     const plan = new MirrorRolloutPlan(chart, 'plan', {
       route,
@@ -113,7 +116,7 @@ describe('MirrorRolloutPlan', () => {
     expect(find('route').spec.http[0].match).toBeUndefined();
     expect(find('mirror').spec.http.map((r: any) => r.name)).toEqual(['mirrored', 'default']);
     expect(find('mirror').spec.http[0].match).toEqual([{ uri: { prefix: '/api/' } }]);
-    expect(find('mirror').spec.gateways).toEqual([chart.gateway.gatewayName]);
+    expect(find('mirror').spec.gateways).toEqual([apiGateway.gatewayName]);
     // the other route of the chart is unchanged in every stage
     const other = (stage: string) => plan.stageManifests(stage).find(m => m.kind === 'VirtualService' && m.metadata.name === chart.route.routeName);
     expect(other('route')).toEqual(other('mirror'));

@@ -4,6 +4,7 @@
  *
  * - `SubsetSelectPodAnalyzer` (subset.go): IST0174 for a host no service provides, IST0173 for a subset that selects no pods.
  */
+import { validateWildcardDomain } from '../../istio/rules/hosts';
 import { asArray, isObject, stringMap, strings } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
 import { Report } from '../report';
@@ -11,8 +12,26 @@ import { Report } from '../report';
 /** Runs every DestinationRule analyzer. */
 export function analyzeDestinationRules(index: ManifestIndex, report: Report): void {
   for (const dr of index.destinationRules) {
+    checkDestinationRuleSchema(report, dr);
     checkDestinationRule(index, report, dr);
   }
+}
+
+/** IST0106 for Istio's DestinationRule validation (`ValidateDestinationRule`): the host's syntax and unique subset names. */
+function checkDestinationRuleSchema(report: Report, dr: Obj): void {
+  if (typeof dr.spec.host === 'string') {
+    const err = validateWildcardDomain(dr.spec.host);
+    if (err) report.add('IST0106', dr, `Schema validation error: ${err} (host). Use the Service name, its FQDN or a ServiceEntry host.`);
+  }
+  const names = new Set<string>();
+  asArray(dr.spec.subsets).forEach((s: any, i: number) => {
+    if (typeof s?.name !== 'string') return;
+    if (names.has(s.name)) {
+      report.add('IST0106', dr, `Schema validation error: duplicate subset names: ${s.name} (subsets[${i}]). Give each subset its own name; `
+        + 'Istio rejects the whole DestinationRule.');
+    }
+    names.add(s.name);
+  });
 }
 
 /** IST0174 and IST0173 (`destinationrule.SubsetSelectPodAnalyzer`). */

@@ -2,9 +2,9 @@
  * The Gateway analyzers, as istioctl's `pkg/config/analysis/analyzers/gateway/`, plus the Gateway server rules of
  * Istio's validation (IST0106). Internal: not exported from index.ts.
  *
- * - `IngressGatewayPortAnalyzer` (gateway.go): IST0162;
+ * - `IngressGatewayPortAnalyzer` (gateway.go): IST0162, and IST0101 for a selector that matches no gateway Pod;
  * - `ConflictingGatewayAnalyzer` (conflictinggateway.go): IST0145;
- * - `validateServer`, `validateServerPort` and unique port names (`pkg/config/validation`): IST0106.
+ * - `validateServer`, `validateServerPort`, `validateTLSOptions` and unique port names (`pkg/config/validation`): IST0106.
  */
 import { gatewayConflictMessage } from '../../istio/rules/gateway';
 import { asArray, isObject, stringMap, strings } from '../hosts';
@@ -41,23 +41,69 @@ function checkGatewaySchema(report: Report, gw: Obj): void {
     if ((protocol === 'HTTPS' || protocol === 'TLS') && !isObject(server.tls)) {
       schema('server must have TLS settings for HTTPS/TLS protocols', 'Add tls with mode SIMPLE and credentialName (the TLS Secret), '
         + 'or PASSTHROUGH.');
+    } else if (isObject(server.tls)) {
+      for (const err of tlsCertificateErrors(server.tls)) {
+        schema(err, 'Set tls.credentialName to the Secret holding the certificate and key (or serverCertificate and privateKey).');
+      }
     }
   });
+}
+
+const ISTIO_SYSTEM = 'istio-system';
+
+/**
+ * `validateTLSOptions` (pkg/config/validation/validation.go): a SIMPLE, MUTUAL or OPTIONAL_MUTUAL server takes its
+ * certificate from `credentialName` (or `credentialNames`), else needs `serverCertificate` and `privateKey` (or each
+ * entry of `tlsCertificates`); MUTUAL without a credential also needs `caCertificates`. The mode defaults to
+ * PASSTHROUGH, which needs no certificate.
+ */
+function tlsCertificateErrors(tls: any): string[] {
+  const mode = typeof tls.mode === 'string' ? tls.mode : 'PASSTHROUGH';
+  if (mode !== 'SIMPLE' && mode !== 'MUTUAL' && mode !== 'OPTIONAL_MUTUAL') return [];
+  const filled = (v: any) => typeof v === 'string' && v !== '';
+  if (filled(tls.credentialName) || asArray(tls.credentialNames).length > 0) return [];
+  const prefix = mode === 'SIMPLE' ? 'SIMPLE TLS' : 'MUTUAL TLS';
+  const errors: string[] = [];
+  if (prefix === 'MUTUAL TLS' && !filled(tls.caCertificates)) errors.push(`${prefix} requires a client CA bundle`);
+  const certs = asArray(tls.tlsCertificates).length > 0 ? asArray(tls.tlsCertificates) : [tls];
+  for (const cert of certs) {
+    if (!filled(cert?.serverCertificate)) errors.push(`${prefix} requires a server certificate`);
+    if (!filled(cert?.privateKey)) errors.push(`${prefix} requires a private key`);
+  }
+  return errors;
+}
+
+/**
+ * Whether the input holds the gateway workloads a selector is meant for, so that a selector matching none of them is a
+ * mistake rather than a gateway installed apart (Istio's ingress gateway usually is): some Pod or pod template in the
+ * Gateway's namespace or in istio-system carries one of the selector's label keys (`istio: ingresgateway` next to a
+ * Deployment labelled `istio: ingressgateway`). istioctl sees the cluster's Pods and reports whenever none matches.
+ */
+function gatewayWorkloadsInInput(index: ManifestIndex, gw: Obj, selector: Record<string, string>): boolean {
+  const keys = Object.keys(selector);
+  return index.workloads.some(w => (w.namespace === gw.namespace || w.namespace === ISTIO_SYSTEM) && keys.some(k => k in w.labels));
 }
 
 /**
  * IST0162 (`IngressGatewayPortAnalyzer`), only when a Service selecting the gateway's workload is in the input.
  *
- * Like istioctl (since Istio 1.19), a server port is compared with the Services' *target* ports: the port the gateway
- * pod listens on. A Service port without a numeric targetPort counts as its own target, as Go's `IntValue()` gives 0 for
- * a named targetPort. Istio's default istio-ingressgateway Service maps 80 -> 8080 and 443 -> 8443, so istioctl warns
- * about a server on port 80 there although Istio's gateway controller maps such a port to its targetPort and serves it
- * (istio/istio#51257); the message says so, so that the user can choose to silence the warning or ignore it.
+ * As istioctl does since Istio 1.23 (`portMapping` in gateway.go): a server port is fine when it is a *target* port of a
+ * Service selecting the gateway pods (the port the pod listens on) or one of those Services' *ports* (Istio's gateway
+ * controller maps a server port equal to a Service port to its targetPort, istio/istio#51257). A Service port without a
+ * numeric targetPort counts as its own target, as Go's `IntValue()` gives 0 for a named targetPort. So Istio's default
+ * istio-ingressgateway Service (80 -> 8080, 443 -> 8443) accepts servers on 80, 443, 8080 and 8443.
  */
 function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj): void {
   const selector = isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {};
   if (Object.keys(selector).length === 0) return;
   const pods = index.selected(selector);
+  const shown = Object.keys(selector).sort().map(k => `${k}=${selector[k]}`).join(',');
+  if (pods.length === 0 && gatewayWorkloadsInInput(index, gw, selector)) {
+    report.add('IST0101', gw, `Referenced selector not found: "${shown}". No Pod or pod template in the input has these labels, while `
+      + `the input has gateway workloads in namespace ${[...new Set([gw.namespace, ISTIO_SYSTEM])].map(n => `"${n}"`).join(' or ')}; `
+      + 'fix the selector to match the labels of the gateway deployment.');
+    return;
+  }
   const servicePorts: Array<{ port: number; target: number }> = [];
   let services = 0;
   for (const svc of index.services) {
@@ -80,23 +126,16 @@ function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj)
     }
   }
   if (services === 0) return;
-  const shown = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-  const targets = new Set(servicePorts.map(p => p.target));
+  const accepted = new Set(servicePorts.flatMap(p => [p.port, p.target]));
   const exposed = [...servicePorts].sort((a, b) => a.port - b.port)
     .map(p => (p.port === p.target ? `${p.port}` : `${p.port} -> targetPort ${p.target}`)).join(', ');
   for (const server of asArray(gw.spec.servers)) {
     const n = Number(server?.port?.number);
-    if (Number.isNaN(n) || targets.has(n)) continue;
-    const mapped = servicePorts.find(p => p.port === n);
-    const hint = mapped
-      ? `Port ${n} is the Service's port, which forwards to targetPort ${mapped.target}: the server port must match the targetPort `
-        + `(the container port the gateway pod listens on, ${mapped.target} for ${n} in Istio's default install); use port `
-        + `${mapped.target} to silence this (Istio maps a server port equal to a Service port to its targetPort, so port ${n} is still served).`
-      : `The server port must match one of the Service's target ports (the container ports the gateway pod listens on, e.g. 8080 and `
-        + '8443 in Istio\'s default install); use one of them or add the port to the Service.';
+    if (Number.isNaN(n) || accepted.has(n)) continue;
     report.add('IST0162', gw, `The gateway is listening on a target port (port ${n}) that is not defined in the Service `
       + `associated with its workload instances (Pod selector ${shown}). If you need to access the gateway port through the gateway `
-      + `Service, it will not be available. The Service exposes ${exposed || 'no TCP ports'}. ${hint}`);
+      + `Service, it will not be available. The Service exposes ${exposed || 'no TCP ports'}. Use one of its ports or target ports `
+      + '(a server port equal to a Service port is mapped to its targetPort), or add the port to the Service.');
   }
 }
 

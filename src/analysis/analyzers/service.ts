@@ -1,15 +1,15 @@
 /**
  * The Service analyzers, as istioctl's `pkg/config/analysis/analyzers/service/`. Internal: not exported from index.ts.
  *
- * - `PortNameAnalyzer` (portname.go): IST0118.
+ * - `PortNameAnalyzer` (portname.go): IST0118, and IST0150 for the ports of an ExternalName Service.
  */
-import { ISTIO_PROTOCOLS, protocolFromPortName } from '../../istio/rules/protocols';
+import { convertProtocol } from '../../istio/rules/protocols';
 import { asArray, isObject } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
 import { Report } from '../report';
 
-/** Kubernetes-defined appProtocol values Istio maps to its own protocols. */
-const K8S_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss']);
+/** Values of the `gateway.istio.io/managed` label of Services that Istio creates for a Kubernetes Gateway (`analyzeService`). */
+const MANAGED_GATEWAY_CONTROLLERS = new Set(['istio.io-gateway-controller', 'istio.io-mesh-controller', 'istio.io-eastwest-controller']);
 
 /** Runs every Service analyzer. */
 export function analyzeServices(index: ManifestIndex, report: Report): void {
@@ -18,27 +18,32 @@ export function analyzeServices(index: ManifestIndex, report: Report): void {
   }
 }
 
-/** IST0118 (`service.PortNameAnalyzer`). */
+/**
+ * IST0118 and IST0150 (`service.PortNameAnalyzer`): a port whose protocol Istio cannot tell (`ConvertProtocol` gives
+ * Unsupported), and for an ExternalName Service also a port named exactly `tcp`, which is IST0150 there instead.
+ * Skipped like istioctl: Istio's control plane and gateways (`util.IsIstioControlPlane`: label `istio`, or
+ * `release: istio`) and Services of Istio-managed gateways (label `gateway.istio.io/managed`).
+ */
 function checkPortNames(report: Report, svc: Obj): void {
-  if (svc.namespace === 'kube-system' || svc.namespace === 'kube-public') return;
   const labels = isObject(svc.metadata.labels) ? svc.metadata.labels : {};
-  if ('istio' in labels || labels.release === 'istio') return; // Istio's own control plane and gateways
-  if (svc.spec.type === 'ExternalName') return; // istioctl reports IST0150 for these instead
+  if ('istio' in labels || labels.release === 'istio') return;
+  if (MANAGED_GATEWAY_CONTROLLERS.has(labels['gateway.istio.io/managed'])) return;
+  const externalName = svc.spec.type === 'ExternalName';
   for (const p of asArray(svc.spec.ports)) {
-    if (!isObject(p) || portProtocolKnown(p)) continue;
+    if (!isObject(p)) continue;
     const name = typeof p.name === 'string' ? p.name : '';
+    const unsupported = convertProtocol(Number(p.port), name, typeof p.protocol === 'string' ? p.protocol : undefined,
+      typeof p.appProtocol === 'string' ? p.appProtocol : undefined) === undefined;
+    if (!unsupported && !(externalName && name === 'tcp')) continue;
+    if (externalName) {
+      report.add('IST0150', svc, 'Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic '
+        + `for ports serving TCP protocol from being forwarded correctly. Port ${name ? `"${name}"` : '(unnamed)'} (port: ${p.port}): name it `
+        + 'after the protocol the external service speaks, e.g. "http" or "https" (not "tcp").');
+      continue;
+    }
     const targetPort = p.targetPort ?? p.port;
     report.add('IST0118', svc, `Port name ${name} (port: ${p.port}, targetPort: ${targetPort}) doesn't follow the naming `
       + 'convention of Istio port. Name it <protocol>[-<suffix>] (e.g. "http" or "http-web") or set appProtocol; '
       + 'otherwise Istio falls back to protocol sniffing.');
   }
-}
-
-/** Istio's `ConvertProtocol`: appProtocol wins, then the port name prefix before the first "-". */
-function portProtocolKnown(p: any): boolean {
-  if (typeof p.appProtocol === 'string') {
-    return ISTIO_PROTOCOLS.includes(p.appProtocol.toLowerCase()) || K8S_APP_PROTOCOLS.has(p.appProtocol);
-  }
-  if (p.protocol === 'UDP') return true;
-  return protocolFromPortName(typeof p.name === 'string' ? p.name : '', Number(p.port)) !== undefined;
 }

@@ -53,3 +53,29 @@ export function hostMatches(a: string, b: string): boolean {
 export function covers(wide: string, narrow: string): boolean {
   return wide === narrow || (wide.startsWith('*') && narrow.endsWith(wide.slice(1)));
 }
+
+const DNS1123_LABEL = /^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
+const WILDCARD_DNS1123_LABEL = /^(?:\*|(?:\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
+
+/**
+ * Istio's `agent.ValidateWildcardDomain` (pkg/config/validation/agent/validation.go): the error for a host that is not
+ * a DNS name with an optional wildcard first label, or undefined when the host is valid. Labels are RFC 1123 (letters of
+ * either case, digits, inner dashes, at most 63 characters), the name at most 255 characters, the last label not
+ * all-numeric, and a trailing dot allowed.
+ */
+export function validateWildcardDomain(domain: string): string | undefined {
+  if (domain.length > 255) return `domain name "${domain.slice(0, 40)}..." too long (max 255)`;
+  if (domain.length === 0) return 'empty domain name not allowed';
+  const dot = domain.indexOf('.');
+  const first = dot < 0 ? domain : domain.slice(0, dot);
+  if (first.length > 63 || !WILDCARD_DNS1123_LABEL.test(first)) return `domain name "${domain}" invalid (label "${first}" invalid)`;
+  if (dot < 0) return undefined;
+  const parts = domain.slice(dot + 1).split('.');
+  const top = parts[parts.length - 1];
+  if (/^[+-]?[0-9]+$/.test(top)) return `domain name "${domain.slice(dot + 1)}" invalid (top level domain "${top}" cannot be all-numeric)`;
+  for (let i = 0; i < parts.length; i++) {
+    if (i === parts.length - 1 && parts[i] === '') return undefined;
+    if (parts[i].length > 63 || !DNS1123_LABEL.test(parts[i])) return `domain name "${domain.slice(dot + 1)}" invalid (label "${parts[i]}" invalid)`;
+  }
+  return undefined;
+}

@@ -34,3 +34,19 @@ export function protocolFromPortName(name: string, port: number): string | undef
   }
   return WELL_KNOWN_TCP_PORTS.includes(port) ? 'tcp' : undefined;
 }
+
+/**
+ * Istio's `kube.ConvertProtocol` (pkg/config/kube/conversion.go): the protocol of a Service port, or undefined where
+ * Istio falls back to protocol sniffing. In this order: `protocol: UDP` is UDP whatever the name; an `appProtocol`
+ * replaces the name (the Kubernetes names `kubernetes.io/h2c`, `/ws` and `/wss` are HTTP2, HTTP and HTTPS); then the
+ * name (or appProtocol) is read like a port name, so `appProtocol: http-foo` is HTTP and a well-known port is TCP.
+ */
+export function convertProtocol(port: number, name: string, protocol: string | undefined, appProtocol: string | undefined): string | undefined {
+  if (protocol === 'UDP') return 'udp';
+  if (appProtocol !== undefined) {
+    const k8s: Record<string, string> = { 'kubernetes.io/h2c': 'http2', 'kubernetes.io/ws': 'http', 'kubernetes.io/wss': 'https' };
+    if (Object.prototype.hasOwnProperty.call(k8s, appProtocol)) return k8s[appProtocol];
+    return protocolFromPortName(appProtocol, port);
+  }
+  return protocolFromPortName(name, port);
+}

@@ -29,3 +29,18 @@ export function meshHostConflictMessage(virtualServices: string[], host: string)
   return `The VirtualServices ${[...virtualServices].sort().join(',')} associated with mesh gateway define the same host ${host} which can lead to `
     + 'undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource (or scoping each with exportTo: ["."]).';
 }
+
+/**
+ * TM0007 (this library's): VirtualServices bound to the same gateway that define the same host. Istio accepts it and
+ * merges their http rules into one route table for that host in an order it does not promise (by creation time), so
+ * which rule a request meets first, and whether the mirror applies, depends on the order they were applied.
+ *
+ * @param virtualServices `namespace/name` of each VirtualService
+ * @param gateway `namespace/name` of the Gateway
+ * @param host the host they share (as an FQDN)
+ */
+export function gatewayHostConflictMessage(virtualServices: string[], gateway: string, host: string): string {
+  return `The VirtualServices ${[...virtualServices].sort().join(',')} are bound to gateway ${gateway} and define the same host ${host}: `
+    + 'Istio merges their rules in creation order, so which route (and mirror) a request gets depends on the order they were applied. '
+    + 'Merge them into one VirtualService, or give them distinct hosts.';
+}

@@ -38,3 +38,66 @@ describe('IST0174 UnknownDestinationRuleHost', () => {
     expect(MeshAnalyzer.analyzeYaml(fixture('ist0174-doc.yaml').replace('host: reveiws', 'host: reviews'))).toEqual([]);
   });
 });
+
+describe('IST0173 with the labels Istio adds from the Pod\'s Node', () => {
+  // destinationrule.SubsetSelectPodAnalyzer.Analyze (subset.go): pod labels go through label.AugmentLabels with the Node's
+  // locality (getNodeLocalityString) and node name.
+  const yaml = (subsetLabels: string, node = 'worker-1') => docs(`
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+`, `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web
+  subsets: [{name: zone-a, labels: ${subsetLabels}}]
+`, `
+apiVersion: v1
+kind: Node
+metadata: {name: worker-1, labels: {topology.kubernetes.io/region: eu, topology.kubernetes.io/zone: eu-a, topology.istio.io/subzone: rack-1}}
+`, `
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, labels: {app: web}}
+spec: {nodeName: ${node}, containers: [{name: web, image: web}]}
+`);
+  test('a subset selecting by zone, region, subzone or hostname selects the pod on that Node', () => {
+    expect(analyze(yaml('{topology.kubernetes.io/zone: eu-a}'))).toEqual([]);
+    expect(analyze(yaml('{topology.kubernetes.io/region: eu, topology.istio.io/subzone: rack-1}'))).toEqual([]);
+    expect(analyze(yaml('{kubernetes.io/hostname: worker-1}'))).toEqual([]);
+    expect(analyze(yaml('{topology.kubernetes.io/zone: eu-b}'))).toEqual(['IST0173 Error DestinationRule default/web']);
+  });
+
+  test('a pod on a Node the input lacks gets only the hostname label', () => {
+    expect(analyze(yaml('{topology.kubernetes.io/zone: eu-a}', 'worker-2'))).toEqual(['IST0173 Error DestinationRule default/web']);
+    expect(analyze(yaml('{kubernetes.io/hostname: worker-2}', 'worker-2'))).toEqual([]);
+  });
+});
+
+describe('IST0106 for what Istio\'s DestinationRule validation rejects', () => {
+  // pkg/config/validation/validation.go ValidateDestinationRule: agent.ValidateWildcardDomain(rule.Host) and "duplicate subset names".
+  const dr = (host: string, subsets: string) => `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec: {host: "${host}", subsets: ${subsets}}
+`;
+  test('duplicate subset names', () => {
+    const yaml = dr('web', '[{name: v1, labels: {version: v1}}, {name: v1, labels: {version: v2}}]');
+    expect(MeshAnalyzer.analyzeYaml(yaml).filter(f => f.code === 'IST0106').map(f => f.message))
+      .toEqual([expect.stringMatching(/^Schema validation error: duplicate subset names: v1 \(subsets\[1\]\)/)]);
+    expect(analyze(dr('web', '[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]'))).toEqual([]);
+  });
+
+  test('a host that is no DNS name', () => {
+    expect(analyze(dr('web!', '[]'))).toEqual(['IST0106 Error DestinationRule default/web', 'IST0174 Warning DestinationRule default/web']);
+  });
+});

@@ -98,33 +98,31 @@ spec:
 });
 
 describe('IST0162 GatewayPortNotDefinedOnService', () => {
-  test('istio.io example: ports 80 and 8004 are not target ports of the ingress Service', () => {
-    // The doc's Service has no "istio" label, so istioctl also reports IST0118 for "status-port"; only IST0162 matters here.
+  // All follow gateway.IngressGatewayPortAnalyzer.analyzeGateway (gateway.go): since Istio 1.23 a server port is accepted
+  // when it is a target port (servicePorts) or a Service port (portMapping).
+  test('istio.io example: port 8004 is neither a port nor a target port of the ingress Service; port 80 is a Service port', () => {
+    // The istio.io page also lists port 80, which istioctl no longer reports (portMapping, istio/istio#51257).
     const findings = MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml')).filter(f => f.code === 'IST0162');
-    expect(ids(findings)).toEqual(['IST0162 Warning Gateway default/istio-ingressgateway', 'IST0162 Warning Gateway default/istio-ingressgateway']);
-    expect(findings.map(f => f.message)).toEqual([
-      expect.stringMatching(/^The gateway is listening on a target port \(port 80\) that is not defined in the Service associated with its workload instances \(Pod selector istio=ingressgateway\)/),
-      expect.stringMatching(/\(port 8004\)/),
-    ]);
+    expect(ids(findings)).toEqual(['IST0162 Warning Gateway default/istio-ingressgateway']);
+    expect(findings[0].message).toMatch(/^The gateway is listening on a target port \(port 8004\) that is not defined in the Service associated with its workload instances \(Pod selector istio=ingressgateway\)/);
   });
 
-  test('istio.io fix: listen on the target ports 8080 and 8443', () => {
-    const fixed = fixture('ist0162-doc.yaml').replace('number: 80\n', 'number: 8080\n').replace('number: 8004', 'number: 8443');
-    expect(MeshAnalyzer.analyzeYaml(fixed).filter(f => f.code === 'IST0162')).toEqual([]);
+  test('a server on a Service port (80, 443) or a target port (8080, 8443) is fine; 8004 is not', () => {
+    const yaml = (port: number) => fixture('ist0162-doc.yaml').replace('number: 8004', `number: ${port}`);
+    for (const port of [80, 443, 8080, 8443, 15021]) {
+      expect(MeshAnalyzer.analyzeYaml(yaml(port)).filter(f => f.code === 'IST0162')).toEqual([]);
+    }
+    expect(ids(MeshAnalyzer.analyzeYaml(yaml(8004)).filter(f => f.code === 'IST0162'))).toEqual(['IST0162 Warning Gateway default/istio-ingressgateway']);
   });
 
   test('not reported when the gateway Service is not in the input', () => {
     expect(MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml').split('---')[0])).toEqual([]);
   });
 
-  test('the message lists the Service\'s ports and says the server port must match a targetPort', () => {
-    const [port80, port8004] = MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml')).filter(f => f.code === 'IST0162').map(f => f.message);
-    const exposes = 'The Service exposes 80 -> targetPort 8080, 443 -> targetPort 8443, 15021.';
-    expect(port80).toContain(exposes);
-    expect(port80).toContain('Port 80 is the Service\'s port, which forwards to targetPort 8080: the server port must match the targetPort '
-      + '(the container port the gateway pod listens on, 8080 for 80 in Istio\'s default install); use port 8080 to silence this');
-    expect(port8004).toContain(exposes);
-    expect(port8004).toContain('The server port must match one of the Service\'s target ports (the container ports the gateway pod listens on');
+  test('the message lists the Service\'s ports and what is accepted', () => {
+    const [port8004] = MeshAnalyzer.analyzeYaml(fixture('ist0162-doc.yaml')).filter(f => f.code === 'IST0162').map(f => f.message);
+    expect(port8004).toContain('The Service exposes 80 -> targetPort 8080, 443 -> targetPort 8443, 15021.');
+    expect(port8004).toContain('Use one of its ports or target ports (a server port equal to a Service port is mapped to its targetPort)');
   });
 
   test('compares with the Service port when targetPort is unset or named, and reads a numeric string targetPort, like Go\'s IntValue()', () => {
@@ -134,7 +132,43 @@ describe('IST0162 GatewayPortNotDefinedOnService', () => {
     const ports = (y: string) => MeshAnalyzer.analyzeYaml(y).filter(f => f.code === 'IST0162').map(f => /\(port (\d+)\)/.exec(f.message)![1]);
     expect(ports(yaml(''))).toEqual(['9000']);
     expect(ports(yaml('\n    targetPort: http'))).toEqual(['9000']);
-    expect(ports(yaml('\n    targetPort: "8080"'))).toEqual(['80', '9000']);
+    expect(ports(yaml('\n    targetPort: "8080"'))).toEqual(['9000']);
+    // A UDP port counts for nothing (only TCP ports are collected).
+    expect(ports(fixture('ist0162-doc.yaml').replace('number: 8004', 'number: 443').replace('    port: 443\n    protocol: TCP', '    port: 443\n    protocol: UDP')))
+      .toEqual(['443']);
+  });
+});
+
+describe('IST0101 for a Gateway selector that matches no gateway workload', () => {
+  // gateway.IngressGatewayPortAnalyzer.analyzeGateway (gateway.go): gwSelectorMatches == 0 -> NewReferencedResourceNotFound(r, "selector", ...).
+  // Offline, only when the input has workloads with one of the selector's label keys in the Gateway's namespace or istio-system.
+  const gateway = (selector: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ${selector}}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+`;
+  const deployment = (labels: string, namespace = 'istio-system') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress, namespace: ${namespace}}
+spec:
+  selector: {matchLabels: ${labels}}
+  template: {metadata: {labels: ${labels}}, spec: {containers: [{name: istio-proxy, image: auto}]}}
+`;
+  test('a misspelt selector next to the gateway deployment is reported; the right one is not', () => {
+    const yaml = docs(gateway('ingresgateway'), deployment('{istio: ingressgateway}'));
+    expect(analyze(yaml)).toEqual(['IST0101 Error Gateway istio-system/gw']);
+    expect(messages(yaml, 'IST0101')[0]).toMatch(/^Referenced selector not found: "istio=ingresgateway"\./);
+    expect(analyze(docs(gateway('ingressgateway'), deployment('{istio: ingressgateway}')))).toEqual([]);
+  });
+
+  test('not reported when the input has no gateway workloads (the gateway is installed apart), as in the reference scenario', () => {
+    expect(analyze(gateway('ingresgateway'))).toEqual([]);
+    expect(analyze(docs(gateway('ingresgateway'), deployment('{app: httpbin}')))).toEqual([]);
+    expect(analyze(docs(gateway('ingresgateway'), deployment('{istio: ingressgateway}', 'apps')))).toEqual([]);
   });
 });
 
@@ -165,5 +199,31 @@ ${servers}
     const yaml = gateway('  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com]}');
     expect(messages(yaml, 'IST0106')).toEqual([expect.stringMatching(/^Schema validation error: server must have TLS settings for HTTPS\/TLS protocols/)]);
     expect(analyze(gateway('  - {port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: {mode: SIMPLE, credentialName: cert}}'))).toEqual([]);
+  });
+});
+
+describe('IST0106 for an HTTPS/TLS server without credential or certificate', () => {
+  // pkg/config/validation/validation.go validateTLSOptions: SIMPLE and MUTUAL need credentialName or serverCertificate + privateKey.
+  const gateway = (tls: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers: [{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com], tls: ${tls}}]
+`;
+  test('SIMPLE without credentialName, serverCertificate or privateKey', () => {
+    expect(messages(gateway('{mode: SIMPLE}'), 'IST0106')).toEqual([
+      expect.stringMatching(/^Schema validation error: SIMPLE TLS requires a private key \(servers\[0\]\)/),
+      expect.stringMatching(/^Schema validation error: SIMPLE TLS requires a server certificate \(servers\[0\]\)/),
+    ]);
+    expect(analyze(gateway('{mode: SIMPLE, credentialName: cert}'))).toEqual([]);
+    expect(analyze(gateway('{mode: SIMPLE, serverCertificate: /etc/cert.pem, privateKey: /etc/key.pem}'))).toEqual([]);
+  });
+
+  test('MUTUAL also needs a CA bundle; PASSTHROUGH (the default mode) needs nothing', () => {
+    expect(messages(gateway('{mode: MUTUAL, serverCertificate: /c, privateKey: /k}'), 'IST0106'))
+      .toEqual([expect.stringMatching(/MUTUAL TLS requires a client CA bundle/)]);
+    expect(analyze(gateway('{mode: PASSTHROUGH}'))).toEqual([]);
+    expect(analyze(gateway('{}'))).toEqual([]);
   });
 });
