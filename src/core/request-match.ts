@@ -19,7 +19,7 @@ export enum StringMatchType {
  *
  * @example
  * StringMatch.prefix('/api/');
- * StringMatch.regex('^/orders/[0-9]+$');
+ * StringMatch.regex('/orders/[0-9]+'); // RE2, matched against the whole value: no anchors needed
  *
  * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#StringMatch
  */
