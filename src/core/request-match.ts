@@ -19,17 +19,25 @@ export enum StringMatchType {
  *
  * @example
  * StringMatch.prefix('/api/');
- * StringMatch.regex('^/orders/[0-9]+$');
+ * StringMatch.regex('/orders/[0-9]+'); // RE2, matched against the whole value: no anchors needed
  *
  * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#StringMatch
  */
 export class StringMatch {
-  /** Matches when the attribute equals `value`. */
+  /**
+   * Matches when the attribute equals `value`.
+   *
+   * @param value the exact value, non-empty
+   */
   public static exact(value: string): StringMatch {
     return new StringMatch(StringMatchType.EXACT, checkNonEmpty('exact', value));
   }
 
-  /** Matches when the attribute starts with `value`. */
+  /**
+   * Matches when the attribute starts with `value`.
+   *
+   * @param value the prefix, non-empty
+   */
   public static prefix(value: string): StringMatch {
     return new StringMatch(StringMatchType.PREFIX, checkNonEmpty('prefix', value));
   }
@@ -44,6 +52,8 @@ export class StringMatch {
    * reject the whole route).
    *
    * @see https://github.com/google/re2/wiki/Syntax
+   *
+   * @param pattern an RE2 regular expression, matched against the whole value
    */
   public static regex(pattern: string): StringMatch {
     return new StringMatch(StringMatchType.REGEX, checkNonEmpty('regex', pattern));

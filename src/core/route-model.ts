@@ -137,7 +137,8 @@ export interface MirrorRouteOptions {
   /**
    * How failed requests are retried. Mirrored copies are never retried.
    *
-   * @default - Istio's default retry policy (2 retries on connection failures and refused streams)
+   * @default - Istio's default retry policy: 2 retries on connect-failure, refused-stream, unavailable, cancelled and
+   * retriable-status-codes, with 503 retriable (so a 503 from the destination is retried too)
    */
   readonly retries?: RetryOptions;
   /**

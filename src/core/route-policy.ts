@@ -68,7 +68,8 @@ export class RetryOn {
  */
 export interface RetryOptions {
   /**
-   * The number of retries (not counting the first try); 0 turns retries off, including Istio's default retries.
+   * The number of retries (not counting the first try); 0 turns retries off, including Istio's default retries (2
+   * retries, on 503 among other conditions).
    */
   readonly attempts: number;
   /**
@@ -80,7 +81,8 @@ export interface RetryOptions {
   /**
    * The conditions that trigger a retry, e.g. `[RetryOn.GATEWAY_ERROR, RetryOn.statusCode(429)]`.
    *
-   * @default - Istio's default: connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes
+   * @default - Istio's default: connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes (with 503
+   * as the retriable status code)
    */
   readonly retryOn?: RetryOn[];
 }

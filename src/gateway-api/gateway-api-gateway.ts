@@ -127,6 +127,8 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
   /**
    * Refers to a Gateway defined elsewhere, such as a shared gateway of the platform team.
    *
+   * @param scope the chart (or any construct inside one) that refers to the gateway
+   * @param id the construct id, unique among `scope`'s children (no Kubernetes object is written)
    * @param gatewayName `name` (in the chart's namespace) or `namespace/name`, e.g. `infra/shared-gateway`
    * @param sectionName the listener routes attach to
    */
@@ -150,6 +152,13 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
   private readonly hostname: string;
   private readonly listenerPorts: number[];
 
+  /**
+   * Defines a `GatewayApiGateway` (writes a Gateway of `gateway.networking.k8s.io/v1`).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the Gateway's name, hostname, TLS Secret and listeners
+   */
   constructor(scope: Construct, id: string, props: GatewayApiGatewayProps) {
     super(scope, id);
     if (typeof props.hostname !== 'string' || !isGatewayApiHostname(props.hostname)) {

@@ -64,6 +64,13 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
   private stageModel?: RouteModel;
 
+  /**
+   * Defines a `HttpMirrorRoute` (writes an HTTPRoute).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the route's destinations, mirrors, gateways and policies
+   */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
     super(scope, id);
     const gateways = [...(props.gateways ?? [])];
@@ -92,6 +99,8 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   /**
    * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well, with a `RequestMirror`
    * filter of its own.
+   *
+   * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
    */
   public addMirror(target: MirrorTarget): void {
     this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));

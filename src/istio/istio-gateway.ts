@@ -122,6 +122,8 @@ export class IstioGateway extends Construct implements IIstioGateway {
   /**
    * Refers to a Gateway defined elsewhere, such as a shared ingress gateway.
    *
+   * @param scope the chart (or any construct inside one) that refers to the gateway
+   * @param id the construct id, unique among `scope`'s children (no Kubernetes object is written)
    * @param gatewayName `name` (in the chart's namespace) or `namespace/name`, e.g. `istio-system/shared-gateway`; the legacy
    *   `name.namespace` form is refused, since Istio and istioctl read it differently
    */
@@ -138,6 +140,13 @@ export class IstioGateway extends Construct implements IIstioGateway {
   private readonly servedHosts: string[];
   private readonly serverPorts: number[];
 
+  /**
+   * Defines a `IstioGateway` (writes an Istio Gateway).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the Gateway's name, hosts, TLS Secret and servers
+   */
   constructor(scope: Construct, id: string, props: IstioGatewayProps) {
     super(scope, id);
     if (!props.hosts || props.hosts.length === 0) {

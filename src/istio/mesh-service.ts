@@ -266,6 +266,10 @@ export interface MeshServiceAttributes {
 export class MeshService extends Construct implements IMeshService {
   /**
    * Refers to a service defined outside this chart (another chart, another team's namespace, plain YAML).
+   *
+   * @param scope the chart (or any construct inside one) that refers to the service
+   * @param id the construct id, unique among `scope`'s children (no Kubernetes object is written)
+   * @param attrs what is known of the service: name, namespace, ports and versions
    */
   public static fromServiceAttributes(scope: Construct, id: string, attrs: MeshServiceAttributes): IMeshService {
     return new ImportedMeshService(scope, id, attrs);
@@ -287,6 +291,13 @@ export class MeshService extends Construct implements IMeshService {
   private readonly versions: IServiceVersion[] = [];
   private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
 
+  /**
+   * Defines a `MeshService` (writes a Service and a DestinationRule).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props ports, versions and traffic policy; all optional
+   */
   constructor(scope: Construct, id: string, props: MeshServiceProps = {}) {
     super(scope, id);
     const app = props.app ?? props.versions?.[0]?.app;
@@ -335,6 +346,8 @@ export class MeshService extends Construct implements IMeshService {
   /**
    * Adds a version behind the service: its pods must carry this service's `app` label, and its `version` label
    * becomes a subset, so it must be a DNS label (e.g. `v1-2`, not `v1.2`), as Istio requires of subset names.
+   *
+   * @param version a `ServiceVersion` (or any `IServiceVersion`) of this service's app
    */
   public addVersion(version: IServiceVersion): void {
     // A version label may be any label value (`v1.2` is fine on a Deployment), but here it becomes a DestinationRule
@@ -362,6 +375,8 @@ export class MeshService extends Construct implements IMeshService {
   /**
    * The name of the Service of one version (`<name>-<version>`), when the service writes version Services
    * (`versionServices`); undefined otherwise.
+   *
+   * @param version the version label, e.g. `v1`
    */
   public versionServiceName(version: string): string | undefined {
     return this.versionServices ? versionServiceName(this.serviceName, version) : undefined;

@@ -59,6 +59,13 @@ export class MirrorRoute extends MirrorRouteBase {
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
   private stageModel?: RouteModel;
 
+  /**
+   * Defines a `MirrorRoute` (writes a VirtualService).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the route's destinations, mirrors, gateways and policies
+   */
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
     super(scope, id);
     const gateways = [...(props.gateways ?? [])];
@@ -88,6 +95,8 @@ export class MirrorRoute extends MirrorRouteBase {
   /**
    * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well. With two or more mirrors
    * the route is written with Istio 1.20+ `mirrors`.
+   *
+   * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
    */
   public addMirror(target: MirrorTarget): void {
     this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));

@@ -87,6 +87,8 @@ export class MirrorRolloutPlan extends Construct {
    * The usual stages for a new version: route only, mirror at each of `mirrorPercents`, canary at each of
    * `canaryWeights`, then promote (all requests to the candidate). Named `route`, `mirror-<percent>`,
    * `canary-<weight>` and `promote`.
+   *
+   * @param options the stable and candidate targets, the mirror percentages and canary weights
    */
   public static mirrorThenCanary(options: MirrorThenCanaryOptions): RolloutStage[] {
     const mirrorPercents = options.mirrorPercents ?? [10, 100];
@@ -121,6 +123,13 @@ export class MirrorRolloutPlan extends Construct {
   public readonly route: MirrorRouteBase;
   private readonly stages: Array<{ readonly folder: string; readonly stage: RolloutStage }>;
 
+  /**
+   * Defines a `MirrorRolloutPlan` (writes nothing until `synth()`).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children
+   * @param props the route whose stages are planned, and the stages
+   */
   constructor(scope: Construct, id: string, props: MirrorRolloutPlanProps) {
     super(scope, id);
     if (props.route === undefined) {
@@ -181,6 +190,8 @@ export class MirrorRolloutPlan extends Construct {
    *
    * Each stage folder is emptied first, so a stage never keeps a file from an earlier synthesis; folders of stages
    * that no longer exist are left alone (synthesize into a dedicated directory, e.g. `dist/plan`).
+   *
+   * @param outdir the directory the stage folders are written into, e.g. `dist/plan`
    */
   public synth(outdir: string): string[] {
     const file = `${Names.toDnsLabel(Chart.of(this.route))}.k8s.yaml`;

@@ -75,6 +75,13 @@ export class HttpbinMirrorChart extends Chart {
   /** The API the chart is written in. */
   public readonly api: MeshApi;
 
+  /**
+   * Defines a `HttpbinMirrorChart` (a chart).
+   *
+   * @param scope the app or chart this belongs to
+   * @param id the chart's id, also the name of its manifest file (`<id>.k8s.yaml`)
+   * @param props host, credential, mirrored percentage and API; all optional, plus the chart's own props (`namespace`, ...)
+   */
   constructor(scope: Construct, id: string, props: HttpbinMirrorChartProps = {}) {
     super(scope, id, props);
     this.api = props.api ?? MeshApi.ISTIO;

@@ -64,6 +64,13 @@ export class HttpbinVersion extends ServiceVersion {
   /** The port httpbin listens on. */
   public static readonly PORT = 80;
 
+  /**
+   * Defines a `HttpbinVersion` (writes a Deployment).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the version and what differs from the walkthrough
+   */
   constructor(scope: Construct, id: string, props: HttpbinVersionProps) {
     super(scope, id, {
       app: props.app ?? 'httpbin',

@@ -102,6 +102,8 @@ export class WorkloadSecurity {
   /**
    * Kubernetes' restricted profile: the container must run as a non-root user (Kubernetes refuses to start it
    * otherwise) and, by default, on a read-only root filesystem.
+   *
+   * @param options the user to run as and whether the root filesystem is read-only
    */
   public static restricted(options: RestrictedSecurityOptions = {}): WorkloadSecurity {
     return new WorkloadSecurity(true, options.readOnlyRootFilesystem ?? true, options.user, options.group);
@@ -242,6 +244,13 @@ export class ServiceVersion extends Construct implements IServiceVersion {
   public readonly deployment: ApiObject;
   private readonly labels: { [key: string]: string };
 
+  /**
+   * Defines a `ServiceVersion` (writes a Deployment).
+   *
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
+   * @param props the app, version, image and container settings
+   */
   constructor(scope: Construct, id: string, props: ServiceVersionProps) {
     super(scope, id);
     this.app = checkLabelValue(this, 'app', props.app);
