@@ -30,8 +30,10 @@ export interface AnalyzeOptions {
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  *
  * @example
- * const findings = MeshAnalyzer.analyze(Testing.synth(chart));
- * findings.forEach(f => console.log(MeshAnalyzer.formatFinding(f)));
+ * const lines: string[] = [];
+ * for (const finding of MeshAnalyzer.analyze(Testing.synth(chart))) {
+ *   lines.push(MeshAnalyzer.formatFinding(finding)); // "IST0101 Error VirtualService default/httpbin: ..."
+ * }
  */
 export class MeshAnalyzer {
   /**

@@ -23,7 +23,10 @@ export interface ConstructFinding extends Finding {
  * in unit tests, or before `app.synth()` in an app that is not synthesized by the cdk8s CLI.
  *
  * @example
- * const errors = MeshAnalysis.analyze(app).filter(f => f.level === FindingLevel.ERROR);
+ * const paths: string[] = [];
+ * for (const finding of MeshAnalysis.analyze(app)) {
+ *   paths.push(finding.path); // the construct that wrote the object to fix
+ * }
  * MeshAnalysis.assertNoErrors(chart); // throws with every error-level finding, each with its construct path
  *
  * @see https://istio.io/latest/docs/reference/config/analysis/
