@@ -172,6 +172,8 @@ export default defineConfig([
       'import-x/no-restricted-paths': ['error', { basePath: ROOT, zones: LAYER_ZONES }],
       // Manifests and parsed YAML are untyped JSON, and jsii's only type for JSON in a public signature is `any`.
       '@typescript-eslint/no-explicit-any': 'off',
+      // A parameter a default implementation ignores (an overridable hook) is named with a leading underscore.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
   ...PACKAGE_RULES,

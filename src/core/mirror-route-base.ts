@@ -1,5 +1,8 @@
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MirrorTarget, WeightedTarget } from './route-model';
+import { changed, claimObjects, memoized } from './app-index';
+import { IRouteGateway } from './references';
+import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
  * The rendering of one stage of a rollout plan: the route's object with the stage's targets, and the problems of
@@ -14,22 +17,72 @@ export interface StageRendering {
 
 /**
  * What every mirror route construct is, whatever API it writes (`MirrorRoute` for the Istio API, `HttpMirrorRoute`
- * for the Kubernetes Gateway API): a construct that owns one route object, so that a `MirrorRolloutPlan` can vary it.
+ * for the Kubernetes Gateway API): a construct that owns one route object, built from a `RouteSpec` and written by
+ * its API's renderer, so that a `MirrorRolloutPlan` can vary it.
+ *
+ * The flow is the same for every API and lives here once: check the props (the rules every API shares, then the
+ * renderer's), write the object with a lazily rendered spec, claim its name in the app, check the references at synth
+ * time (memoized), and render the stages of a plan through the object itself. A flavor adds only what is its own
+ * (the object's class, the objects it writes beside it, the checks its API adds).
  *
  * Not meant to be extended outside this library: a rollout plan relies on the route rendering its stages through
  * its own object.
  */
 export abstract class MirrorRouteBase extends Construct {
   /** The route object's name. */
-  public abstract readonly routeName: string;
+  public readonly routeName: string;
   /** The route object's namespace, if set. */
-  public abstract readonly namespace?: string;
+  public readonly namespace?: string;
+  /** @internal */
+  protected readonly _spec: RouteSpec;
+  private readonly routeHosts: string[];
+  private readonly renderer: RouteRenderer;
+  private object?: ApiObject;
+  /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
+  private stageModel?: RouteModel;
+
+  /**
+   * @param scope the chart (or any construct inside one) this belongs to
+   * @param id the construct id
+   * @param props the route's options
+   * @param gateways the gateways the route is attached to
+   */
+  protected constructor(scope: Construct, id: string, props: MirrorRouteOptions, gateways: IRouteGateway[]) {
+    super(scope, id);
+    this.renderer = this._renderer();
+    this._spec = new RouteSpec(this, props, gateways);
+    this.routeName = this._spec.name;
+    this.namespace = this._spec.namespace;
+    const model = this._spec.model();
+    this.renderer.validate(this, model);
+    this.routeHosts = this.renderer.hosts(model);
+  }
+
+  /**
+   * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well.
+   *
+   * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
+   */
+  public addMirror(target: MirrorTarget): void {
+    this._spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => this.renderer.validate(this, model));
+    changed();
+    this._targetsChanged(this._spec.model());
+  }
+
   /** The hosts the route applies to (a copy). */
-  public abstract get hosts(): string[];
+  public get hosts(): string[] {
+    return [...this.routeHosts];
+  }
+
   /** The highest percentage of requests copied to any mirror (0 when nothing is mirrored). */
-  public abstract get mirrorPercent(): number;
+  public get mirrorPercent(): number {
+    return this._spec.mirrorTargets.reduce((max, m) => Math.max(max, m.percent!), 0);
+  }
+
   /** The mirrors that receive copies (percent above 0), in the order they were given (copies). */
-  public abstract get mirrors(): MirrorTarget[];
+  public get mirrors(): MirrorTarget[] {
+    return this._spec.mirrorTargets;
+  }
 
   /**
    * The route's object as it is in one stage of a rollout plan: the route with other destinations and mirrors,
@@ -37,5 +90,65 @@ export abstract class MirrorRouteBase extends Construct {
    *
    * @internal
    */
-  public abstract _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): StageRendering;
+  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): StageRendering {
+    const model = this._spec.withTargets(destinations, mirrors);
+    this.renderer.validate(this, model);
+    this.stageModel = model;
+    let manifest: any;
+    try {
+      manifest = ApiObject.of(this.object!).toJson();
+    } finally {
+      this.stageModel = undefined;
+    }
+    // The stage may refer to other objects defined elsewhere than the route does.
+    const annotations = { ...manifest.metadata.annotations };
+    delete annotations[this._definedElsewhereKey()];
+    const value = this._definedElsewhere(model);
+    if (value !== undefined) annotations[this._definedElsewhereKey()] = value;
+    const metadata = { ...manifest.metadata, annotations };
+    if (Object.keys(annotations).length === 0) delete metadata.annotations;
+    const problems = [...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)];
+    return { manifest: { ...manifest, metadata }, problems };
+  }
+
+  /** The renderer of the route's API. @internal */
+  protected abstract _renderer(): RouteRenderer;
+
+  /** The annotation key by which the route declares the objects it refers to that the app does not define. @internal */
+  protected abstract _definedElsewhereKey(): string;
+
+  /** The annotation value for the objects `model` refers to that this app does not define, or undefined. @internal */
+  protected abstract _definedElsewhere(model: RouteModel): string | undefined;
+
+  /** Called when a mirror was added (the flavor's objects that depend on the targets follow). @internal */
+  protected _targetsChanged(model: RouteModel): void {
+    // Targets are only ever added (addMirror), so the annotation only grows.
+    const value = this._definedElsewhere(model);
+    if (value !== undefined) this.object!.metadata.addAnnotation(this._definedElsewhereKey(), value);
+  }
+
+  /** The problems of a stage that only the flavor knows (none by default). @internal */
+  protected _stageProblems(_model: RouteModel): string[] {
+    return [];
+  }
+
+  /**
+   * Writes the route's object, of the API's class, with the rendered spec, claims its name in the app and adds the
+   * synth-time checks (the shared ones plus `checks`), memoized.
+   *
+   * @internal
+   */
+  protected _writeObject(create: (metadata: { name: string; namespace?: string }, spec: any) => ApiObject, checks: Array<() => string[]>): void {
+    const spec = Lazy.any({ produce: () => this.renderer.renderSpec(this.stageModel ?? this._spec.model()) });
+    const object = create({ name: this.routeName, namespace: this.namespace }, spec);
+    this.object = object;
+    this._targetsChanged(this._spec.model());
+    const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName }]);
+    this.node.addValidation({
+      validate: memoized(() => {
+        const current = this._spec.model();
+        return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
+      }),
+    });
+  }
 }

@@ -1,13 +1,13 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { changed, claimObjects, memoized } from '../core/app-index';
-import { MirrorRouteBase, StageRendering } from '../core/mirror-route-base';
+import { claimObjects } from '../core/app-index';
+import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
-import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
+import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer } from '../core/route-model';
 import { checkDnsSubdomain, fail } from '../core/validate';
-import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../istio/rules/defined-elsewhere';
+import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
 import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
 
 /**
@@ -50,19 +50,11 @@ const RENDERER = new HttpRouteRenderer();
  * @see https://gateway-api.sigs.k8s.io/guides/http-request-mirroring/
  */
 export class HttpMirrorRoute extends MirrorRouteBase {
-  /** The HTTPRoute's name. */
-  public readonly routeName: string;
-  /** The namespace, if set. */
-  public readonly namespace?: string;
   /** The HTTPRoute. */
   public readonly httpRoute: gw.HttpRoute;
-  private readonly spec: RouteSpec;
-  private readonly routeHosts: string[];
   /** The ReferenceGrants, by target namespace, and the services each grant covers. */
   private readonly grants = new Map<string, { grant: gw.ReferenceGrantV1Beta1; services: IMeshService[] }>();
   private readonly grantChecks: Array<() => string[]> = [];
-  /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
-  private stageModel?: RouteModel;
 
   /**
    * Defines a `HttpMirrorRoute` (writes an HTTPRoute).
@@ -72,28 +64,10 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
-    super(scope, id);
-    const gateways = [...(props.gateways ?? [])];
-    this.spec = new RouteSpec(this, props, gateways);
-    this.routeName = this.spec.name;
-    this.namespace = this.spec.namespace;
-    const model = this.spec.model();
-    RENDERER.validate(this, model);
-    this.routeHosts = RENDERER.hosts(model);
-
-    this.httpRoute = new gw.HttpRoute(this, 'Resource', {
-      metadata: { name: this.routeName, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => RENDERER.renderSpec(this.stageModel ?? this.spec.model()) }),
-    });
-    this.grantTargets(model);
-    this.annotateDefinedElsewhere(model);
-    const duplicates = claimObjects(this, [{ apiVersion: this.httpRoute.apiVersion, kind: 'HTTPRoute', namespace: this.namespace, name: this.routeName }]);
-    this.node.addValidation({
-      validate: memoized(() => {
-        const current = this.spec.model();
-        return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...this.grantChecks.flatMap(c => c())];
-      }),
-    });
+    super(scope, id, props, [...(props.gateways ?? [])]);
+    let httpRoute: gw.HttpRoute | undefined;
+    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [() => this.grantChecks.flatMap(c => c())]);
+    this.httpRoute = httpRoute!;
   }
 
   /**
@@ -103,71 +77,48 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
    */
   public addMirror(target: MirrorTarget): void {
-    this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));
-    this.grantTargets(this.spec.model());
-    this.annotateDefinedElsewhere(this.spec.model());
-    changed();
+    super.addMirror(target);
   }
 
-  /** The hostnames of the route (a copy; empty for a mesh route, and for a route that matches every listener hostname). */
-  public get hosts(): string[] {
-    return [...this.routeHosts];
+  /** @internal */
+  protected _renderer(): RouteRenderer {
+    return RENDERER;
   }
 
-  /** The highest percentage of requests copied to any mirror (0 when nothing is mirrored). */
-  public get mirrorPercent(): number {
-    return this.spec.mirrorTargets.reduce((max, m) => Math.max(max, m.percent!), 0);
+  /** @internal */
+  protected _definedElsewhereKey(): string {
+    return DEFINED_ELSEWHERE_ANNOTATION;
   }
 
-  /** The mirrors that receive copies (percent above 0), in the order they were given (copies). */
-  public get mirrors(): MirrorTarget[] {
-    return this.spec.mirrorTargets;
+  /** The ReferenceGrants follow the targets; then the annotation does. @internal */
+  protected _targetsChanged(model: RouteModel): void {
+    this.grantTargets(model);
+    super._targetsChanged(model);
   }
 
   /**
-   * The HTTPRoute as it is in one stage of a rollout plan, rendered through the route's own object.
+   * A stage must not need a ReferenceGrant the route does not write: the stages would differ in more than the route.
    *
    * @internal
    */
-  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): StageRendering {
-    const model = this.spec.withTargets(destinations, mirrors);
-    RENDERER.validate(this, model);
-    this.stageModel = model;
-    let manifest: any;
-    try {
-      manifest = ApiObject.of(this.httpRoute).toJson();
-    } finally {
-      this.stageModel = undefined;
-    }
-    // A stage must not need a ReferenceGrant the route does not write: the stages would differ in more than the route.
+  protected _stageProblems(model: RouteModel): string[] {
     const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
-    const grantProblems = ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
+    return ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
       + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)');
-    // The stage may refer to other objects defined elsewhere than the route does.
-    const annotations = { ...manifest.metadata.annotations };
-    delete annotations[DEFINED_ELSEWHERE_ANNOTATION];
-    const value = this.definedElsewhere(model);
-    if (value !== undefined) annotations[DEFINED_ELSEWHERE_ANNOTATION] = value;
-    const metadata = { ...manifest.metadata, annotations };
-    if (Object.keys(annotations).length === 0) delete metadata.annotations;
-    return { manifest: { ...manifest, metadata }, problems: [...this.spec.problems(model), ...RENDERER.problems(model), ...grantProblems] };
   }
 
-  /** Declares on the HTTPRoute the Gateways and Services it refers to that this app does not define (see MirrorRoute). */
-  private annotateDefinedElsewhere(model: RouteModel): void {
-    // Targets are only ever added (addMirror), so the annotation only grows.
-    const value = this.definedElsewhere(model);
-    if (value !== undefined) this.httpRoute.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, value);
-  }
-
-  /** The annotation value for the objects `model` refers to that this app does not define, or undefined. */
-  private definedElsewhere(model: RouteModel): string | undefined {
+  /**
+   * The Gateways and the version Services the HTTPRoute refers to that this app does not define (see MirrorRoute): with
+   * the Gateway API a backend is the version's own Service, so that is what is declared.
+   *
+   * @internal
+   */
+  protected _definedElsewhere(model: RouteModel): string | undefined {
     const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
     const objects: DeclaredObject[] = [];
     for (const { gateway } of model.gateways) {
       if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName });
     }
-    // With the Gateway API a backend is the version's own Service, so that is what is declared.
     for (const b of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
       if (outside(b.service)) {
         objects.push({ kind: 'Service', namespace: b.service.namespace ?? 'default', name: backendServiceName(b), ports: b.service.portNumbers });

@@ -1,9 +1,8 @@
-import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { AppIndex, changed, claimObjects, memoized } from '../core/app-index';
-import { MirrorRouteBase, StageRendering } from '../core/mirror-route-base';
-import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteSpec, WeightedTarget } from '../core/route-model';
+import { AppIndex } from '../core/app-index';
+import { MirrorRouteBase } from '../core/mirror-route-base';
+import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
 import { toFqdn } from './rules/hosts';
@@ -48,16 +47,8 @@ const RENDERER = new IstioRouteRenderer();
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
 export class MirrorRoute extends MirrorRouteBase {
-  /** The VirtualService's name. */
-  public readonly routeName: string;
-  /** The namespace, if set. */
-  public readonly namespace?: string;
   /** The VirtualService. */
   public readonly virtualService: istio.VirtualService;
-  private readonly spec: RouteSpec;
-  private readonly routeHosts: string[];
-  /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
-  private stageModel?: RouteModel;
 
   /**
    * Defines a `MirrorRoute` (writes a VirtualService).
@@ -67,29 +58,12 @@ export class MirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
-    super(scope, id);
-    const gateways = [...(props.gateways ?? [])];
-    this.spec = new RouteSpec(this, props, gateways);
-    this.routeName = this.spec.name;
-    this.namespace = this.spec.namespace;
-    const model = this.spec.model();
-    RENDERER.validate(this, model);
-    this.routeHosts = RENDERER.hosts(model);
-
-    this.virtualService = new istio.VirtualService(this, 'Resource', {
-      metadata: { name: this.routeName, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => RENDERER.renderSpec(this.stageModel ?? this.spec.model()) }),
-    });
-    this.annotateDefinedElsewhere(model);
-    const duplicates = claimObjects(this, [{ apiVersion: this.virtualService.apiVersion, kind: 'VirtualService', namespace: this.namespace, name: this.routeName }]);
-    const meshConflicts = this.claimMeshHosts(model);
-    const gatewayConflicts = this.claimGatewayHosts(model);
-    this.node.addValidation({
-      validate: memoized(() => {
-        const current = this.spec.model();
-        return [...this.spec.problems(current), ...RENDERER.problems(current), ...duplicates(), ...meshConflicts(), ...gatewayConflicts()];
-      }),
-    });
+    super(scope, id, props, [...(props.gateways ?? [])]);
+    const model = this._spec.model();
+    let virtualService: istio.VirtualService | undefined;
+    this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
+      [this.claimMeshHosts(model), this.claimGatewayHosts(model)]);
+    this.virtualService = virtualService!;
   }
 
   /**
@@ -99,64 +73,26 @@ export class MirrorRoute extends MirrorRouteBase {
    * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
    */
   public addMirror(target: MirrorTarget): void {
-    this.spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => RENDERER.validate(this, model));
-    changed();
-    this.annotateDefinedElsewhere(this.spec.model());
+    super.addMirror(target);
   }
 
-  /** The hosts the route applies to (a copy). */
-  public get hosts(): string[] {
-    return [...this.routeHosts];
+  /** @internal */
+  protected _renderer(): RouteRenderer {
+    return RENDERER;
   }
 
-  /** The highest percentage of requests copied to any mirror (0 when nothing is mirrored). */
-  public get mirrorPercent(): number {
-    return this.spec.mirrorTargets.reduce((max, m) => Math.max(max, m.percent!), 0);
-  }
-
-  /** The mirrors that receive copies (percent above 0), in the order they were given (copies). */
-  public get mirrors(): MirrorTarget[] {
-    return this.spec.mirrorTargets;
+  /** @internal */
+  protected _definedElsewhereKey(): string {
+    return DEFINED_ELSEWHERE_ANNOTATION;
   }
 
   /**
-   * The route's object as it is in one stage of a rollout plan: the route with other destinations and mirrors,
-   * checked like the route itself, rendered through the route's own object (same metadata, labels and patches).
+   * The gateways and services the VirtualService refers to that this app does not define (imported ones, or constructs
+   * of another app), declared so that the analysis of the written manifests takes them as existing.
    *
    * @internal
    */
-  public _renderStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): StageRendering {
-    const model = this.spec.withTargets(destinations, mirrors);
-    RENDERER.validate(this, model);
-    this.stageModel = model;
-    let manifest: any;
-    try {
-      manifest = ApiObject.of(this.virtualService).toJson();
-    } finally {
-      this.stageModel = undefined;
-    }
-    // The stage may refer to other objects defined elsewhere than the route does.
-    const annotations = { ...manifest.metadata.annotations };
-    delete annotations[DEFINED_ELSEWHERE_ANNOTATION];
-    const value = this.definedElsewhere(model);
-    if (value !== undefined) annotations[DEFINED_ELSEWHERE_ANNOTATION] = value;
-    const metadata = { ...manifest.metadata, annotations: Object.keys(annotations).length > 0 ? annotations : undefined };
-    if (metadata.annotations === undefined) delete metadata.annotations;
-    return { manifest: { ...manifest, metadata }, problems: [...this.spec.problems(model), ...RENDERER.problems(model)] };
-  }
-
-  /**
-   * Declares on the VirtualService the gateways and services it refers to that this app does not define (imported
-   * ones, or constructs of another app), so that the analysis of the written manifests takes them as existing.
-   */
-  private annotateDefinedElsewhere(model: RouteModel): void {
-    // Targets are only ever added (addMirror), so the annotation only grows.
-    const value = this.definedElsewhere(model);
-    if (value !== undefined) this.virtualService.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, value);
-  }
-
-  /** The annotation value for the objects `model` refers to that this app does not define, or undefined. */
-  private definedElsewhere(model: RouteModel): string | undefined {
+  protected _definedElsewhere(model: RouteModel): string | undefined {
     const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
     const objects: DeclaredObject[] = [];
     for (const { gateway } of model.gateways) {
@@ -179,7 +115,7 @@ export class MirrorRoute extends MirrorRouteBase {
   private claimMeshHosts(model: RouteModel): () => string[] {
     if (model.meshService === undefined) return () => [];
     const index = AppIndex.of(this);
-    const keys = [...new Set(this.routeHosts.map(h => `mesh-host|${toFqdn(this.namespace ?? 'default', h)}`))];
+    const keys = [...new Set(this.hosts.map(h => `mesh-host|${toFqdn(this.namespace ?? 'default', h)}`))];
     keys.forEach(key => index.claim(key, this));
     return () => keys.flatMap(key => {
       const owners = index.owners(key) as readonly MirrorRoute[];
@@ -198,7 +134,7 @@ export class MirrorRoute extends MirrorRouteBase {
     const keys: Array<{ key: string; gateway: string; host: string }> = [];
     for (const { gateway } of model.gateways) {
       const ref = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
-      for (const host of new Set(this.routeHosts.map(h => toFqdn(namespace, h)))) {
+      for (const host of new Set(this.hosts.map(h => toFqdn(namespace, h)))) {
         keys.push({ key: `gateway-host|${ref}|${host}`, gateway: ref, host });
       }
     }
