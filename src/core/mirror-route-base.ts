@@ -59,7 +59,8 @@ export abstract class MirrorRouteBase extends Construct {
   }
 
   /**
-   * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well.
+   * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well (with the Istio API, two or
+   * more mirrors are written as Istio 1.20+ `mirrors`; with the Gateway API, each is a `RequestMirror` filter).
    *
    * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
    */

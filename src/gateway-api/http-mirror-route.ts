@@ -4,7 +4,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { claimObjects } from '../core/app-index';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
-import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteOptions, RouteModel, RouteRenderer } from '../core/route-model';
 import { checkDnsSubdomain, fail } from '../core/validate';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../istio/rules/defined-elsewhere';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
@@ -68,16 +68,6 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     let httpRoute: gw.HttpRoute | undefined;
     this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [() => this.grantChecks.flatMap(c => c())]);
     this.httpRoute = httpRoute!;
-  }
-
-  /**
-   * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well, with a `RequestMirror`
-   * filter of its own.
-   *
-   * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
-   */
-  public addMirror(target: MirrorTarget): void {
-    super.addMirror(target);
   }
 
   /** @internal */

@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { AppIndex } from '../core/app-index';
 import { MirrorRouteBase } from '../core/mirror-route-base';
-import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteOptions, RouteModel, RouteRenderer } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
 import { toFqdn } from './rules/hosts';
@@ -64,16 +64,6 @@ export class MirrorRoute extends MirrorRouteBase {
     this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
       [this.claimMeshHosts(model), this.claimGatewayHosts(model)]);
     this.virtualService = virtualService!;
-  }
-
-  /**
-   * Adds a mirror: a copy of `percent`% of the (matched) requests goes to `target` as well. With two or more mirrors
-   * the route is written with Istio 1.20+ `mirrors`.
-   *
-   * @param target the service (and version) to copy requests to, and the percentage of requests (default 100)
-   */
-  public addMirror(target: MirrorTarget): void {
-    super.addMirror(target);
   }
 
   /** @internal */
