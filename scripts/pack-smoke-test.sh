@@ -23,7 +23,7 @@ require("fs").writeFileSync("package.json", JSON.stringify({
 npm install --no-audit --no-fund --silent
 cat > main.ts <<'TS'
 import { App, Chart } from 'cdk8s';
-import { IstioGateway, MeshService, MirrorRoute, ServiceVersion } from 'cdk8s-traffic-mirror';
+import { AccessLogging, IstioGateway, MeshService, MirrorRoute, ServiceVersion } from 'cdk8s-traffic-mirror';
 
 const app = new App({ outdir: 'dist' });
 const chart = new Chart(app, 'shop', { namespace: 'shop' });
@@ -32,11 +32,13 @@ const v2 = new ServiceVersion(chart, 'v2', { app: 'cart', version: 'v2', image: 
 const cart = new MeshService(chart, 'cart', { port: 8080, versions: [v1, v2] });
 const gateway = new IstioGateway(chart, 'gw', { name: 'shop-gateway', hosts: ['cart.example.com'], credentialName: 'shop-tls' });
 new MirrorRoute(chart, 'route', {
-  destination: { service: cart, subset: 'v1' },
-  mirror: { service: cart, subset: 'v2' },
+  destination: { service: cart, version: 'v1' },
+  mirror: { service: cart, version: 'v2' },
   mirrorPercent: 25,
   gateways: [gateway],
 });
+// Loads the generated telemetry.istio.io import at run time, so the package must ship it.
+new AccessLogging(chart, 'logs', { versions: [v2] });
 app.synth();
 TS
 npx tsc --strict --target es2020 --module commonjs --esModuleInterop --skipLibCheck main.ts
@@ -44,10 +46,11 @@ node main.js
 grep -q 'kind: VirtualService' dist/shop.k8s.yaml
 grep -A3 'mirror:' dist/shop.k8s.yaml | grep -q 'host: cart'
 grep -A1 'mirrorPercentage:' dist/shop.k8s.yaml | grep -q 'value: 25'
+grep -A3 'kind: Telemetry' dist/shop.k8s.yaml | grep -q 'name: cart-v2-access-logs'
 echo "ok: the packed package synthesized a mirror route in a new app ($(grep -c '^kind:' dist/shop.k8s.yaml) objects)"
 
 # The CLI, run with npx from the scratch folder: on this app's output, on the project's own dist/ (when synthesized),
-# on hand-written YAML with a broken mirror (exit 1) and on a file that is not YAML (exit 2).
+# on hand-written YAML with a broken mirror (exit 1) and on a file that is not YAML (exit 4).
 npx --no-install cdk8s-traffic-mirror analyze dist/
 echo "ok: analyze on the new app's output: exit 0"
 if [ -d "$repo/dist" ]; then
@@ -82,5 +85,5 @@ npx --no-install cdk8s-traffic-mirror analyze bad.yaml; bad_status=$?
 set -e
 [ "$status" -eq 1 ] || { echo "expected exit 1 for a mirror to an undefined subset, got $status" >&2; exit 1; }
 echo "ok: analyze on hand-written YAML with a mirror to an undefined subset: exit 1"
-[ "$bad_status" -eq 2 ] || { echo "expected exit 2 for unreadable YAML, got $bad_status" >&2; exit 1; }
-echo "ok: analyze on a YAML syntax error: exit 2"
+[ "$bad_status" -eq 4 ] || { echo "expected exit 4 (not Kubernetes manifests) for a YAML syntax error, got $bad_status" >&2; exit 1; }
+echo "ok: analyze on a YAML syntax error: exit 4"

@@ -3,6 +3,8 @@
 export * as istio from '../imports/networking.istio.io';
 // The Kubernetes Gateway API (v1.6.1 standard channel): a namespace of its own, as it defines a Gateway too.
 export * as gateway_api from '../imports/gateway.networking.k8s.io';
+// Istio's Telemetry API (`telemetry.istio.io`), whose Telemetry objects `AccessLogging` writes.
+export * as telemetry from '../imports/telemetry.istio.io';
 
 // core: the renderer-neutral route model's inputs
 export { IMeshService, IRouteGateway, IServiceVersion } from './core/references';
@@ -19,6 +21,7 @@ export * from './workloads/httpbin-version';
 export * from './istio/mesh-service';
 export * from './istio/istio-gateway';
 export * from './istio/mirror-route';
+export * from './istio/access-logging';
 
 // the Kubernetes Gateway API
 export * from './gateway-api/gateway-api-gateway';

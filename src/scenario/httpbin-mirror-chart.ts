@@ -5,6 +5,7 @@ import { IRouteGateway } from '../core/references';
 import { GatewayApiGateway } from '../gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute } from '../gateway-api/http-mirror-route';
 import { HttpbinVersion } from '../workloads/httpbin-version';
+import { AccessLogging } from '../istio/access-logging';
 import { IstioGateway } from '../istio/istio-gateway';
 import { MeshService } from '../istio/mesh-service';
 import { MirrorRoute } from '../istio/mirror-route';
@@ -49,6 +50,14 @@ export interface HttpbinMirrorChartProps extends ChartProps {
    * @default MeshApi.ISTIO
    */
   readonly api?: MeshApi;
+  /**
+   * Turn on Envoy access logs for httpbin-v2, the mirrored version, with a Telemetry (`AccessLogging`), so that
+   * `kubectl logs deploy/httpbin-v2 -c istio-proxy` shows the copies as they arrive. Written for both APIs: Istio
+   * applies Telemetry to the sidecars whichever API routes to them.
+   *
+   * @default true
+   */
+  readonly accessLogs?: boolean;
 }
 
 /**
@@ -57,7 +66,8 @@ export interface HttpbinMirrorChartProps extends ChartProps {
  *
  * With `MeshApi.ISTIO` (the default) the route is a VirtualService and the versions are subsets of the `httpbin`
  * DestinationRule; with `MeshApi.GATEWAY_API` the route is an HTTPRoute, the versions are the Services `httpbin-v1`
- * and `httpbin-v2`, and the gateway's HTTP listener redirects with an HTTPRoute of its own.
+ * and `httpbin-v2`, and the gateway's HTTP listener redirects with an HTTPRoute of its own. Either way the Telemetry
+ * `httpbin-v2-access-logs` turns on v2's sidecar access log, where the mirrored copies show up (`accessLogs`).
  *
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
@@ -74,13 +84,15 @@ export class HttpbinMirrorChart extends Chart {
   public readonly route: MirrorRouteBase;
   /** The API the chart is written in. */
   public readonly api: MeshApi;
+  /** The access logging of httpbin-v2, unless `accessLogs` is false. */
+  public readonly accessLogging?: AccessLogging;
 
   /**
    * Defines a `HttpbinMirrorChart` (a chart).
    *
    * @param scope the app or chart this belongs to
    * @param id the chart's id, also the name of its manifest file (`<id>.k8s.yaml`)
-   * @param props host, credential, mirrored percentage and API; all optional, plus the chart's own props (`namespace`, ...)
+   * @param props host, credential, mirrored percentage, API and access logs; all optional, plus the chart's own props (`namespace`, ...)
    */
   constructor(scope: Construct, id: string, props: HttpbinMirrorChartProps = {}) {
     super(scope, id, props);
@@ -111,6 +123,10 @@ export class HttpbinMirrorChart extends Chart {
       const gateway = new IstioGateway(this, 'httpbin-gateway', { name: 'httpbin-gateway', hosts: [host], credentialName });
       this.gateway = gateway;
       this.route = new MirrorRoute(this, 'httpbin-route', { ...route, gateways: [gateway] });
+    }
+    // Last, so that the other objects keep their place in the output.
+    if (props.accessLogs ?? true) {
+      this.accessLogging = new AccessLogging(this, 'access-logging', { versions: [this.v2] });
     }
   }
 }

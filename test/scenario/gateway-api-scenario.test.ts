@@ -6,14 +6,19 @@ import { meshApiFromEnv } from '../../src/scenario/main';
 import { expectValidManifests } from '../support/schema';
 
 describe('the reference scenario with the Gateway API', () => {
-  test('writes the Deployments, the Service and its version Services, the Gateway, the route and the redirect route; no Istio objects', () => {
+  test('writes the Deployments, the Service and its version Services, the Gateway, the route, the redirect route and v2\'s access logging; no Istio networking objects', () => {
     const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror', { api: MeshApi.GATEWAY_API, mirrorPercent: 12.5 });
     const manifests = Testing.synth(chart);
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`)).toEqual([
       'Deployment/httpbin-v1', 'Deployment/httpbin-v2', 'Service/httpbin', 'Service/httpbin-v1', 'Service/httpbin-v2',
-      'Gateway/httpbin-gateway', 'HTTPRoute/httpbin-gateway-https-redirect', 'HTTPRoute/httpbin',
+      'Gateway/httpbin-gateway', 'HTTPRoute/httpbin-gateway-https-redirect', 'HTTPRoute/httpbin', 'Telemetry/httpbin-v2-access-logs',
     ]);
     expect(manifests.filter(m => m.apiVersion.startsWith('networking.istio.io'))).toEqual([]);
+    // Istio applies Telemetry to the sidecars whichever API routes to them: the same object as with the Istio API.
+    const telemetry = manifests.find(m => m.kind === 'Telemetry');
+    expect(telemetry).toEqual(Testing.synth(new HttpbinMirrorChart(Testing.app(), 'istio')).find(m => m.kind === 'Telemetry'));
+    const v2 = manifests.find(m => m.kind === 'Deployment' && m.metadata.name === 'httpbin-v2');
+    expect(telemetry.spec.selector.matchLabels).toEqual(v2.spec.selector.matchLabels);
     const route = manifests.find(m => m.metadata.name === 'httpbin' && m.kind === 'HTTPRoute');
     expect(route.spec.rules[0].filters[0].requestMirror.fraction).toEqual({ numerator: 125, denominator: 1000 });
     expect(chart.route.mirrorPercent).toBe(12.5);

@@ -29,9 +29,10 @@ function expectReferencesResolve(manifests: any[], namespace: string | undefined
   const services = manifests.filter(m => m.kind === 'Service');
   const rules = manifests.filter(m => m.kind === 'DestinationRule');
   const deployments = manifests.filter(m => m.kind === 'Deployment');
+  const telemetry = only(manifests, 'Telemetry');
 
   // Every object lives in the one expected namespace, so short names resolve.
-  expect(manifests).toHaveLength(6);
+  expect(manifests).toHaveLength(7);
   for (const m of manifests) {
     expect(m.metadata.namespace).toBe(namespace);
   }
@@ -72,6 +73,10 @@ function expectReferencesResolve(manifests: any[], namespace: string | undefined
     const containerPorts = selected[0].spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort));
     expect(containerPorts).toContain(servicePort.targetPort);
   }
+
+  // The access logging selects the pods of exactly one Deployment, the mirrored version's (a Telemetry selects in its namespace).
+  const logged = deployments.filter(d => selects(telemetry.spec.selector.matchLabels, d.spec.template.metadata.labels));
+  expect(logged.map(d => d.metadata.name)).toEqual(['httpbin-v2']);
 }
 
 describe('HttpbinMirrorChart', () => {
@@ -89,6 +94,7 @@ describe('HttpbinMirrorChart', () => {
         'networking.istio.io/v1/DestinationRule/httpbin',
         'networking.istio.io/v1/Gateway/httpbin-gateway',
         'networking.istio.io/v1/VirtualService/httpbin',
+        'telemetry.istio.io/v1/Telemetry/httpbin-v2-access-logs',
       ]);
       for (const m of manifests) {
         expect(m.metadata.namespace).toBeUndefined();
@@ -162,6 +168,19 @@ describe('HttpbinMirrorChart', () => {
       });
     });
 
+    test('renders the reference Telemetry: Envoy access logs for httpbin-v2, the mirrored version', () => {
+      const telemetry = only(synth().manifests, 'Telemetry', 'httpbin-v2-access-logs');
+      expect(telemetry).toEqual({
+        apiVersion: 'telemetry.istio.io/v1',
+        kind: 'Telemetry',
+        metadata: { name: 'httpbin-v2-access-logs' },
+        spec: {
+          selector: { matchLabels: { app: 'httpbin', version: 'v2' } },
+          accessLogging: [{ providers: [{ name: 'envoy' }] }],
+        },
+      });
+    });
+
     test('every reference resolves', () => {
       expectReferencesResolve(synth().manifests, undefined);
     });
@@ -177,6 +196,9 @@ describe('HttpbinMirrorChart', () => {
       ['a Deployment does not select its own pods', (m: any[]) => { only(m, 'Deployment', 'httpbin-v2').spec.selector.matchLabels.version = 'v1'; }],
       ['the route has no destination', (m: any[]) => { only(m, 'VirtualService').spec.http[0].route = []; }],
       ['the Service selects every pod', (m: any[]) => { only(m, 'Service').spec.selector = {}; }],
+      ['the Telemetry selects the primary', (m: any[]) => { only(m, 'Telemetry').spec.selector.matchLabels.version = 'v1'; }],
+      ['the Telemetry selects both versions', (m: any[]) => { delete only(m, 'Telemetry').spec.selector.matchLabels.version; }],
+      ['the Telemetry is in another namespace', (m: any[]) => { only(m, 'Telemetry').metadata.namespace = 'other'; }],
     ])('the reference check itself catches it when %s', (_, breakIt) => {
       const { manifests } = synth();
       breakIt(manifests);
@@ -207,6 +229,14 @@ describe('HttpbinMirrorChart', () => {
       expect((chart.gateway as IstioGateway).gateway.toJson()).toEqual(only(manifests, 'Gateway', 'httpbin-gateway'));
       expect(chart.route).toBeInstanceOf(MirrorRoute);
       expect((chart.route as MirrorRoute).virtualService.toJson()).toEqual(only(manifests, 'VirtualService', 'httpbin'));
+      expect(chart.accessLogging?.telemetries.map(t => t.toJson())).toEqual([only(manifests, 'Telemetry', 'httpbin-v2-access-logs')]);
+    });
+
+    test('accessLogs false writes no Telemetry and nothing else differs', () => {
+      const { chart, manifests } = synth({ accessLogs: false });
+      expect(chart.accessLogging).toBeUndefined();
+      expect(manifests).toEqual(synth().manifests.filter(m => m.kind !== 'Telemetry'));
+      expectValidManifests(manifests);
     });
   });
 
@@ -278,6 +308,7 @@ describe('HttpbinMirrorChart', () => {
         ['DestinationRule', 'httpbin', custom.namespace],
         ['Gateway', 'httpbin-gateway', custom.namespace],
         ['VirtualService', 'httpbin', custom.namespace],
+        ['Telemetry', 'httpbin-v2-access-logs', custom.namespace],
       ]);
       for (const construct of [chart.v1, chart.v2, chart.service, chart.gateway, chart.route]) {
         expect(construct.namespace).toBe(custom.namespace);

@@ -36,7 +36,9 @@ describe('main', () => {
     expect(files).toHaveLength(6);
     for (const file of files) {
       const manifests = MeshAnalyzer.parseYaml(read(file));
-      expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'VirtualService']);
+      // The whole chart in every stage, the Telemetry of httpbin-v2's access logs included.
+      expect(manifests.map(m => m.kind).sort())
+        .toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'Telemetry', 'VirtualService']);
       expectValidManifests(manifests);
       // Not even a warning: every host, subset, port and gateway the route names resolves within the file.
       expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
@@ -53,7 +55,7 @@ describe('main', () => {
         const manifests = MeshAnalyzer.parseYaml(read(file));
         expect(manifests.map(m => `${m.kind} ${m.metadata.name}`)).toEqual([
           'Deployment httpbin-v1', 'Deployment httpbin-v2', 'Service httpbin', 'Service httpbin-v1', 'Service httpbin-v2',
-          'Gateway httpbin-gateway', 'HTTPRoute httpbin-gateway-https-redirect', 'HTTPRoute httpbin',
+          'Gateway httpbin-gateway', 'HTTPRoute httpbin-gateway-https-redirect', 'HTTPRoute httpbin', 'Telemetry httpbin-v2-access-logs',
         ]);
         expectValidManifests(manifests);
         expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);

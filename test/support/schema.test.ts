@@ -87,6 +87,16 @@ const serviceEntry = (): any => ({
   },
 });
 
+const telemetry = (): any => ({
+  apiVersion: 'telemetry.istio.io/v1',
+  kind: 'Telemetry',
+  metadata: { name: 'httpbin-v2-access-logs' },
+  spec: {
+    selector: { matchLabels: { app: 'httpbin', version: 'v2' } },
+    accessLogging: [{ providers: [{ name: 'envoy' }] }],
+  },
+});
+
 /** The single error of a manifest, so each rejection test proves exactly one problem is reported. */
 function onlyError(manifest: any): string {
   const errors = schemaErrors(manifest);
@@ -102,12 +112,13 @@ describe('valid manifests', () => {
     ['Gateway', gateway],
     ['VirtualService', virtualService],
     ['ServiceEntry', serviceEntry],
+    ['Telemetry', telemetry],
   ])('accepts a %s', (_kind, make) => {
     expect(schemaErrors(make())).toEqual([]);
   });
 
   test('expectValidManifests accepts the whole set and knows every kind', () => {
-    expectValidManifests([deployment(), service(), destinationRule(), gateway(), virtualService(), serviceEntry()]);
+    expectValidManifests([deployment(), service(), destinationRule(), gateway(), virtualService(), serviceEntry(), telemetry()]);
     expect(supportedKinds().sort()).toEqual([
       'apps/v1/Deployment',
       'gateway.networking.k8s.io/v1/Gateway',
@@ -118,6 +129,7 @@ describe('valid manifests', () => {
       'networking.istio.io/v1/Gateway',
       'networking.istio.io/v1/ServiceEntry',
       'networking.istio.io/v1/VirtualService',
+      'telemetry.istio.io/v1/Telemetry',
       'v1/Service',
     ]);
   });
@@ -325,7 +337,7 @@ describe('fails on', () => {
 });
 
 describe('CEL x-kubernetes-validations of the Istio 1.30 CRDs', () => {
-  // Every distinct rule of the four kinds, with a manifest that breaks it. The coverage test below fails when an
+  // Every distinct rule of the five kinds, with a manifest that breaks it. The coverage test below fails when an
   // Istio upgrade adds a rule, so the new rule gets a case here.
   const cases: Array<[string, () => any]> = [
     ["duration(self) >= duration('1ms')", () => {
@@ -439,10 +451,43 @@ describe('CEL x-kubernetes-validations of the Istio 1.30 CRDs', () => {
       se.spec.workloadSelector = { labels: { app: 'http*' } };
       return se;
     }],
+    // Telemetry (telemetry.istio.io/v1): its selector shares the three label rules above with the DestinationRule's.
+    ['(has(self.selector) ? 1 : 0) + (has(self.targetRef) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1', () => {
+      const t = telemetry();
+      t.spec.targetRefs = [{ kind: 'Service', group: '', name: 'httpbin' }];
+      return t;
+    }],
+    ['self.size() == 0', () => {
+      const t = telemetry();
+      delete t.spec.selector;
+      t.spec.targetRefs = [{ kind: 'Service', group: '', name: 'httpbin', namespace: 'other' }];
+      return t;
+    }],
+    ['((has(self.operation) ? self.operation : "") == "UPSERT") ? (self.value != "") : true', () => {
+      const t = telemetry();
+      t.spec.metrics = [{ overrides: [{ tagOverrides: { request_host: { operation: 'UPSERT', value: '' } } }] }];
+      return t;
+    }],
+    ['((has(self.operation) ? self.operation : "") == "REMOVE") ? !has(self.value) : true', () => {
+      const t = telemetry();
+      t.spec.metrics = [{ overrides: [{ tagOverrides: { request_host: { operation: 'REMOVE', value: 'x' } } }] }];
+      return t;
+    }],
+    ["duration(self) >= duration('1ms')", () => {
+      const t = telemetry();
+      t.spec.metrics = [{ reportingInterval: '0.5ms' }];
+      return t;
+    }],
+    ['!self.contains("*")', () => {
+      const t = telemetry();
+      t.spec.selector.matchLabels.version = 'v*';
+      return t;
+    }],
   ];
 
   test('every rule in the extracted schemas has a case here', () => {
-    const schemaFile = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', 'istio-networking-v1.json'), 'utf8'));
+    const schemaFiles = ['istio-networking-v1.json', 'istio-telemetry-v1.json']
+      .map(file => JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', file), 'utf8')));
     const rules = new Set<string>();
     const visit = (node: any) => {
       if (Array.isArray(node)) return node.forEach(visit);
@@ -450,7 +495,7 @@ describe('CEL x-kubernetes-validations of the Istio 1.30 CRDs', () => {
       for (const r of node['x-kubernetes-validations'] ?? []) rules.add(r.rule);
       Object.values(node).forEach(visit);
     };
-    visit(schemaFile.kinds);
+    schemaFiles.forEach(f => visit(f.kinds));
     expect([...new Set(cases.map(([rule]) => rule))].sort()).toEqual([...rules].sort());
   });
 
@@ -485,8 +530,10 @@ describe('CEL x-kubernetes-validations of the Istio 1.30 CRDs', () => {
 
 describe('committed schemas', () => {
   test('record their source', () => {
-    const istio = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', 'istio-networking-v1.json'), 'utf8'));
-    expect(istio.source).toMatchObject({ istioVersion: '1.30.3', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    for (const file of ['istio-networking-v1.json', 'istio-telemetry-v1.json']) {
+      const istio = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', file), 'utf8'));
+      expect(istio.source).toMatchObject({ istioVersion: '1.30.3', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    }
     const k8s = JSON.parse(fs.readFileSync(path.join(__dirname, 'schemas', 'kubernetes-v1.json'), 'utf8'));
     expect(k8s.source).toMatchObject({ kubernetesVersion: '1.33', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });

@@ -4,6 +4,8 @@
  * - Istio networking.istio.io/v1 VirtualService, DestinationRule, Gateway and ServiceEntry are checked against the
  *   CRDs' own openAPIV3Schema (test/support/schemas/istio-networking-v1.json, extracted from the Istio 1.30.3 bundle by
  *   scripts/extract-crd-schemas.js), including their CEL `x-kubernetes-validations` rules, evaluated with @bufbuild/cel.
+ * - Istio telemetry.istio.io/v1 Telemetry likewise (test/support/schemas/istio-telemetry-v1.json, same bundle), CEL rules
+ *   included (e.g. only one of selector, targetRef and targetRefs; no wildcard in selector labels).
  * - Gateway API gateway.networking.k8s.io/v1 Gateway and HTTPRoute, and ReferenceGrant v1beta1 and v1, against the
  *   v1.6.1 standard-channel CRDs' openAPIV3Schema (test/support/schemas/gateway-api-v1.json), CEL rules included (e.g. a
  *   RequestMirror filter sets percent or fraction, not both; fraction numerator <= denominator).
@@ -59,12 +61,13 @@ function schemas(): Loaded {
   const read = (file: string): Schema => JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
   const kubernetes = read('kubernetes-v1.json');
   const istio = read('istio-networking-v1.json');
+  const telemetry = read('istio-telemetry-v1.json');
   const gatewayApi = read('gateway-api-v1.json');
   const kinds = new Map<string, KindEntry>();
   for (const [key, ref] of Object.entries<string>(kubernetes.kinds)) {
     kinds.set(key, { schema: { $ref: ref }, root: kubernetes, crd: false });
   }
-  for (const [kind, entry] of Object.entries<any>(istio.kinds)) {
+  for (const [kind, entry] of [...Object.entries<any>(istio.kinds), ...Object.entries<any>(telemetry.kinds)]) {
     kinds.set(`${entry.apiVersion}/${kind}`, { schema: entry.openAPIV3Schema, root: kubernetes, crd: true });
   }
   for (const [key, entry] of Object.entries<any>(gatewayApi.kinds)) {
