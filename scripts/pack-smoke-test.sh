@@ -143,6 +143,8 @@ export class FrontendChart extends Chart {
 export class CartChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
+    // One chart may hold both cdk8s-plus libraries' objects.
+    new kplus.ConfigMap(this, 'settings', { data: { MIRROR: 'on' } });
     const v1 = new ServiceVersion(this, 'v1', { app: 'cart', version: 'v1', image: 'example/cart:1.0', containerPort: 8080 });
     const v2 = new ServiceVersion(this, 'v2', { app: 'cart', version: 'v2', image: 'example/cart:2.0', containerPort: 8080 });
     const cart = new MeshService(this, 'cart', { port: 8080, versions: [v1, v2], versionServices: true, destinationRule: false });
@@ -181,7 +183,7 @@ const m = filters[0].requestMirror;
 if (m.backendRef.name !== "cart-v2" || m.backendRef.port !== 8080 || m.percent !== 25) fail(`unexpected mirror ${JSON.stringify(m)}`);
 const backends = mirroring[0].spec.rules.flatMap(r => r.backendRefs ?? []);
 if (backends.length !== 1 || backends[0].name !== "cart-v1") fail(`unexpected backends ${JSON.stringify(backends)}`);
-for (const kind of ["Gateway", "Service", "Deployment"]) if (!cart.some(o => o.kind === kind)) fail(`no ${kind} in cart.k8s.yaml`);
+for (const kind of ["Gateway", "Service", "Deployment", "ConfigMap"]) if (!cart.some(o => o.kind === kind)) fail(`no ${kind} in cart.k8s.yaml`);
 if (!frontend.some(o => o.kind === "Deployment")) fail("no cdk8s-plus-33 Deployment in frontend.k8s.yaml");
 console.log(`ok: the scaffolded app synthesized the HTTPRoute ${mirroring[0].metadata.name} to cart-v1 with a RequestMirror filter (cart-v2:8080, 25%) and ${cart.length + frontend.length} objects`);'
 npx --no-install cdk8s-traffic-mirror analyze dist/
