@@ -81,7 +81,7 @@ export class AccessLogging extends Construct {
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
-    this.node.addValidation({ validate: memoized(() => this.validate()) });
+    this.node.addValidation({ validate: memoized(() => this.problems()) });
   }
 
   /**
@@ -126,7 +126,8 @@ export class AccessLogging extends Construct {
     return this.entries.map(e => e.telemetry);
   }
 
-  private validate(): string[] {
+  /** The synth-time problems (not `validate()`: constructs before 10.3 reject a construct with a method of that name). */
+  private problems(): string[] {
     if (this.entries.length === 0) {
       return ['AccessLogging lists no versions: pass versions or call addVersion(), or it writes nothing'];
     }
