@@ -245,6 +245,8 @@ export interface RouteModel {
    * checks them where they are declared, even while no rule uses them (a mirror at 0%, or added later).
    */
   readonly mirrorMatches?: RequestMatch[];
+  /** How many mirrors the route (or the stage) declares, those at 0% included. */
+  readonly declaredMirrorCount?: number;
 }
 
 /**
@@ -356,7 +358,7 @@ export class RouteSpec {
    */
   public addMirror(role: string, target: MirrorTarget, check: (model: RouteModel) => void): void {
     const mirror = this.resolveMirror(role, target, this.destinations, this.declaredMirrors);
-    check(this.buildModel(this.destinations, this.activeMirrors([...this.declaredMirrors, mirror])));
+    check(this.buildModel(this.destinations, [...this.declaredMirrors, mirror]));
     this.declaredMirrors.push(mirror);
   }
 
@@ -367,7 +369,7 @@ export class RouteSpec {
 
   /** The route's model. */
   public model(): RouteModel {
-    return this.buildModel(this.destinations, this.activeMirrors(this.declaredMirrors));
+    return this.buildModel(this.destinations, this.declaredMirrors);
   }
 
   /**
@@ -378,7 +380,7 @@ export class RouteSpec {
     const resolved = destinations === undefined ? this.destinations : this.resolveWeighted('destinations', destinations);
     const declared: ModelMirror[] = [];
     mirrors.forEach((m, i) => declared.push(this.resolveMirror(`mirrors[${i}]`, m, resolved, declared)));
-    return this.buildModel(resolved, this.activeMirrors(declared));
+    return this.buildModel(resolved, declared);
   }
 
   /** The problems that depend on other constructs (the versions a service has by synth time), in the API's terms. */
@@ -396,16 +398,20 @@ export class RouteSpec {
       rule.destinations.forEach(d => check(d, 'destination'));
       rule.mirrors.forEach(m => check(m.backend, 'mirror'));
     }
-    if (this.props.mirrorMatches !== undefined && this.declaredMirrors.length === 0) {
+    // Neither the route nor the model (a stage of a rollout plan declares mirrors of its own) mirrors anything: a stage
+    // without mirrors of a mirroring route is a plan's route-only stage, where the route's matches rightly do nothing.
+    const noMirror = this.declaredMirrors.length === 0 && (model.declaredMirrorCount ?? 0) === 0;
+    if (this.props.mirrorMatches !== undefined && noMirror) {
       problems.push('mirrorMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorMatches');
     }
-    if (this.props.mirrorSafeMethodsOnly && this.declaredMirrors.length === 0) {
+    if (this.props.mirrorSafeMethodsOnly && noMirror) {
       problems.push('mirrorSafeMethodsOnly is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop it');
     }
     return [...new Set(problems)];
   }
 
-  private buildModel(destinations: ModelWeightedBackend[], mirrors: ModelMirror[]): RouteModel {
+  private buildModel(destinations: ModelWeightedBackend[], declared: ModelMirror[]): RouteModel {
+    const mirrors = this.activeMirrors(declared);
     const base = {
       port: this.port,
       destinations,
@@ -419,7 +425,7 @@ export class RouteSpec {
       ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
       : [{ ...base, mirrors }];
     const { name, namespace, hosts, gateways, meshService } = this;
-    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches };
+    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches, declaredMirrorCount: declared.length };
   }
 
   private activeMirrors(declared: ModelMirror[]): ModelMirror[] {

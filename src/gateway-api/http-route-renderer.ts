@@ -48,6 +48,12 @@ export class HttpRouteRenderer implements RouteRenderer {
       }
     }
     const ns = model.namespace;
+    for (const b of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
+      if (ns === undefined && b.service.namespace !== undefined) {
+        reject(`service ${b.service.serviceName} is in namespace ${b.service.namespace} but the route has no namespace: the ReferenceGrant there `
+          + 'must name the route\'s namespace; set namespace (or the chart\'s namespace)');
+      }
+    }
     for (const p of model.gateways) {
       if (p.gateway.namespace === undefined && ns !== undefined) {
         reject(`gateway ${p.gateway.gatewayName} has no namespace but the route is in namespace ${ns}: set the namespace of both (or of neither), `
@@ -63,12 +69,21 @@ export class HttpRouteRenderer implements RouteRenderer {
       reject(`timeout ${first.timeoutMillis}ms does not fit a Gateway API duration (at most 99999h59m59s999ms)`);
     }
     const port = first.port;
-    const deaf = port === undefined ? [] : model.gateways.map(p => p.gateway).filter(g => g.ports !== undefined && !g.ports.includes(port));
+    // A parentRef with both sectionName and port selects the listener that has that name and that port.
+    const listenerPorts = (g: IGatewayApiGateway): number[] | undefined => {
+      const names = g.listenerNames;
+      if (g.ports === undefined || g.sectionName === undefined || names === undefined || !names.includes(g.sectionName)) return g.ports;
+      return [g.ports[names.indexOf(g.sectionName)]];
+    };
+    const deaf = port === undefined ? [] : model.gateways.map(p => p.gateway as IGatewayApiGateway)
+      .filter(g => listenerPorts(g) !== undefined && !listenerPorts(g)!.includes(port));
     if (deaf.length > 0) {
-      reject(`port ${port} selects the listeners of that port (parentRefs[].port), but gateway ${deaf.map(g => `${g.gatewayName} (ports `
-        + `${g.ports!.join(', ')})`).join(', ')} has none: the route would attach nowhere there; drop port or use a listener port`);
+      reject(`port ${port} selects the listeners of that port (parentRefs[].port), but gateway ${deaf.map(g => `${g.gatewayName} (`
+        + `${g.sectionName !== undefined ? `listener ${g.sectionName}: ` : ''}ports ${listenerPorts(g)!.join(', ')})`).join(', ')} has none: the route `
+        + 'would attach nowhere there; drop port or use a listener port');
     }
-    first.matches?.forEach((m, i) => checkMatch(reject, m, `mirrorMatches[${i}]`));
+    // Checked where they are declared, even while no mirror is active (as the Istio renderer does).
+    model.mirrorMatches?.forEach((m, i) => checkMatch(reject, m, `mirrorMatches[${i}]`));
     let total = 0;
     for (const rule of model.rules) {
       const count = (rule.matches?.length ?? (rule.methods === undefined ? 0 : 1)) * (rule.methods?.length ?? 1);

@@ -101,7 +101,7 @@ export class AccessLogging extends Construct {
         + 'its Telemetry, which then selects no pod of the version: give the version its namespace, or define this AccessLogging in a chart '
         + 'without one');
     }
-    if (this.entries.some(e => e.version.app === app && e.version.version === label && e.version.namespace === namespace)) {
+    if (this.entries.some(e => e.version.app === app && e.version.version === label && (e.version.namespace ?? 'default') === (namespace ?? 'default'))) {
       fail(this, `version ${app}/${label} is listed twice: each version gets one Telemetry`);
     }
     const name = `${app}-${label}-access-logs`;

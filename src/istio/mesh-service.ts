@@ -365,10 +365,10 @@ export class MeshService extends Construct implements IMeshService {
     if (this.versions.some(v => v.version === version.version)) {
       fail(this, `version ${JSON.stringify(version.version)} is already attached: each version label must be unique per service`);
     }
-    this.versions.push(version);
     if (this.versionServices) {
       this.addVersionService(version.version);
     }
+    this.versions.push(version);
     changed();
   }
 

@@ -1,4 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import { StringMatch } from '../../src/core/request-match';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
 import { MeshService } from '../../src/istio/mesh-service';
@@ -174,7 +175,31 @@ describe('HttpMirrorRoute', () => {
 
     test('fails when port is not a listener port of the gateway', () => {
       const f = gatewayApiFixture();
-      expect(() => route(f, { port: 8000 })).toThrow(/port 8000 selects the listeners of that port.*httpbin-gateway \(ports 443, 80\)/);
+      expect(() => route(f, { port: 8000 })).toThrow(/port 8000 selects the listeners of that port.*httpbin-gateway \(listener https: ports 443\)/);
+    });
+
+    test('fails when port is the port of another listener than the one the route attaches to (sectionName and port select one listener)', () => {
+      const f = gatewayApiFixture();
+      // The gateway redirects HTTP, so routes attach to its https listener (443): port 80 would match no listener.
+      expect(() => route(f, { port: 80 })).toThrow(/port 80 selects the listeners of that port .*\(listener https: ports 443\) has none/);
+      expect(httpRoute(f, route(f, { port: 443, name: 'tls-only' }, 'tls').routeName).spec.parentRefs[0]).toMatchObject({ sectionName: 'https', port: 443 });
+    });
+
+    test('fails when a declared match is not expressible, even while no mirror is active', () => {
+      const f = gatewayApiFixture();
+      expect(() => route(f, { mirrorPercent: 0, mirrorMatches: [{ headers: { 'x-a': StringMatch.prefix('b') } }] }))
+        .toThrow(/mirrorMatches\[0\]/);
+    });
+
+    test('fails at addMirror, keeping nothing, when a mirror in a namespace would need a ReferenceGrant the route cannot name', () => {
+      const chart = Testing.chart();
+      const v1 = new ServiceVersion(chart, 'v1', { app: 'local', version: 'v1', image: 'example/local' });
+      const local = new MeshService(chart, 'local', { versions: [v1], versionServices: true, destinationRule: false });
+      const r = new HttpMirrorRoute(chart, 'r', { destination: { service: local, version: 'v1' } });
+      const other = MeshService.fromServiceAttributes(chart, 'other', { name: 'other', namespace: 'team-a', ports: [80] });
+      expect(() => r.addMirror({ service: other, version: 'v9' })).toThrow(/service other is in namespace team-a but the route has no namespace/);
+      expect(r.mirrors).toEqual([]);
+      expect(Testing.synth(chart).filter(m => m.kind === 'ReferenceGrant')).toEqual([]);
     });
 
     test('fails at synth when the route name is taken by another HTTPRoute', () => {

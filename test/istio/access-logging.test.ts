@@ -132,6 +132,12 @@ describe('AccessLogging', () => {
     expect(() => logging.addVersion(v2)).toThrow(/logs: version httpbin\/v2 is listed twice: each version gets one Telemetry/);
   });
 
+  test('fails when one version is given twice, its namespace once unset and once "default" (the same namespace)', () => {
+    const chart = Testing.chart();
+    const versionIn = (namespace?: string) => ({ app: 'a', version: 'v1', namespace, podLabels: { app: 'a', version: 'v1' } });
+    expect(() => new AccessLogging(chart, 'logs', { versions: [versionIn(undefined), versionIn('default')] })).toThrow('test/logs: version a/v1 is listed twice: each version gets one Telemetry');
+  });
+
   test('fails when two AccessLoggings select one version', () => {
     const chart = Testing.chart();
     const v2 = version(chart, 'v2');

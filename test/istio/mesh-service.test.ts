@@ -323,6 +323,10 @@ describe('MeshService', () => {
       const long = Testing.chart();
       const v = new ServiceVersion(long, 'v', { app: 'a'.repeat(60), version: 'v1234', image: 'x', name: 'd' });
       expect(() => new MeshService(long, 's', { versions: [v], versionServices: true })).toThrow(/would be named "a{60}-v1234" \(<service>-<version>\), which is not a Service name/);
+      // A refused version is not kept: the DestinationRule gets no subset for it.
+      const service = new MeshService(long, 'kept', { app: 'a'.repeat(60), versionServices: true });
+      expect(() => service.addVersion(v)).toThrow(/which is not a Service name/);
+      expect(service.versionNames).toEqual([]);
     });
   });
 });

@@ -10,6 +10,7 @@ import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
 import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
+import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 
 function referencePlan(stages?: RolloutStage[]): { chart: HttpbinMirrorChart; plan: MirrorRolloutPlan } {
@@ -222,5 +223,20 @@ describe('MirrorRolloutPlan', () => {
     expect(() => MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, canaryWeights: [100] })).toThrow(/canaryWeights must be integers from 1 to 99/);
     expect(MirrorRolloutPlan.mirrorThenCanary({ stable, candidate, mirrorPercents: [0.5], canaryWeights: [25, 50] }).map(s => s.name))
       .toEqual(['route', 'mirror-0-5', 'canary-25', 'canary-50', 'promote']);
+  });
+
+  test('a stage is checked with its own mirrors: one that mirrors, of a route declared with safe methods but no mirror, has no problem', () => {
+    const chart = Testing.chart();
+    const versions = ['v1', 'v2'].map(v => new ServiceVersion(chart, `httpbin-${v}`, { app: 'httpbin', version: v, image: 'example/httpbin' }));
+    const service = new MeshService(chart, 'httpbin', { port: 8000, versions });
+    const route = new MirrorRoute(chart, 'route', { destination: { service, version: 'v1' }, mirrorSafeMethodsOnly: true });
+    const mirroring = route._renderStage(undefined, [{ service, version: 'v2', percent: 10 }]);
+    expect(mirroring.problems).toEqual([]);
+    expect(mirroring.manifest.spec.http.map((r: any) => [r.name, r.match?.[0]?.method])).toEqual([
+      ['mirrored', { regex: '^(GET|HEAD|OPTIONS)$' }], ['default', undefined],
+    ]);
+    // The route itself mirrors nothing, which its own check (and a stage without mirrors) reports.
+    expect(route._renderStage(undefined, []).problems).toEqual([expect.stringMatching(/^mirrorSafeMethodsOnly is set but the route has no mirror/)]);
+    expect(() => Testing.synth(chart)).toThrow(/mirrorSafeMethodsOnly is set but the route has no mirror/);
   });
 });
