@@ -97,19 +97,13 @@ export abstract class MirrorRouteBase extends Construct {
     this.stageModel = model;
     let manifest: any;
     try {
+      // The spec and the defined-elsewhere annotation render from `stageModel` (see _writeObject).
       manifest = ApiObject.of(this.object!).toJson();
     } finally {
       this.stageModel = undefined;
     }
-    // The stage may refer to other objects defined elsewhere than the route does.
-    const annotations = { ...manifest.metadata.annotations };
-    delete annotations[this._definedElsewhereKey()];
-    const value = this._definedElsewhere(model);
-    if (value !== undefined) annotations[this._definedElsewhereKey()] = value;
-    const metadata = { ...manifest.metadata, annotations };
-    if (Object.keys(annotations).length === 0) delete metadata.annotations;
     const problems = [...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)];
-    return { manifest: { ...manifest, metadata }, problems };
+    return { manifest, problems };
   }
 
   /** The renderer of the route's API. @internal */
@@ -121,11 +115,9 @@ export abstract class MirrorRouteBase extends Construct {
   /** The annotation value for the objects `model` refers to that this app does not define, or undefined. @internal */
   protected abstract _definedElsewhere(model: RouteModel): string | undefined;
 
-  /** Called when a mirror was added (the flavor's objects that depend on the targets follow). @internal */
-  protected _targetsChanged(model: RouteModel): void {
-    // Targets are only ever added (addMirror), so the annotation only grows.
-    const value = this._definedElsewhere(model);
-    if (value !== undefined) this.object!.metadata.addAnnotation(this._definedElsewhereKey(), value);
+  /** Called when a mirror was added, so that the flavor's objects that depend on the targets follow (none by default). @internal */
+  protected _targetsChanged(_model: RouteModel): void {
+    return;
   }
 
   /** The problems of a stage that only the flavor knows (none by default). @internal */
@@ -143,6 +135,10 @@ export abstract class MirrorRouteBase extends Construct {
     const spec = Lazy.any({ produce: () => this.renderer.renderSpec(this.stageModel ?? this._spec.model()) });
     const object = create({ name: this.routeName, namespace: this.namespace }, spec);
     this.object = object;
+    // Rendered with the object, so it follows the current state (a version added later to a service of another app)
+    // and each stage's targets; cdk8s leaves out an annotation whose value is undefined.
+    const declared = Lazy.any({ produce: () => this._definedElsewhere(this.stageModel ?? this._spec.model()) });
+    object.metadata.addAnnotation(this._definedElsewhereKey(), declared as unknown as string);
     this._targetsChanged(this._spec.model());
     const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName }]);
     this.node.addValidation({

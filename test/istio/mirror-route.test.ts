@@ -865,6 +865,15 @@ describe('MirrorRoute', () => {
       expect(vs.spec.gateways).toEqual(['team-b/httpbin-gateway']);
     });
 
+    test('the declaration follows a version added later to a service of another app (it is rendered with the route)', () => {
+      const other = fixture('team-b');
+      const f = fixture();
+      route(f, { mirror: { service: other.service, version: 'v3' } });
+      expect(definedElsewhere(virtualService(f.chart))[0].subsets).toEqual(['v1', 'v2', 'v3']);
+      other.service.addVersion(new ServiceVersion(other.chart, 'httpbin-v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 }));
+      expect(definedElsewhere(virtualService(f.chart))[0].subsets).toEqual(['v1', 'v2', 'v3', 'v4']);
+    });
+
     test('a mirror to an imported service added by addMirror is declared too', () => {
       const f = fixture();
       const r = route(f);
