@@ -54,9 +54,9 @@ const LAYER_ZONES = [
   ]),
 
   // src/analysis: the pure manifest analyzer. synth-hook.ts may use cdk8s/constructs (see PACKAGE rules), but not other layers.
-  zone('src/analysis', 'src', 'src/analysis (synth-hook.ts included) is PURE: it may import only src/analysis and the pure rule folders ('
-    + `${PURE_RULES.join(', ')}); the analyzer runs on YAML from any source, without constructs.`,
-  ['./analysis', ...PURE_RULES.map(r => `./${r.slice('src/'.length)}`)]),
+  zone('src/analysis', 'src', 'src/analysis (synth-hook.ts included) is PURE: it may import only src/analysis, the pure rule folders ('
+    + `${PURE_RULES.join(', ')}) and the pure annotation format src/core/defined-elsewhere.ts; the analyzer runs on YAML from any source, without constructs.`,
+  ['./analysis', './core/defined-elsewhere.ts', ...PURE_RULES.map(r => `./${r.slice('src/'.length)}`)]),
   zone('src/analysis', 'imports', 'src/analysis is PURE: it may not import the generated imports/ (they load cdk8s).'),
 
   // src/cli: runs inside the cdk8s CLI (validation plugin) and as a bin; it must load neither cdk8s nor constructs.

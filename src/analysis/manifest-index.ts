@@ -11,7 +11,7 @@
  * `src/istio/rules/defined-elsewhere.ts`) are taken to exist where the input lacks them: they resolve references, but
  * are in none of the lists the analyzers report on, so no finding is ever about them.
  */
-import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../istio/rules/defined-elsewhere';
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../core/defined-elsewhere';
 import { resourceKeyFromHost, toFqdn } from '../istio/rules/hosts';
 import { append, asArray, HostRegistry, isObject, objectIdentity, stringMap } from './hosts';
 import { Report } from './report';

@@ -1,8 +1,9 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { changed, claimObjects, memoized } from './app-index';
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IRouteGateway } from './references';
-import { MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
+import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
  * The rendering of one stage of a rollout plan: the route's object with the stage's targets, and the problems of
@@ -109,11 +110,13 @@ export abstract class MirrorRouteBase extends Construct {
   /** The renderer of the route's API. @internal */
   protected abstract _renderer(): RouteRenderer;
 
-  /** The annotation key by which the route declares the objects it refers to that the app does not define. @internal */
-  protected abstract _definedElsewhereKey(): string;
-
-  /** The annotation value for the objects `model` refers to that this app does not define, or undefined. @internal */
-  protected abstract _definedElsewhere(model: RouteModel): string | undefined;
+  /**
+   * How a backend of the route is declared when its service is defined outside this app: the object the route's API
+   * refers to (with the Istio API the service and its subsets, with the Gateway API the version's own Service).
+   *
+   * @internal
+   */
+  protected abstract _declaredService(backend: ModelBackend): DeclaredObject;
 
   /** Called when a mirror was added, so that the flavor's objects that depend on the targets follow (none by default). @internal */
   protected _targetsChanged(_model: RouteModel): void {
@@ -137,8 +140,8 @@ export abstract class MirrorRouteBase extends Construct {
     this.object = object;
     // Rendered with the object, so it follows the current state (a version added later to a service of another app)
     // and each stage's targets; cdk8s leaves out an annotation whose value is undefined.
-    const declared = Lazy.any({ produce: () => this._definedElsewhere(this.stageModel ?? this._spec.model()) });
-    object.metadata.addAnnotation(this._definedElsewhereKey(), declared as unknown as string);
+    const declared = Lazy.any({ produce: () => this.definedElsewhere(this.stageModel ?? this._spec.model()) });
+    object.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     this._targetsChanged(this._spec.model());
     const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName }]);
     this.node.addValidation({
@@ -147,5 +150,22 @@ export abstract class MirrorRouteBase extends Construct {
         return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
       }),
     });
+  }
+
+  /**
+   * The gateways and services `model` refers to that this app does not define (imported ones, or constructs of another
+   * app), as the annotation value that lets the analysis of the written manifests take them as existing; undefined when
+   * there are none.
+   */
+  private definedElsewhere(model: RouteModel): string | undefined {
+    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
+    const objects: DeclaredObject[] = [];
+    for (const { gateway } of model.gateways) {
+      if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName, hosts: gateway.hosts });
+    }
+    for (const backend of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
+      if (outside(backend.service)) objects.push(this._declaredService(backend));
+    }
+    return encodeDefinedElsewhere(objects);
   }
 }

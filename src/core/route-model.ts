@@ -222,11 +222,9 @@ export interface ModelHttpRule {
   readonly responseHeaders?: ModelHeaderOperations;
 }
 
-/** A gateway the route is attached to, optionally to one of its listeners. */
+/** A gateway the route is attached to (the listener, where an API has one, is the gateway's: `IGatewayApiGateway.sectionName`). */
 export interface ModelGatewayParent {
   readonly gateway: IRouteGateway;
-  /** The listener (Gateway API `sectionName`); undefined = every listener of the gateway. */
-  readonly sectionName?: string;
 }
 
 /** A complete route: where it is attached, the hosts, and the rules in order of precedence. */

@@ -1,12 +1,12 @@
 import { Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { claimObjects } from '../core/app-index';
+import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
-import { MirrorRouteOptions, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
 import { checkDnsSubdomain, fail } from '../core/validate';
-import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../istio/rules/defined-elsewhere';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
 import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
 
@@ -75,12 +75,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     return RENDERER;
   }
 
-  /** @internal */
-  protected _definedElsewhereKey(): string {
-    return DEFINED_ELSEWHERE_ANNOTATION;
-  }
-
-  /** The ReferenceGrants follow the targets; then the annotation does. @internal */
+  /** The ReferenceGrants follow the targets. @internal */
   protected _targetsChanged(model: RouteModel): void {
     this.grantTargets(model);
     super._targetsChanged(model);
@@ -97,24 +92,9 @@ export class HttpMirrorRoute extends MirrorRouteBase {
       + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)');
   }
 
-  /**
-   * The Gateways and the version Services the HTTPRoute refers to that this app does not define (see MirrorRoute): with
-   * the Gateway API a backend is the version's own Service, so that is what is declared.
-   *
-   * @internal
-   */
-  protected _definedElsewhere(model: RouteModel): string | undefined {
-    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
-    const objects: DeclaredObject[] = [];
-    for (const { gateway } of model.gateways) {
-      if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName });
-    }
-    for (const b of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
-      if (outside(b.service)) {
-        objects.push({ kind: 'Service', namespace: b.service.namespace ?? 'default', name: backendServiceName(b), ports: b.service.portNumbers });
-      }
-    }
-    return encodeDefinedElsewhere(objects);
+  /** With the Gateway API a backend is the version's own Service. @internal */
+  protected _declaredService(backend: ModelBackend): DeclaredObject {
+    return { kind: 'Service', namespace: backend.service.namespace ?? 'default', name: backendServiceName(backend), ports: backend.service.portNumbers };
   }
 
   /** The services of `model` in another namespace than the route's. */

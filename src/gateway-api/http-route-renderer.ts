@@ -119,7 +119,7 @@ export class HttpRouteRenderer implements RouteRenderer {
     const problems: string[] = [];
     const hosts = this.hosts(model);
     const namespace = model.namespace ?? 'default';
-    for (const { gateway: g, sectionName } of model.gateways) {
+    for (const { gateway: g } of model.gateways) {
       const gateway = g as IGatewayApiGateway;
       const where = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
       if (hosts.length > 0 && gateway.hosts !== undefined && !hosts.some(h => gateway.hosts!.some(l => hostnamesIntersect(h, l)))) {
@@ -129,10 +129,6 @@ export class HttpRouteRenderer implements RouteRenderer {
       if (gateway.routeNamespaces === RouteNamespaces.SAME && (gateway.namespace ?? 'default') !== namespace) {
         problems.push(`gateway ${where} accepts routes from its own namespace only, but the route is in ${namespace}: the route would not `
           + `attach (${API}: NotAllowedByListeners); set routeNamespaces: RouteNamespaces.ALL on the gateway or move the route`);
-      }
-      const section = sectionName ?? gateway.sectionName;
-      if (section !== undefined && gateway.listenerNames !== undefined && !gateway.listenerNames.includes(section)) {
-        problems.push(`gateway ${where} has no listener ${section} (its listeners: ${gateway.listenerNames.join(', ')})`);
       }
     }
     return problems;
@@ -153,12 +149,12 @@ export class HttpRouteRenderer implements RouteRenderer {
   public renderSpec(model: RouteModel): gw.HttpRouteSpec {
     const hosts = this.hosts(model);
     const port = model.rules[0].port;
-    const parentRefs: gw.HttpRouteSpecParentRefs[] = model.gateways.map(({ gateway, sectionName }) => ({
+    const parentRefs: gw.HttpRouteSpecParentRefs[] = model.gateways.map(({ gateway }) => ({
       group: GATEWAY_API_GROUP,
       kind: 'Gateway',
       name: gateway.gatewayName,
       namespace: gateway.namespace === model.namespace ? undefined : gateway.namespace,
-      sectionName: sectionName ?? (gateway as IGatewayApiGateway).sectionName,
+      sectionName: (gateway as IGatewayApiGateway).sectionName,
       port,
     }));
     const mesh = model.meshService;

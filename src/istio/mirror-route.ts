@@ -1,10 +1,10 @@
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { AppIndex } from '../core/app-index';
+import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
-import { MirrorRouteOptions, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
 import { IIstioGateway } from './istio-gateway';
-import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './rules/defined-elsewhere';
 import { toFqdn } from './rules/hosts';
 import { gatewayHostConflictMessage, meshHostConflictMessage } from './rules/virtual-service';
 import { IstioRouteRenderer } from './virtual-service-renderer';
@@ -71,31 +71,10 @@ export class MirrorRoute extends MirrorRouteBase {
     return RENDERER;
   }
 
-  /** @internal */
-  protected _definedElsewhereKey(): string {
-    return DEFINED_ELSEWHERE_ANNOTATION;
-  }
-
-  /**
-   * The gateways and services the VirtualService refers to that this app does not define (imported ones, or constructs
-   * of another app), declared so that the analysis of the written manifests takes them as existing.
-   *
-   * @internal
-   */
-  protected _definedElsewhere(model: RouteModel): string | undefined {
-    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
-    const objects: DeclaredObject[] = [];
-    for (const { gateway } of model.gateways) {
-      if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName, hosts: gateway.hosts });
-    }
-    for (const rule of model.rules) {
-      for (const { service } of [...rule.destinations, ...rule.mirrors.map(m => m.backend)]) {
-        if (outside(service)) {
-          objects.push({ kind: 'Service', namespace: service.namespace ?? 'default', name: service.serviceName, ports: service.portNumbers, subsets: service.versionNames });
-        }
-      }
-    }
-    return encodeDefinedElsewhere(objects);
+  /** With the Istio API a backend is the service itself, with the subsets of its DestinationRule. @internal */
+  protected _declaredService(backend: ModelBackend): DeclaredObject {
+    const { service } = backend;
+    return { kind: 'Service', namespace: service.namespace ?? 'default', name: service.serviceName, ports: service.portNumbers, subsets: service.versionNames };
   }
 
   /**

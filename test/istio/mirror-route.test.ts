@@ -4,7 +4,7 @@ import { MeshService } from '../../src/istio/mesh-service';
 import { MirrorRoute, MirrorRouteProps } from '../../src/istio/mirror-route';
 import { StringMatch } from '../../src/core/request-match';
 import { RetryOn } from '../../src/core/route-policy';
-import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/core/defined-elsewhere';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 

@@ -8,7 +8,7 @@ import { StringMatch } from '../../src/core/request-match';
 import { MeshService } from '../../src/istio/mesh-service';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
-import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/istio/rules/defined-elsewhere';
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/core/defined-elsewhere';
 import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';

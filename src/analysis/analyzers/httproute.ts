@@ -12,7 +12,7 @@
  *
  * @see https://gateway-api.sigs.k8s.io/reference/spec/
  */
-import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../../istio/rules/defined-elsewhere';
+import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../../core/defined-elsewhere';
 import { hostMatches } from '../../istio/rules/hosts';
 import { asArray, isObject, strings } from '../hosts';
 import { Report, Subject } from '../report';

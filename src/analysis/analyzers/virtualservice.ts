@@ -11,7 +11,7 @@
  * - `getRouteDestinations` and `getHTTPMirrorDestinations` (util.go): `destinations`;
  * - IST0106 for a malformed `cdk8s-traffic-mirror/defined-elsewhere` annotation (this library's own).
  */
-import { DEFINED_ELSEWHERE_ANNOTATION } from '../../istio/rules/defined-elsewhere';
+import { DEFINED_ELSEWHERE_ANNOTATION } from '../../core/defined-elsewhere';
 import { gatewayHostConflictMessage, hostsNotInGatewayMessage, meshHostConflictMessage } from '../../istio/rules/virtual-service';
 import { hostMatches, resourceKeyFromHost, SERVICE_DOMAIN, toFqdn, validateWildcardDomain } from '../../istio/rules/hosts';
 import { append, asArray, isObject, strings } from '../hosts';

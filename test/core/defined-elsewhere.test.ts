@@ -1,4 +1,4 @@
-import { DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../../../src/istio/rules/defined-elsewhere';
+import { DEFINED_ELSEWHERE_ANNOTATION, parseDefinedElsewhere } from '../../src/core/defined-elsewhere';
 
 test('the annotation key', () => {
   expect(DEFINED_ELSEWHERE_ANNOTATION).toBe('cdk8s-traffic-mirror/defined-elsewhere');

@@ -2,8 +2,8 @@
  * The annotation by which a VirtualService declares the objects it refers to that are defined outside the manifests
  * (an imported Gateway, `IstioGateway.fromGatewayName()`; an imported service, `MeshService.fromServiceAttributes()`),
  * so the manifest analyzer takes them to exist instead of reporting the references as missing. One format for the
- * constructs, which write it, and the analyzer, which reads it. Pure (no cdk8s import). Internal: not exported from
- * index.ts.
+ * route constructs of every API, which write it, and the analyzer, which reads it. Pure (no cdk8s import; the one
+ * file of src/core the analyzer may import). Internal: not exported from index.ts.
  *
  * The value is a JSON array of `{"kind": "Gateway" | "Service", "namespace": string, "name": string, ...}` with, for a
  * Gateway, the `hosts` it serves and, for a Service, its `ports` (numbers) and the `subsets` of its DestinationRule.
