@@ -22,11 +22,17 @@ const ROOT = import.meta.dirname;
 // src/gateway-api does not exist yet: every rule below already covers it, so it is checked from its first file on.
 // ---------------------------------------------------------------------------------------------------------------------
 const FLAVORS = ['istio', 'gateway-api'];
-const PURE_RULES = FLAVORS.map(f => `src/${f}/rules`);
+// The layers below the flavors, which both share: the route model (core) and the service layer (a Service with
+// versions, its per-version Services). Each may have a pure rules/ folder too.
+const SHARED = ['core', 'services'];
+const PURE_RULES = [...SHARED, ...FLAVORS].map(f => `src/${f}/rules`);
 
 // Files that build constructs (cdk8s-aware), by folder. Flavor folders count without their pure rules/ folder.
 const CONSTRUCT_FILES = [
-  'src/core/**',
+  'src/core/*.ts',
+  'src/core/!(rules)/**',
+  'src/services/*.ts',
+  'src/services/!(rules)/**',
   ...FLAVORS.flatMap(f => [`src/${f}/*.ts`, `src/${f}/!(rules)/**`]),
   'src/workloads/**',
   'src/rollout/**',
@@ -43,8 +49,24 @@ const LAYER_ZONES = [
     ['src/analysis', 'the manifest analyzer is a consumer of synthesized output, not a dependency of the model'],
     ['src/rollout', 'rollout builds on core, not the other way round'],
     ['src/workloads', 'workloads are constructs on top of core, not part of the model'],
+    ['src/services', 'the service layer builds on core, not the other way round'],
     ['src/scenario', 'the reference app is a consumer of the library'],
   ].map(([from, why]) => zone('src/core', from, `src/core may not import ${from}: ${why}.`)),
+
+  // src/services: a Service with versions, shared by every flavor; each flavor adds what its API needs on top.
+  ...[
+    ['imports', 'the generated classes are one API\'s; the service layer writes only core Kubernetes objects'],
+    ...FLAVORS.map(f => [`src/${f}`, `the service layer is shared by every flavor; what ${f} adds to a service belongs in src/${f}`]),
+    ['src/rollout', 'rollout builds on services, not the other way round'],
+    ['src/scenario', 'the reference app is a consumer of the library'],
+  ].map(([from, why]) => zone('src/services', from, `src/services may not import ${from}: ${why}.`)),
+
+  // Flavors never import each other: what two flavors share lives below them (src/core, src/services).
+  ...FLAVORS.flatMap(f => FLAVORS.filter(o => o !== f).map(o => zone(`src/${f}`, `src/${o}`,
+    `src/${f} may not import src/${o}: flavors never import each other; move what both need to src/core or src/services.`))),
+  // Workloads sit below services and flavors.
+  ...['src/services', ...FLAVORS.map(f => `src/${f}`)].map(from => zone('src/workloads', from,
+    `src/workloads may not import ${from}: workloads are below the services and the flavors that route to them.`)),
 
   // src/<flavor>/rules: pure rule modules, shared by the constructs and the analyzer.
   ...PURE_RULES.flatMap(rules => [
@@ -92,7 +114,7 @@ const PACKAGE_RULES = [
   },
   {
     files: PURE_RULES.map(r => `${r}/**/*.ts`),
-    patterns: [KPLUS, ...purePackages(name => `src/<flavor>/rules are PURE rule modules and may not import '${name}': `
+    patterns: [KPLUS, ...purePackages(name => `src/<layer>/rules are PURE rule modules and may not import '${name}': `
       + 'the analyzer and the CLI use them without cdk8s.')],
   },
   {

@@ -17,8 +17,11 @@ export { MirrorRouteBase, StageRendering } from './core/mirror-route-base';
 export * from './workloads/service-version';
 export * from './workloads/httpbin-version';
 
+// services: a Service with versions, shared by both APIs
+export * from './services/mesh-service';
+
 // the Istio API
-export * from './istio/mesh-service';
+export * from './istio/service-subsets';
 export * from './istio/istio-gateway';
 export * from './istio/mirror-route';
 export * from './istio/access-logging';

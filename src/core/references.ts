@@ -18,6 +18,19 @@ export interface IServiceVersion {
   readonly containerPort?: number;
   /** Every label of the pod template. */
   readonly podLabels: { [key: string]: string };
+  /**
+   * Every port the version's containers listen on, if known (a Service's `targetPort` must be one of them).
+   *
+   * @default - unknown
+   */
+  readonly containerPorts?: number[];
+  /**
+   * Whether the version has pods (replicas above 0), if known: a version without pods cannot serve requests or
+   * receive copies.
+   *
+   * @default - unknown
+   */
+  readonly hasPods?: boolean;
 }
 
 /**
@@ -40,6 +53,23 @@ export interface IMeshService extends IConstruct {
    * it as defined elsewhere, so that the analysis of the manifests does not report it missing.
    */
   readonly definedElsewhere: boolean;
+  /**
+   * The versions behind the service, when this app attaches them (a `MeshService`): routes check that a version
+   * they send requests or copies to has pods.
+   *
+   * @default - unknown (an imported service)
+   */
+  readonly versions?: IServiceVersion[];
+}
+
+/**
+ * The name of the Service of one version of a service: `<service>-<version>` (e.g. `httpbin-v1`), which a
+ * `MeshService` with `versionServices` writes. The Gateway API has no subsets, so an HTTPRoute reaches one version
+ * through a Service that selects only its pods; the name is derived so that routes can address the version Services
+ * of a service defined elsewhere too. Not public API.
+ */
+export function versionServiceName(serviceName: string, version: string): string {
+  return `${serviceName}-${version}`;
 }
 
 /**

@@ -1,13 +1,13 @@
 import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { IMeshService } from '../core/references';
+import { IMeshService, versionServiceName } from '../core/references';
 import { RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { ModelHeaderOperations } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail } from '../core/validate';
-import { MeshService } from '../istio/mesh-service';
+import { MeshService } from '../services/mesh-service';
 import { GATEWAY_API_GROUP, IGatewayApiGateway, RouteNamespaces } from './gateway-api-gateway';
-import { MIRROR_PERCENT_MAX_DECIMALS, mirrorShare, versionServiceName } from './rules/backends';
+import { MIRROR_PERCENT_MAX_DECIMALS, mirrorShare } from './rules/backends';
 import {
   gatewayApiDuration, hostnamesIntersect, HTTP_ROUTE_METHODS, isGatewayApiHostname, MAX_HEADER_OPERATIONS, MAX_MATCHES_PER_ROUTE,
   MAX_MATCHES_PER_RULE, pathProblem,

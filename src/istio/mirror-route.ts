@@ -4,10 +4,12 @@ import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
+import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
 import { toFqdn } from './rules/hosts';
 import { gatewayHostConflictMessage, meshHostConflictMessage } from './rules/virtual-service';
-import { IstioRouteRenderer } from './virtual-service-renderer';
+import { ServiceSubsets, subsetsOf } from './service-subsets';
+import { hostOf, IstioRouteRenderer } from './virtual-service-renderer';
 
 /**
  * Properties of a `MirrorRoute`.
@@ -62,13 +64,27 @@ export class MirrorRoute extends MirrorRouteBase {
     const model = this._spec.model();
     let virtualService: istio.VirtualService | undefined;
     this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
-      [this.claimMeshHosts(model), this.claimGatewayHosts(model)]);
+      [this.claimMeshHosts(model), this.claimGatewayHosts(model), () => this.subsetVisibilityProblems()]);
     this.virtualService = virtualService!;
   }
 
   /** @internal */
   protected _renderer(): RouteRenderer {
     return RENDERER;
+  }
+
+  /**
+   * A version of a service of this library is a DestinationRule subset: the service gets its `ServiceSubsets` the
+   * first time a route addresses one of its versions. A target without a version (a whole service, e.g. a shadow
+   * service) needs none.
+   *
+   * @internal
+   */
+  protected _targetsChanged(model: RouteModel): void {
+    for (const b of backendsOf(model)) {
+      if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.of(b.service);
+    }
+    super._targetsChanged(model);
   }
 
   /** With the Istio API a backend is the service itself, with the subsets of its DestinationRule. @internal */
@@ -113,4 +129,22 @@ export class MirrorRoute extends MirrorRouteBase {
       return owners.length < 2 ? [] : [`TM0007 ${gatewayHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), gateway, host)}`];
     });
   }
+
+  /** A subset is usable only where its DestinationRule is exported to (Istio's `exportTo`). */
+  private subsetVisibilityProblems(): string[] {
+    const problems: string[] = [];
+    for (const b of backendsOf(this._spec.model())) {
+      const subsets = b.version === undefined ? undefined : subsetsOf(b.service);
+      if (subsets !== undefined && !subsets.isVisibleFrom(this.namespace)) {
+        problems.push(`targets subset ${b.version} of ${hostOf(b.service, this.namespace)}, but its DestinationRule (${subsets.node.path}) is not `
+          + `exported to the route's namespace ${this.namespace ?? 'default'}: Istio would find no subset ${b.version} there (503, and copies `
+          + `dropped); add "${this.namespace ?? 'default'}" (or "*") to the exportTo of that ServiceSubsets`);
+      }
+    }
+    return [...new Set(problems)];
+  }
+}
+
+function backendsOf(model: RouteModel): ModelBackend[] {
+  return model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)]);
 }

@@ -7,7 +7,7 @@ import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/
 import { fail } from '../core/validate';
 import { istioDuration } from './rules/duration';
 import { covers, hostMatches, toFqdn } from './rules/hosts';
-import { re2SyntaxProblem } from './rules/re2-syntax';
+import { re2SyntaxProblem } from '../core/rules/re2-syntax';
 import { hostsNotInGatewayMessage } from './rules/virtual-service';
 
 /** The reserved gateway name that binds a VirtualService to the sidecars of the mesh. */

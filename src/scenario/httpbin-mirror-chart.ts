@@ -7,7 +7,7 @@ import { HttpMirrorRoute } from '../gateway-api/http-mirror-route';
 import { HttpbinVersion } from '../workloads/httpbin-version';
 import { AccessLogging } from '../istio/access-logging';
 import { IstioGateway } from '../istio/istio-gateway';
-import { MeshService } from '../istio/mesh-service';
+import { MeshService } from '../services/mesh-service';
 import { MirrorRoute } from '../istio/mirror-route';
 
 /**
@@ -106,7 +106,7 @@ export class HttpbinMirrorChart extends Chart {
     this.service = new MeshService(this, 'httpbin', {
       port: 8000,
       versions: [this.v1, this.v2],
-      ...(gatewayApi ? { destinationRule: false, versionServices: true } : {}),
+      ...(gatewayApi ? { versionServices: true } : {}),
     });
     const host = props.host ?? 'httpbin.example.com';
     const credentialName = props.credentialName ?? 'bookinfo-credential';

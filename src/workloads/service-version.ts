@@ -238,6 +238,8 @@ export class ServiceVersion extends Construct implements IServiceVersion {
   public readonly containerPort?: number;
   /** The number of pods. */
   public readonly replicas: number;
+  /** Whether the version has pods (`replicas` above 0). */
+  public readonly hasPods?: boolean;
   /** The image. */
   public readonly image: string;
   /** The Deployment. */
@@ -263,6 +265,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.containerPort = props.containerPort === undefined ? undefined : checkPort(this, 'containerPort', props.containerPort);
     this.replicas = checkCount(this, 'replicas', props.replicas ?? 1);
+    this.hasPods = this.replicas > 0;
     const containerName = checkDnsLabel(this, 'containerName', props.containerName ?? this.app);
     for (const [key, value] of Object.entries(props.podLabels ?? {})) {
       if (key === 'app' || key === 'version') {

@@ -3,7 +3,7 @@ import { FindingLevel, MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { MeshAnalysis } from '../../src/analysis/synth-hook';
 import { IServiceVersion } from '../../src/core/references';
 import { IstioGateway } from '../../src/istio/istio-gateway';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
 import { ServiceVersion } from '../../src/workloads/service-version';

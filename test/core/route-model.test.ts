@@ -4,7 +4,7 @@ import { IRouteGateway } from '../../src/core/references';
 import { StringMatch } from '../../src/core/request-match';
 import { MirrorRouteOptions, RouteSpec } from '../../src/core/route-model';
 import { IstioGateway } from '../../src/istio/istio-gateway';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 
 // RouteSpec holds the rules every API shares; the Istio rules are tested with the Istio renderer, the constructs'
 // use of both with MirrorRoute.

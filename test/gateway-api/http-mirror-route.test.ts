@@ -2,7 +2,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { StringMatch } from '../../src/core/request-match';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 import { GatewayApiFixture, gatewayApiFixture, only } from './support';
@@ -117,7 +117,7 @@ describe('HttpMirrorRoute', () => {
     const f = gatewayApiFixture('web');
     const other = new Chart(f.chart.node.scope as Chart, 'other', { namespace: 'shadow' });
     const shadow = new MeshService(other, 'shadow', {
-      port: 8000, versionServices: true, destinationRule: false,
+      port: 8000, versionServices: true,
       versions: [new ServiceVersion(other, 'shadow-v1', { app: 'shadow', version: 'v1', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 })],
     });
     route(f, { mirror: { service: shadow, version: 'v1' } });
@@ -194,7 +194,7 @@ describe('HttpMirrorRoute', () => {
     test('fails at addMirror, keeping nothing, when a mirror in a namespace would need a ReferenceGrant the route cannot name', () => {
       const chart = Testing.chart();
       const v1 = new ServiceVersion(chart, 'v1', { app: 'local', version: 'v1', image: 'example/local' });
-      const local = new MeshService(chart, 'local', { versions: [v1], versionServices: true, destinationRule: false });
+      const local = new MeshService(chart, 'local', { versions: [v1], versionServices: true });
       const r = new HttpMirrorRoute(chart, 'r', { destination: { service: local, version: 'v1' } });
       const other = MeshService.fromServiceAttributes(chart, 'other', { name: 'other', namespace: 'team-a', ports: [80] });
       expect(() => r.addMirror({ service: other, version: 'v9' })).toThrow(/service other is in namespace team-a but the route has no namespace/);

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
 
 export interface GatewayApiFixture {
@@ -16,7 +16,7 @@ export function gatewayApiFixture(namespace = 'default'): GatewayApiFixture {
   const versions = ['v1', 'v2', 'v3'].map(v => new ServiceVersion(chart, `httpbin-${v}`, {
     app: 'httpbin', version: v, image: 'docker.io/kennethreitz/httpbin', containerPort: 80,
   }));
-  const service = new MeshService(chart, 'httpbin', { port: 8000, versions, destinationRule: false, versionServices: true });
+  const service = new MeshService(chart, 'httpbin', { port: 8000, versions, versionServices: true });
   const gateway = new GatewayApiGateway(chart, 'gateway', { name: 'httpbin-gateway', hostname: 'httpbin.example.com', credentialName: 'httpbin-credential' });
   return { chart, service, gateway };
 }

@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { AccessLogging } from '../../src/istio/access-logging';
 import { IServiceVersion } from '../../src/core/references';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 

@@ -1,6 +1,6 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { IstioGateway } from '../../src/istio/istio-gateway';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { MirrorRoute, MirrorRouteProps } from '../../src/istio/mirror-route';
 import { StringMatch } from '../../src/core/request-match';
 import { RetryOn } from '../../src/core/route-policy';

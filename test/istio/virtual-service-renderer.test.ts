@@ -4,7 +4,7 @@ import { StringMatch } from '../../src/core/request-match';
 import { ModelBackend, ModelHttpRule, RouteModel } from '../../src/core/route-model';
 import { RetryOn } from '../../src/core/route-policy';
 import { IstioGateway } from '../../src/istio/istio-gateway';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { gatewayRefOf, hostOf, IstioRouteRenderer, MESH_GATEWAY } from '../../src/istio/virtual-service-renderer';
 
 const renderer = new IstioRouteRenderer();

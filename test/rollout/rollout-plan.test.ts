@@ -5,7 +5,7 @@ import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
 import { HttpbinVersion } from '../../src/workloads/httpbin-version';
 import { StringMatch } from '../../src/core/request-match';
-import { MeshService } from '../../src/istio/mesh-service';
+import { MeshService } from '../../src/services/mesh-service';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/core/defined-elsewhere';

@@ -1,6 +1,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
+import { ServiceSubsets } from '../../src/istio/service-subsets';
 import { HttpbinMirrorChart, HttpbinMirrorChartProps, MeshApi } from '../../src/scenario/httpbin-mirror-chart';
 import { expectValidManifests } from '../support/schema';
 
@@ -223,7 +224,7 @@ describe('HttpbinMirrorChart', () => {
       expect(ApiObject.of(chart.v1).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v1'));
       expect(ApiObject.of(chart.v2).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v2'));
       expect(chart.service.service.toJson()).toEqual(only(manifests, 'Service', 'httpbin'));
-      expect(chart.service.destinationRule?.toJson()).toEqual(only(manifests, 'DestinationRule', 'httpbin'));
+      expect(ServiceSubsets.of(chart.service).destinationRule.toJson()).toEqual(only(manifests, 'DestinationRule', 'httpbin'));
       expect(chart.api).toBe(MeshApi.ISTIO);
       expect(chart.gateway).toBeInstanceOf(IstioGateway);
       expect((chart.gateway as IstioGateway).gateway.toJson()).toEqual(only(manifests, 'Gateway', 'httpbin-gateway'));

@@ -3,7 +3,7 @@
  *
  * - `PortNameAnalyzer` (portname.go): IST0118, and IST0150 for the ports of an ExternalName Service.
  */
-import { convertProtocol } from '../../istio/rules/protocols';
+import { convertProtocol } from '../../services/rules/protocols';
 import { asArray, isObject } from '../hosts';
 import { ManifestIndex, Obj } from '../manifest-index';
 import { Report } from '../report';

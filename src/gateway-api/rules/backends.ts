@@ -3,15 +3,6 @@
  * cdk8s.
  */
 
-/**
- * The name of the Service of one version of a service: `<service>-<version>` (e.g. `httpbin-v1`). The Gateway API has
- * no subsets, so an HTTPRoute reaches one version through a Service that selects only its pods; the name is derived
- * so that routes can address the version Services of a service defined elsewhere too.
- */
-export function versionServiceName(serviceName: string, version: string): string {
-  return `${serviceName}-${version}`;
-}
-
 /** A fraction of requests (`HTTPRequestMirrorFilter.fraction`). */
 export interface MirrorFraction {
   readonly numerator: number;

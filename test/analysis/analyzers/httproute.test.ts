@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { MeshAnalyzer } from '../../../src/analysis/mesh-analyzer';
 import { GatewayApiGateway } from '../../../src/gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute } from '../../../src/gateway-api/http-mirror-route';
-import { MeshService } from '../../../src/istio/mesh-service';
+import { MeshService } from '../../../src/services/mesh-service';
 import { HttpbinMirrorChart, MeshApi } from '../../../src/scenario/httpbin-mirror-chart';
 
 // The Gateway API checks follow the specification's reference rules (gateway-api v1.6, apis/v1/httproute_types.go

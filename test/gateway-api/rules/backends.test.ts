@@ -1,4 +1,5 @@
-import { mirrorShare, versionServiceName } from '../../../src/gateway-api/rules/backends';
+import { versionServiceName } from '../../../src/core/references';
+import { mirrorShare } from '../../../src/gateway-api/rules/backends';
 
 describe('backends rules', () => {
   test('version Service names are <service>-<version>', () => {

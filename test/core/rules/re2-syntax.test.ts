@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { re2SyntaxProblem } from '../../../src/istio/rules/re2-syntax';
+import { re2SyntaxProblem } from '../../../src/core/rules/re2-syntax';
 
 // re2SyntaxProblem uses re2js (a port of Go's regexp/syntax) as its parser. These tests pin what Envoy's RE2 and Istio's
 // Go webhook accept, the reasons given, and where the wrapper deliberately differs from re2js (DIVERGENCES).

@@ -1,127 +1,13 @@
-import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as istio from '../../imports/networking.istio.io';
 import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
-import { IMeshService, IServiceVersion } from '../core/references';
-import { checkTimeout } from '../core/route-policy';
-import {
-  checkDnsLabel, checkInteger, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, INT32_MAX, isDnsLabel, UINT32_MAX,
-} from '../core/validate';
-import { versionServiceName } from '../gateway-api/rules/backends';
-import { istioDuration } from './rules/duration';
+import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
+import { checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
 
-/**
- * How the sidecars of a service's clients talk TLS to it.
- *
- * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode
- */
-export enum ClientTlsMode {
-  /** Plain text. */
-  DISABLE = 'DISABLE',
-  /** TLS to the upstream, verifying its certificate. */
-  SIMPLE = 'SIMPLE',
-  /** Mutual TLS with client certificates you provide. */
-  MUTUAL = 'MUTUAL',
-  /** Mutual TLS with the certificates Istio issues to every workload. */
-  ISTIO_MUTUAL = 'ISTIO_MUTUAL',
-}
-
-/**
- * Limits on connections and requests to each pod of the service.
- *
- * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
- */
-export interface ConnectionPoolOptions {
-  /**
-   * Maximum number of TCP connections to a pod.
-   *
-   * @default - Istio's default (2^32-1)
-   */
-  readonly maxConnections?: number;
-  /**
-   * TCP connect timeout, a whole number of milliseconds (e.g. `Duration.millis(250)`).
-   *
-   * @default - Istio's default (10s)
-   */
-  readonly connectTimeout?: Duration;
-  /**
-   * Maximum number of requests queued while waiting for a connection.
-   *
-   * @default - Istio's default (2^32-1)
-   */
-  readonly http1MaxPendingRequests?: number;
-  /**
-   * Maximum number of concurrent requests to the service.
-   *
-   * @default - Istio's default (2^32-1)
-   */
-  readonly http2MaxRequests?: number;
-  /**
-   * Maximum number of requests per connection; 1 disables keep-alive.
-   *
-   * @default - unlimited
-   */
-  readonly maxRequestsPerConnection?: number;
-}
-
-/**
- * Ejection of pods that keep failing from the load-balancing pool (circuit breaking).
- *
- * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
- */
-export interface OutlierDetectionOptions {
-  /**
-   * Number of consecutive 5xx errors before a pod is ejected.
-   *
-   * @default 5
-   */
-  readonly consecutive5xxErrors?: number;
-  /**
-   * Time between ejection sweeps, a whole number of milliseconds of at least 1ms.
-   *
-   * @default Duration.seconds(10)
-   */
-  readonly interval?: Duration;
-  /**
-   * Minimum ejection duration, a whole number of milliseconds of at least 1ms.
-   *
-   * @default Duration.seconds(30)
-   */
-  readonly baseEjectionTime?: Duration;
-  /**
-   * Maximum percentage of pods that may be ejected: a whole number between 0 and 100 (an int32 in Istio's API).
-   *
-   * @default 10
-   */
-  readonly maxEjectionPercent?: number;
-}
-
-/**
- * The DestinationRule traffic policy applied to every subset of the service.
- *
- * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
- */
-export interface TrafficPolicyOptions {
-  /**
-   * TLS mode of the clients' sidecars towards the service.
-   *
-   * @default - no TLS settings: Istio's automatic mutual TLS applies
-   */
-  readonly tlsMode?: ClientTlsMode;
-  /**
-   * Connection pool limits.
-   *
-   * @default - none
-   */
-  readonly connectionPool?: ConnectionPoolOptions;
-  /**
-   * Outlier detection.
-   *
-   * @default - none
-   */
-  readonly outlierDetection?: OutlierDetectionOptions;
-}
+// The service layer: a Service with versions behind it and, if asked, one Service per version. It is neither Istio's
+// nor the Gateway API's: each flavor adds what its API needs (the Istio flavor a DestinationRule with one subset per
+// version, `ServiceSubsets`; the Gateway API routes the version Services written here).
 
 /**
  * One port of a mesh service.
@@ -157,7 +43,7 @@ export interface MeshServiceProps {
    */
   readonly app?: string;
   /**
-   * The Service and DestinationRule name, and so the host routes address.
+   * The Service name, and so the host routes address (and, with the Istio API, the DestinationRule's name).
    *
    * @default - the app name
    */
@@ -193,27 +79,12 @@ export interface MeshServiceProps {
    */
   readonly ports?: MeshServicePortOptions[];
   /**
-   * The versions behind the service; each becomes a DestinationRule subset named after its `version` label.
-   * More can be added with `addVersion()`.
+   * The versions behind the service, each told apart by its `version` label (with the Istio API a DestinationRule
+   * subset of that name, with the Gateway API the version's own Service). More can be added with `addVersion()`.
    *
    * @default - none
    */
   readonly versions?: IServiceVersion[];
-  /**
-   * Traffic policy for every subset.
-   *
-   * @default - none
-   */
-  readonly trafficPolicy?: TrafficPolicyOptions;
-  /**
-   * Write the Istio DestinationRule (one subset per version). Routes of the Istio API (`MirrorRoute`) need it to
-   * address a version; routes of the Kubernetes Gateway API (`HttpMirrorRoute`) address each version through its own
-   * Service (`versionServices`) and need no DestinationRule, so set this to false when only they route to the service.
-   * `trafficPolicy` needs the DestinationRule.
-   *
-   * @default true
-   */
-  readonly destinationRule?: boolean;
   /**
    * Write one Service per version, named `<name>-<version>` (e.g. `httpbin-v1`), selecting exactly the `app` and
    * `version` labels, with the ports of this Service (same names, numbers and target ports).
@@ -246,8 +117,9 @@ export interface MeshServiceAttributes {
    */
   readonly ports?: number[];
   /**
-   * The versions of the service (the DestinationRule subsets defined for it elsewhere), if known. Routes then check
-   * their versions against them.
+   * The versions of the service (with the Istio API the DestinationRule subsets defined for it elsewhere; with the
+   * Gateway API the versions whose `<name>-<version>` Services exist), if known. Routes then check their versions
+   * against them.
    *
    * @default - unknown: versions are not checked
    */
@@ -255,13 +127,16 @@ export interface MeshServiceAttributes {
 }
 
 /**
- * A Kubernetes Service plus the Istio DestinationRule that splits it into one subset per version.
+ * A Kubernetes Service with versions behind it: the service routes send traffic to and mirror traffic to.
  *
- * The Service selects `app`, so it reaches every version's pods; the DestinationRule (host = the Service name)
- * defines a subset per attached version, selected by the `version` label, which routes use to send or mirror
- * traffic to one version.
+ * The Service selects `app`, so it reaches every version's pods. Routes tell the versions apart by their `version`
+ * label: with the Istio API (`MirrorRoute`) through a DestinationRule subset per version, which the route adds to the
+ * service when it first addresses a version (`ServiceSubsets`, where a traffic policy can be set too); with the
+ * Kubernetes Gateway API (`HttpMirrorRoute`) through one Service per version (`versionServices`). A route may also
+ * target the service itself, without a version: every pod it selects (a separate shadow service, e.g.
+ * `httpbin-shadow`).
  *
- * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
 export class MeshService extends Construct implements IMeshService {
   /**
@@ -282,21 +157,18 @@ export class MeshService extends Construct implements IMeshService {
   public readonly app: string;
   /** The Service. */
   public readonly service: ApiObject;
-  /** The DestinationRule, unless `destinationRule` is false. */
-  public readonly destinationRule?: istio.DestinationRule;
   /** Whether the service writes one Service per version (`versionServices`). */
   public readonly versionServices: boolean;
   private readonly ports: MeshServicePortOptions[];
   private readonly versionServiceChecks: Array<() => string[]> = [];
-  private readonly versions: IServiceVersion[] = [];
-  private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
+  private readonly attached: IServiceVersion[] = [];
 
   /**
-   * Defines a `MeshService` (writes a Service and a DestinationRule).
+   * Defines a `MeshService` (writes a Service, and one per version with `versionServices`).
    *
    * @param scope the chart (or any construct inside one) this belongs to
    * @param id the construct id, unique among `scope`'s children (part of the generated names: renaming it renames the objects)
-   * @param props ports, versions and traffic policy; all optional
+   * @param props ports and versions; all optional
    */
   constructor(scope: Construct, id: string, props: MeshServiceProps = {}) {
     super(scope, id);
@@ -308,11 +180,6 @@ export class MeshService extends Construct implements IMeshService {
     this.serviceName = checkServiceName(this, props.name === undefined ? 'name (default: the app name)' : 'name', props.name ?? this.app);
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     this.ports = this.checkPorts(props);
-    this.trafficPolicy = props.trafficPolicy === undefined ? undefined : this.resolveTrafficPolicy(props.trafficPolicy);
-    const withDestinationRule = props.destinationRule ?? true;
-    if (!withDestinationRule && props.trafficPolicy !== undefined) {
-      fail(this, 'trafficPolicy is written into the DestinationRule, but destinationRule is false: drop trafficPolicy or keep the DestinationRule');
-    }
     this.versionServices = props.versionServices ?? false;
     this.service = new ApiObject(this, 'Resource', {
       apiVersion: 'v1',
@@ -323,21 +190,11 @@ export class MeshService extends Construct implements IMeshService {
         ports: Lazy.any({ produce: () => this.renderPorts() }),
       },
     });
-    if (withDestinationRule) {
-      this.destinationRule = new istio.DestinationRule(this, 'DestinationRule', {
-        metadata: { name: this.serviceName, namespace: this.namespace },
-        spec: Lazy.any({ produce: () => this.renderDestinationRule() }),
-      });
-    }
     // After the objects, so that version Services follow the service's own objects in the output.
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
-    const duplicates = claimObjects(this, [
-      { apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName },
-      ...(this.destinationRule === undefined ? []
-        : [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName }]),
-    ]);
+    const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName }]);
     this.node.addValidation({
       validate: memoized(() => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]),
     });
@@ -345,30 +202,32 @@ export class MeshService extends Construct implements IMeshService {
 
   /**
    * Adds a version behind the service: its pods must carry this service's `app` label, and its `version` label
-   * becomes a subset, so it must be a DNS label (e.g. `v1-2`, not `v1.2`), as Istio requires of subset names.
+   * tells it apart (an Istio subset name, part of the version's Service name with the Gateway API), so it must be a
+   * DNS label (e.g. `v1-2`, not `v1.2`).
    *
    * @param version a `ServiceVersion` (or any `IServiceVersion`) of this service's app
    */
   public addVersion(version: IServiceVersion): void {
     // A version label may be any label value (`v1.2` is fine on a Deployment), but here it becomes a DestinationRule
-    // subset name, which Istio's validateSubsetName requires to be a DNS-1123 label: the API server would reject the rule.
+    // subset name, which Istio's validateSubsetName requires to be a DNS-1123 label (the API server would reject the
+    // rule), and part of the version's Service name with the Gateway API.
     if (!isDnsLabel(version.version)) {
       const suggestion = version.version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
-      fail(this, `version ${JSON.stringify(version.version)} cannot be attached: its version label becomes a DestinationRule subset name, `
-        + 'which Istio requires to be a DNS label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 '
+      fail(this, `version ${JSON.stringify(version.version)} cannot be attached: its version label becomes a DestinationRule subset name `
+        + '(Istio) and part of a Service name (Gateway API), which must be a DNS label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 '
         + `characters); give the version a label such as ${JSON.stringify(suggestion || 'v1')}`);
     }
     if (version.app !== this.app) {
       fail(this, `version ${JSON.stringify(version.version)} has app label ${JSON.stringify(version.app)}, `
         + `but this service selects app ${JSON.stringify(this.app)}: give the version app "${this.app}" or use another service`);
     }
-    if (this.versions.some(v => v.version === version.version)) {
+    if (this.attached.some(v => v.version === version.version)) {
       fail(this, `version ${JSON.stringify(version.version)} is already attached: each version label must be unique per service`);
     }
     if (this.versionServices) {
       this.addVersionService(version.version);
     }
-    this.versions.push(version);
+    this.attached.push(version);
     changed();
   }
 
@@ -382,9 +241,14 @@ export class MeshService extends Construct implements IMeshService {
     return this.versionServices ? versionServiceName(this.serviceName, version) : undefined;
   }
 
-  /** The versions, in the order they were added: each is a DestinationRule subset of the same name. */
+  /** The version labels, in the order the versions were added. */
   public get versionNames(): string[] | undefined {
-    return this.versions.map(v => v.version);
+    return this.attached.map(v => v.version);
+  }
+
+  /** The versions, in the order they were added (a copy). */
+  public get versions(): IServiceVersion[] | undefined {
+    return [...this.attached];
   }
 
   /** The Service's port numbers. */
@@ -451,7 +315,7 @@ export class MeshService extends Construct implements IMeshService {
   }
 
   private versionContainerPort(): number | undefined {
-    const declared = [...new Set(this.versions.map(v => v.containerPort).filter((p): p is number => p !== undefined))];
+    const declared = [...new Set(this.attached.map(v => v.containerPort).filter((p): p is number => p !== undefined))];
     return declared.length === 1 ? declared[0] : undefined;
   }
 
@@ -465,58 +329,40 @@ export class MeshService extends Construct implements IMeshService {
     }));
   }
 
-  private renderDestinationRule(): istio.DestinationRuleSpec {
-    return {
-      host: this.serviceName,
-      trafficPolicy: this.trafficPolicy,
-      subsets: this.versions.length === 0 ? undefined : this.versions.map(v => ({ name: v.version, labels: { version: v.version } })),
-    };
-  }
-
-  /** Validates the traffic policy (eagerly, so errors name the prop) and resolves it into the DestinationRule's form. */
-  private resolveTrafficPolicy(policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
-    const pool = policy.connectionPool;
-    const outlier = policy.outlierDetection;
-    // Istio's connection pool and outlier counts are int32 fields; a fraction or a larger number is rejected by the API server.
-    const count = (what: string, n: number | undefined) => (n === undefined ? undefined : checkInteger(this, what, n, 0, INT32_MAX));
-    const duration = (what: string, d: Duration | undefined) => (d === undefined ? undefined : istioDuration(checkTimeout(this, what, d)));
-    const tcp = pool && (pool.maxConnections !== undefined || pool.connectTimeout !== undefined)
-      ? {
-        maxConnections: count('connectionPool.maxConnections', pool.maxConnections),
-        connectTimeout: duration('connectionPool.connectTimeout', pool.connectTimeout),
+  /**
+   * A Service port whose target port no version's container declares sends its requests to a port nothing listens
+   * on (connection refused). Only versions that declare their ports count: a container may listen on a port it does
+   * not declare, so a version without declared ports is not judged.
+   */
+  private targetPortProblems(): string[] {
+    const declaring = this.attached.map(v => ({ v, ports: v.containerPorts ?? (v.containerPort === undefined ? [] : [v.containerPort]) }))
+      .filter(d => d.ports.length > 0);
+    if (declaring.length === 0) return [];
+    const problems: string[] = [];
+    for (const port of this.renderPorts()) {
+      if (!declaring.some(d => d.ports.includes(port.targetPort))) {
+        const listed = declaring.map(d => `${d.v.version}: ${d.ports.join(', ')}`).join('; ');
+        const prop = this.ports.length === 1 ? 'targetPort' : `ports[${this.ports.findIndex(p => p.name === port.name)}].targetPort`;
+        problems.push(`port ${port.name} (${port.port}) forwards to targetPort ${port.targetPort}, which no version's container exposes `
+          + `(${listed}): set ${prop} to the port the containers listen on`);
       }
-      : undefined;
-    const http = pool
-      && (pool.http1MaxPendingRequests !== undefined || pool.http2MaxRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
-      ? {
-        http1MaxPendingRequests: count('connectionPool.http1MaxPendingRequests', pool.http1MaxPendingRequests),
-        http2MaxRequests: count('connectionPool.http2MaxRequests', pool.http2MaxRequests),
-        maxRequestsPerConnection: count('connectionPool.maxRequestsPerConnection', pool.maxRequestsPerConnection),
-      }
-      : undefined;
-    return {
-      tls: policy.tlsMode === undefined ? undefined : { mode: policy.tlsMode as string as istio.DestinationRuleSpecTrafficPolicyTlsMode },
-      connectionPool: tcp || http ? { tcp, http } : undefined,
-      outlierDetection: outlier === undefined ? undefined : {
-        // A uint32 wrapper in Istio's API, unlike the int32 counts.
-        consecutive5XxErrors: checkInteger(this, 'outlierDetection.consecutive5xxErrors', outlier.consecutive5xxErrors ?? 5, 0, UINT32_MAX),
-        interval: duration('outlierDetection.interval', outlier.interval ?? Duration.seconds(10)),
-        baseEjectionTime: duration('outlierDetection.baseEjectionTime', outlier.baseEjectionTime ?? Duration.seconds(30)),
-        maxEjectionPercent: checkInteger(this, 'outlierDetection.maxEjectionPercent', outlier.maxEjectionPercent ?? 10, 0, 100),
-      },
-    };
+    }
+    return problems;
   }
 
   private validateVersions(): string[] {
     const errors: string[] = [];
-    if (this.versions.length === 0) {
-      errors.push(`service ${this.serviceName} has no versions: pass versions or call addVersion(), or the DestinationRule defines no subset to route to`);
+    if (this.attached.length === 0) {
+      errors.push(`service ${this.serviceName} has no versions, so its Service selects no pods of this app: pass versions or call addVersion() `
+        + '(a workload applied by other means too, e.g. ServiceVersion.fromDeploymentName())');
     }
-    const declared = new Set(this.versions.map(v => v.containerPort).filter(p => p !== undefined));
+    const declared = new Set(this.attached.map(v => v.containerPort).filter(p => p !== undefined));
     if (this.ports.length === 1 && this.ports[0].targetPort === undefined && declared.size > 1) {
       errors.push(`versions of ${this.serviceName} listen on different container ports (${[...declared].join(', ')}): set targetPort`);
+    } else {
+      errors.push(...this.targetPortProblems());
     }
-    for (const v of this.versions) {
+    for (const v of this.attached) {
       if ((v.namespace ?? '') !== (this.namespace ?? '')) {
         errors.push(`version ${v.version} is in namespace ${v.namespace ?? '(none)'} but the service is in ${this.namespace ?? '(none)'}: `
           + 'a Service only selects pods of its own namespace');

@@ -1,10 +1,14 @@
-import { Chart, Duration, Testing } from 'cdk8s';
-import { ClientTlsMode, MeshService } from '../../src/istio/mesh-service';
+import { Chart, Testing } from 'cdk8s';
+import { ServiceSubsets } from '../../src/istio/service-subsets';
+import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 
-function versions(chart: Chart, app = 'httpbin', names = ['v1', 'v2'], containerPort: number | undefined = 80): ServiceVersion[] {
-  return names.map(v => new ServiceVersion(chart, `${app}-${v}`, { app, version: v, image: 'docker.io/kennethreitz/httpbin', containerPort }));
+/** Versions of `app`, listening on `containerPort` (null: declaring no port). */
+function versions(chart: Chart, app = 'httpbin', names = ['v1', 'v2'], containerPort: number | null = 80): ServiceVersion[] {
+  return names.map(v => new ServiceVersion(chart, `${app}-${v}`, {
+    app, version: v, image: 'docker.io/kennethreitz/httpbin', containerPort: containerPort ?? undefined,
+  }));
 }
 
 /** The one object of a kind (and name, if given) among the manifests. */
@@ -20,10 +24,12 @@ function selects(selector: { [key: string]: string }, labels: { [key: string]: s
 }
 
 describe('MeshService', () => {
-  test('a Service selecting the app and a DestinationRule with one subset per version', () => {
+  test('a Service selecting the app and, with the Istio flavor\'s subsets, a DestinationRule with one subset per version', () => {
     const chart = Testing.chart();
     const vs = versions(chart);
     const service = new MeshService(chart, 'httpbin', { port: 8000, versions: vs });
+    // What a MirrorRoute adds when it first addresses a version (test/istio/service-subsets.test.ts).
+    ServiceSubsets.of(service);
     const manifests = Testing.synth(chart);
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`))
       .toEqual(['Deployment/httpbin-v1', 'Deployment/httpbin-v2', 'Service/httpbin', 'DestinationRule/httpbin']);
@@ -55,7 +61,8 @@ describe('MeshService', () => {
   test('defaults: port 80 named http, name from the app, chart namespace', () => {
     const chart = Testing.chart();
     const ns = new Chart(chart, 'ns', { namespace: 'shop' });
-    const service = new MeshService(ns, 'svc', { versions: versions(ns, 'orders', ['v1'], undefined) });
+    const service = new MeshService(ns, 'svc', { versions: versions(ns, 'orders', ['v1'], null) });
+    ServiceSubsets.of(service);
     expect(service.serviceName).toBe('orders');
     expect(service.namespace).toBe('shop');
     const manifests = Testing.synth(ns);
@@ -70,7 +77,7 @@ describe('MeshService', () => {
     const service = new MeshService(chart, 'api', {
       app: 'api',
       ports: [{ name: 'http', port: 8080 }, { name: 'grpc-api', port: 9090, targetPort: 9091 }, { name: 'udp-dns', port: 53 }],
-      versions: versions(chart, 'api', ['v1'], undefined),
+      versions: versions(chart, 'api', ['v1'], null),
     });
     const svc = Testing.synth(chart).find(m => m.kind === 'Service');
     expect(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]))
@@ -78,31 +85,29 @@ describe('MeshService', () => {
     expect(service.portNumbers).toEqual([8080, 9090, 53]);
   });
 
+  test('fails when a Service port forwards to a port no version\'s container exposes (deferred: versions may come later)', () => {
+    const chart = Testing.chart();
+    new MeshService(chart, 'api', { app: 'api', ports: [{ name: 'http', port: 8080 }, { name: 'grpc', port: 9090, targetPort: 9000 }], versions: versions(chart, 'api', ['v1'], 9000) });
+    // ports[0] has no targetPort, so it forwards to 8080, where nothing listens; ports[1] forwards to the container's 9000.
+    expect(() => Testing.synth(chart)).toThrow('[test/api] port http (8080) forwards to targetPort 8080, which no version\'s container exposes '
+      + '(v1: 9000): set ports[0].targetPort to the port the containers listen on');
+    const single = Testing.chart();
+    new MeshService(single, 'api', { app: 'api', port: 8000, targetPort: 8080, versions: versions(single, 'api', ['v1', 'v2'], 80) });
+    expect(() => Testing.synth(single)).toThrow('[test/api] port http (8000) forwards to targetPort 8080, which no version\'s container exposes '
+      + '(v1: 80; v2: 80): set targetPort to the port the containers listen on');
+    // A version that declares no port is not judged: its container may listen on a port it does not declare.
+    const undeclared = Testing.chart();
+    new MeshService(undeclared, 'api', { app: 'api', port: 8000, targetPort: 8080, versions: versions(undeclared, 'api', ['v1'], null) });
+    expect(() => Testing.synth(undeclared)).not.toThrow();
+  });
+
   test('addVersion adds a subset', () => {
     const chart = Testing.chart();
     const [v1, v2] = versions(chart);
     const service = new MeshService(chart, 'httpbin', { versions: [v1] });
+    ServiceSubsets.of(service);
     service.addVersion(v2);
     expect(Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual([v1.version, v2.version]);
-  });
-
-  test('traffic policy with defaults for outlier detection', () => {
-    const chart = Testing.chart();
-    new MeshService(chart, 'httpbin', {
-      versions: versions(chart),
-      trafficPolicy: {
-        tlsMode: ClientTlsMode.ISTIO_MUTUAL,
-        connectionPool: { maxConnections: 100, connectTimeout: Duration.seconds(2), http2MaxRequests: 1000 },
-        outlierDetection: {},
-      },
-    });
-    const dr = Testing.synth(chart).find(m => m.kind === 'DestinationRule');
-    expect(dr.spec.trafficPolicy).toEqual({
-      tls: { mode: 'ISTIO_MUTUAL' },
-      connectionPool: { tcp: { maxConnections: 100, connectTimeout: '2s' }, http: { http2MaxRequests: 1000 } },
-      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 10 },
-    });
-    expectValidManifests(Testing.synth(chart));
   });
 
   test('fromServiceAttributes refers to a service defined elsewhere', () => {
@@ -197,70 +202,12 @@ describe('MeshService', () => {
     expect(() => Testing.synth(ns)).toThrow(/version v1 is in namespace other but the service is in shop/);
   });
 
-  test('fails when a traffic policy count is negative', () => {
-    const chart = Testing.chart();
-    // Checked eagerly now (it was a deferred check at synth), so the error is thrown where the prop is given.
-    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy: { connectionPool: { maxConnections: -1 } } }))
-      .toThrow(/connectionPool.maxConnections must be a non-negative integer/);
-  });
-
-  test('a sub-second connect timeout renders as an Istio duration', () => {
-    const chart = Testing.chart();
-    new MeshService(chart, 's', {
-      versions: versions(chart),
-      trafficPolicy: {
-        connectionPool: { connectTimeout: Duration.millis(250) },
-        outlierDetection: { interval: Duration.millis(1500), baseEjectionTime: Duration.minutes(1) },
-      },
-    });
-    const manifests = Testing.synth(chart);
-    const policy = manifests.find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
-    expect(policy.connectionPool.tcp.connectTimeout).toBe('0.25s');
-    expect(policy.outlierDetection.interval).toBe('1.5s');
-    expect(policy.outlierDetection.baseEjectionTime).toBe('60s');
-    expectValidManifests(manifests);
-  });
-
-  test.each([
-    [{ connectionPool: { connectTimeout: Duration.millis(0.5) } }, /test\/s: connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0.5ms/],
-    [{ connectionPool: { connectTimeout: Duration.millis(0) } }, /connectionPool.connectTimeout must be a positive whole number of milliseconds.*got 0ms/],
-    [{ outlierDetection: { interval: Duration.seconds(0) } }, /outlierDetection.interval must be a positive whole number of milliseconds.*got 0ms/],
-    [{ outlierDetection: { baseEjectionTime: Duration.millis(0) } }, /outlierDetection.baseEjectionTime must be a positive whole number of milliseconds/],
-  ])('fails when a traffic policy duration is not whole positive milliseconds (%#)', (trafficPolicy, error) => {
-    const chart = Testing.chart();
-    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
-  });
-
-  test.each([
-    [{ outlierDetection: { maxEjectionPercent: 12.5 } }, /test\/s: outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 12.5/],
-    [{ outlierDetection: { maxEjectionPercent: 101 } }, /outlierDetection.maxEjectionPercent must be a non-negative integer \(at most 100\), got 101/],
-    [{ outlierDetection: { consecutive5xxErrors: 2.5 } }, /outlierDetection.consecutive5xxErrors must be a non-negative integer/],
-    [{ connectionPool: { maxConnections: 2 ** 31 } }, /connectionPool.maxConnections must be a non-negative integer \(at most 2147483647\), got 2147483648/],
-    [{ connectionPool: { http1MaxPendingRequests: 1.5 } }, /connectionPool.http1MaxPendingRequests must be a non-negative integer/],
-    [{ connectionPool: { http2MaxRequests: 2 ** 31 } }, /connectionPool.http2MaxRequests must be a non-negative integer \(at most 2147483647\)/],
-    [{ connectionPool: { maxRequestsPerConnection: 0.5 } }, /connectionPool.maxRequestsPerConnection must be a non-negative integer/],
-  ])('fails when a traffic policy number is not an int32 in range (%#)', (trafficPolicy, error) => {
-    const chart = Testing.chart();
-    expect(() => new MeshService(chart, 's', { versions: versions(chart), trafficPolicy })).toThrow(error);
-  });
-
-  test('int32 limits themselves are accepted', () => {
-    const chart = Testing.chart();
-    new MeshService(chart, 's', {
-      versions: versions(chart),
-      trafficPolicy: { connectionPool: { maxConnections: 2147483647 }, outlierDetection: { maxEjectionPercent: 100, consecutive5xxErrors: 0 } },
-    });
-    const policy = Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.trafficPolicy;
-    expect(policy.connectionPool.tcp.maxConnections).toBe(2147483647);
-    expect(policy.outlierDetection.maxEjectionPercent).toBe(100);
-  });
-
   test.each(['v1.2', 'V2_beta', 'V2'])('fails when version %p, a valid label value, is attached: it is not a subset name', version => {
     const chart = Testing.chart();
     const v = new ServiceVersion(chart, 'v', { app: 'httpbin', version, name: 'httpbin-next', image: 'docker.io/kennethreitz/httpbin' });
     expect(v.version).toBe(version); // fine on the Deployment itself
     expect(() => new MeshService(chart, 's', { versions: [v] }))
-      .toThrow(new RegExp(`^test/s: version "${version}" cannot be attached: its version label becomes a DestinationRule subset name, which Istio requires to be a DNS label`));
+      .toThrow(new RegExp(`^test/s: version "${version}" cannot be attached: its version label becomes a DestinationRule subset name \\(Istio\\) and part of a Service name \\(Gateway API\\), which must be a DNS label`));
     const service = new MeshService(chart, 's2', { app: 'httpbin' });
     expect(() => service.addVersion(v)).toThrow(/give the version a label such as "v/);
   });
@@ -306,13 +253,11 @@ describe('MeshService', () => {
       expect(new MeshService(chart, 'other', { app: 'other' }).versionServiceName('v1')).toBeUndefined();
     });
 
-    test('destinationRule: false writes no DestinationRule, and refuses a traffic policy it would hold', () => {
+    test('a MeshService alone writes no DestinationRule: that is what the Istio flavor adds (ServiceSubsets)', () => {
       const chart = Testing.chart();
-      const service = new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true, destinationRule: false });
-      expect(service.destinationRule).toBeUndefined();
-      expect(Testing.synth(chart).map(m => m.kind)).not.toContain('DestinationRule');
-      expect(() => new MeshService(Testing.chart(), 's', { app: 'a', destinationRule: false, trafficPolicy: { tlsMode: ClientTlsMode.ISTIO_MUTUAL } }))
-        .toThrow('test/s: trafficPolicy is written into the DestinationRule, but destinationRule is false: drop trafficPolicy or keep the DestinationRule');
+      const service = new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true });
+      expect(Testing.synth(chart).map(m => m.kind)).toEqual(['Deployment', 'Deployment', 'Service', 'Service', 'Service']);
+      expect(service.versionNames).toEqual(['v1', 'v2']);
     });
 
     test('fails when a version Service name clashes with another Service of the app, or is no Service name', () => {

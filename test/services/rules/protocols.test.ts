@@ -1,4 +1,4 @@
-import { ISTIO_PROTOCOLS, protocolFromPortName } from '../../../src/istio/rules/protocols';
+import { ISTIO_PROTOCOLS, protocolFromPortName } from '../../../src/services/rules/protocols';
 
 describe('protocolFromPortName', () => {
   test('every protocol of Istio\'s protocol.Parse is listed once', () => {

@@ -1,0 +1,294 @@
+import { Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as istio from '../../imports/networking.istio.io';
+import { claimObjects, memoized } from '../core/app-index';
+import { IMeshService } from '../core/references';
+import { checkTimeout } from '../core/route-policy';
+import { checkDnsLabel, checkInteger, fail, INT32_MAX, UINT32_MAX } from '../core/validate';
+import { MeshService } from '../services/mesh-service';
+import { istioDuration } from './rules/duration';
+
+/**
+ * How the sidecars of a service's clients talk TLS to it.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings-TLSmode
+ */
+export enum ClientTlsMode {
+  /** Plain text. */
+  DISABLE = 'DISABLE',
+  /** TLS to the upstream, verifying its certificate. */
+  SIMPLE = 'SIMPLE',
+  /** Mutual TLS with client certificates you provide. */
+  MUTUAL = 'MUTUAL',
+  /** Mutual TLS with the certificates Istio issues to every workload. */
+  ISTIO_MUTUAL = 'ISTIO_MUTUAL',
+}
+
+/**
+ * Limits on connections and requests to each pod of the service.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#ConnectionPoolSettings
+ */
+export interface ConnectionPoolOptions {
+  /**
+   * Maximum number of TCP connections to a pod.
+   *
+   * @default - Istio's default (2^32-1)
+   */
+  readonly maxConnections?: number;
+  /**
+   * TCP connect timeout, a whole number of milliseconds (e.g. `Duration.millis(250)`).
+   *
+   * @default - Istio's default (10s)
+   */
+  readonly connectTimeout?: Duration;
+  /**
+   * Maximum number of requests queued while waiting for a connection.
+   *
+   * @default - Istio's default (2^32-1)
+   */
+  readonly http1MaxPendingRequests?: number;
+  /**
+   * Maximum number of concurrent requests to the service.
+   *
+   * @default - Istio's default (2^32-1)
+   */
+  readonly http2MaxRequests?: number;
+  /**
+   * Maximum number of requests per connection; 1 disables keep-alive.
+   *
+   * @default - unlimited
+   */
+  readonly maxRequestsPerConnection?: number;
+}
+
+/**
+ * Ejection of pods that keep failing from the load-balancing pool (circuit breaking).
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#OutlierDetection
+ */
+export interface OutlierDetectionOptions {
+  /**
+   * Number of consecutive 5xx errors before a pod is ejected.
+   *
+   * @default 5
+   */
+  readonly consecutive5xxErrors?: number;
+  /**
+   * Time between ejection sweeps, a whole number of milliseconds of at least 1ms.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly interval?: Duration;
+  /**
+   * Minimum ejection duration, a whole number of milliseconds of at least 1ms.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly baseEjectionTime?: Duration;
+  /**
+   * Maximum percentage of pods that may be ejected: a whole number between 0 and 100 (an int32 in Istio's API).
+   *
+   * @default 10
+   */
+  readonly maxEjectionPercent?: number;
+}
+
+/**
+ * The DestinationRule traffic policy applied to every subset of the service.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/#TrafficPolicy
+ */
+export interface TrafficPolicyOptions {
+  /**
+   * TLS mode of the clients' sidecars towards the service.
+   *
+   * @default - no TLS settings: Istio's automatic mutual TLS applies
+   */
+  readonly tlsMode?: ClientTlsMode;
+  /**
+   * Connection pool limits.
+   *
+   * @default - none
+   */
+  readonly connectionPool?: ConnectionPoolOptions;
+  /**
+   * Outlier detection.
+   *
+   * @default - none
+   */
+  readonly outlierDetection?: OutlierDetectionOptions;
+}
+
+/**
+ * Properties of `ServiceSubsets`.
+ */
+export interface ServiceSubsetsProps {
+  /**
+   * The traffic policy of every subset (and of the service as a whole).
+   *
+   * @default - none: Istio's defaults
+   */
+  readonly trafficPolicy?: TrafficPolicyOptions;
+  /**
+   * The namespaces the DestinationRule is visible to (`exportTo`): `.` for its own namespace, `*` for every namespace,
+   * or namespace names. A route in a namespace the rule is not exported to cannot use its subsets (Istio sends such
+   * requests nowhere: 503, and a mirror's copies are dropped).
+   *
+   * @default - every namespace (Istio's default, `*`)
+   */
+  readonly exportTo?: string[];
+}
+
+/**
+ * The Istio flavor's part of a `MeshService`: a DestinationRule (named after the Service, host = the Service name)
+ * with one subset per version, selected by the `version` label, which `MirrorRoute` uses to send or mirror traffic
+ * to one version.
+ *
+ * A `MirrorRoute` adds it to a service the first time it addresses one of its versions (`ServiceSubsets.of()`), so
+ * most apps never create it themselves. Create it explicitly, with the service as scope and before any route, to set a
+ * traffic policy or `exportTo`; a service without versions, or one that only the Gateway API routes to, needs none.
+ *
+ * @example
+ * const reviews = new MeshService(chart, 'reviews', {
+ *   port: 9080,
+ *   versions: [
+ *     new ServiceVersion(chart, 'reviews-v1', {
+ *       app: 'reviews', version: 'v1', image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.2', containerPort: 9080,
+ *     }),
+ *   ],
+ * });
+ * // Before any MirrorRoute addresses a version of reviews (it would add subsets without a policy).
+ * new ServiceSubsets(reviews, 'DestinationRule', {
+ *   trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3 } },
+ * });
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/
+ */
+export class ServiceSubsets extends Construct {
+  /**
+   * The subsets of `service`: the `ServiceSubsets` created for it, or a new one (as the child `DestinationRule` of
+   * the service, with no traffic policy) when there is none yet.
+   *
+   * @param service the service whose versions need subsets
+   */
+  public static of(service: MeshService): ServiceSubsets {
+    const existing = SUBSETS.get(service);
+    if (existing !== undefined) return existing;
+    return new ServiceSubsets(service, 'DestinationRule');
+  }
+
+  /** The service the subsets split. */
+  public readonly service: MeshService;
+  /** The DestinationRule. */
+  public readonly destinationRule: istio.DestinationRule;
+  private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
+  private readonly exportTo?: string[];
+
+  /**
+   * Defines the subsets of a service (writes a DestinationRule).
+   *
+   * @param service the `MeshService` (scope and subject: the DestinationRule is written beside the Service)
+   * @param id the construct id, unique among the service's children (`DestinationRule` is what `of()` uses)
+   * @param props traffic policy and visibility; all optional
+   */
+  constructor(service: MeshService, id: string, props: ServiceSubsetsProps = {}) {
+    super(service, id);
+    if (!(service instanceof MeshService)) {
+      fail(this, 'the scope of ServiceSubsets must be the MeshService whose versions it splits (a MeshService of this library)');
+    }
+    if (SUBSETS.has(service)) {
+      fail(this, `service ${service.serviceName} already has subsets (${SUBSETS.get(service)!.node.path}): a Service has one DestinationRule; `
+        + 'create ServiceSubsets once, before any MirrorRoute addresses the service\'s versions');
+    }
+    SUBSETS.set(service, this);
+    this.service = service;
+    this.trafficPolicy = props.trafficPolicy === undefined ? undefined : resolveTrafficPolicy(this, props.trafficPolicy);
+    this.exportTo = props.exportTo === undefined ? undefined : checkExportTo(this, props.exportTo);
+    this.destinationRule = new istio.DestinationRule(this, 'Resource', {
+      metadata: { name: service.serviceName, namespace: service.namespace },
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
+    });
+    const duplicates = claimObjects(this, [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
+      name: service.serviceName }]);
+    this.node.addValidation({ validate: memoized(duplicates) });
+  }
+
+  /**
+   * Whether a route in `namespace` sees these subsets (Istio's `exportTo`: `*`, `.` for the rule's own namespace, or
+   * the namespace itself).
+   *
+   * @param namespace the route's namespace (undefined: `default`)
+   */
+  public isVisibleFrom(namespace?: string): boolean {
+    if (this.exportTo === undefined) return true;
+    const own = this.service.namespace ?? 'default';
+    const from = namespace ?? 'default';
+    return this.exportTo.some(e => e === '*' || (e === '.' ? own === from : e === from));
+  }
+
+  private renderSpec(): istio.DestinationRuleSpec {
+    const versions = this.service.versionNames ?? [];
+    return {
+      host: this.service.serviceName,
+      exportTo: this.exportTo,
+      trafficPolicy: this.trafficPolicy,
+      subsets: versions.length === 0 ? undefined : versions.map(v => ({ name: v, labels: { version: v } })),
+    };
+  }
+}
+
+/** The subsets of a service, if it has any (for checks that must not create them). */
+export function subsetsOf(service: IMeshService): ServiceSubsets | undefined {
+  return service instanceof MeshService ? SUBSETS.get(service) : undefined;
+}
+
+const SUBSETS = new WeakMap<MeshService, ServiceSubsets>();
+
+function checkExportTo(scope: Construct, exportTo: string[]): string[] {
+  if (!Array.isArray(exportTo) || exportTo.length === 0) {
+    fail(scope, `exportTo must list at least one namespace ('.', '*' or a namespace name), got ${JSON.stringify(exportTo)}`);
+  }
+  exportTo.forEach((e, i) => {
+    if (e !== '.' && e !== '*') checkDnsLabel(scope, `exportTo[${i}]`, e);
+  });
+  // Istio's ValidateExportTo: '*' cannot be combined with anything else.
+  if (exportTo.includes('*') && exportTo.length > 1) {
+    fail(scope, `exportTo ${JSON.stringify(exportTo)} combines '*' with other entries, which Istio rejects: use '*' alone or list the namespaces`);
+  }
+  return [...exportTo];
+}
+
+/** Validates the traffic policy (eagerly, so errors name the prop) and resolves it into the DestinationRule's form. */
+function resolveTrafficPolicy(scope: Construct, policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
+  const pool = policy.connectionPool;
+  const outlier = policy.outlierDetection;
+  // Istio's connection pool and outlier counts are int32 fields; a fraction or a larger number is rejected by the API server.
+  const count = (what: string, n: number | undefined) => (n === undefined ? undefined : checkInteger(scope, what, n, 0, INT32_MAX));
+  const duration = (what: string, d: Duration | undefined) => (d === undefined ? undefined : istioDuration(checkTimeout(scope, what, d)));
+  const tcp = pool && (pool.maxConnections !== undefined || pool.connectTimeout !== undefined)
+    ? {
+      maxConnections: count('connectionPool.maxConnections', pool.maxConnections),
+      connectTimeout: duration('connectionPool.connectTimeout', pool.connectTimeout),
+    }
+    : undefined;
+  const http = pool
+    && (pool.http1MaxPendingRequests !== undefined || pool.http2MaxRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
+    ? {
+      http1MaxPendingRequests: count('connectionPool.http1MaxPendingRequests', pool.http1MaxPendingRequests),
+      http2MaxRequests: count('connectionPool.http2MaxRequests', pool.http2MaxRequests),
+      maxRequestsPerConnection: count('connectionPool.maxRequestsPerConnection', pool.maxRequestsPerConnection),
+    }
+    : undefined;
+  return {
+    tls: policy.tlsMode === undefined ? undefined : { mode: policy.tlsMode as string as istio.DestinationRuleSpecTrafficPolicyTlsMode },
+    connectionPool: tcp || http ? { tcp, http } : undefined,
+    outlierDetection: outlier === undefined ? undefined : {
+      // A uint32 wrapper in Istio's API, unlike the int32 counts.
+      consecutive5XxErrors: checkInteger(scope, 'outlierDetection.consecutive5xxErrors', outlier.consecutive5xxErrors ?? 5, 0, UINT32_MAX),
+      interval: duration('outlierDetection.interval', outlier.interval ?? Duration.seconds(10)),
+      baseEjectionTime: duration('outlierDetection.baseEjectionTime', outlier.baseEjectionTime ?? Duration.seconds(30)),
+      maxEjectionPercent: checkInteger(scope, 'outlierDetection.maxEjectionPercent', outlier.maxEjectionPercent ?? 10, 0, 100),
+    },
+  };
+}
