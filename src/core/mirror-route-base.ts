@@ -107,6 +107,34 @@ export abstract class MirrorRouteBase extends Construct {
     return { manifest, problems };
   }
 
+  /**
+   * Prepares what a stage of a rollout plan needs beside the route (the flavor's objects that depend on targets, the
+   * same in every stage), and checks the stage's targets as the route's own: called once per stage, at construction.
+   *
+   * @internal
+   */
+  public _prepareStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): void {
+    const model = this._spec.withTargets(destinations, mirrors);
+    this._stageTargets(model);
+  }
+
+  /**
+   * The problems of one stage of a rollout plan, as the route checks itself (props, the API's rules, references),
+   * without rendering anything; throws for what the route refuses at construction.
+   *
+   * @internal
+   */
+  public _checkStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): string[] {
+    const model = this._spec.withTargets(destinations, mirrors);
+    this.renderer.validate(this, model);
+    return [...new Set([...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)])];
+  }
+
+  /** What the flavor adds for the targets of a plan's stage (none by default). @internal */
+  protected _stageTargets(_model: RouteModel): void {
+    return;
+  }
+
   /** The renderer of the route's API. @internal */
   protected abstract _renderer(): RouteRenderer;
 

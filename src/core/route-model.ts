@@ -270,6 +270,20 @@ export function sameVersion(a: ModelBackend, b: ModelBackend): boolean {
 }
 
 /** `httpbin version v2`, for messages. */
+/**
+ * Why `b` has no pods to receive requests (a version, or every version of a whole-service target, whose workload
+ * has no replicas), or undefined when it has some or that is not known.
+ */
+export function podlessProblem(b: ModelBackend): string | undefined {
+  const versions = b.service.versions;
+  if (versions === undefined) return undefined;
+  const targeted = b.version === undefined ? versions : versions.filter(v => v.version === b.version);
+  if (targeted.length === 0 || !targeted.every(v => v.hasPods === false)) return undefined;
+  return b.version === undefined
+    ? `${b.service.serviceName} (no version: every pod of the service) has no pods: every version of it has 0 replicas`
+    : `${describeBackend(b)} has no pods (0 replicas)`;
+}
+
 export function describeBackend(b: ModelBackend): string {
   return `${b.service.serviceName}${b.version === undefined ? '' : ` version ${b.version}`}`;
 }
@@ -389,11 +403,21 @@ export class RouteSpec {
       if (b.version !== undefined && versions !== undefined && !versions.includes(b.version)) {
         problems.push(`${role} version ${JSON.stringify(b.version)} is not defined for service ${b.service.serviceName} `
           + `(its versions: ${versions.length ? versions.join(', ') : 'none'}): add a version "${b.version}" to the service or pick one of its versions`);
+        return;
+      }
+      const podless = podlessProblem(b);
+      if (podless !== undefined) {
+        problems.push(role === 'mirror'
+          ? `mirror ${podless}: its copies would go nowhere (Envoy drops them); deploy the version (replicas above 0) or drop the mirror`
+          : `destination ${podless}: every request to it would fail with 503 (no healthy upstream); deploy the version (replicas above 0) `
+            + 'or route elsewhere');
       }
     };
+    // A destination of weight 0 gets no requests: only the ones that serve are judged for pods.
+    const serving = (d: ModelWeightedBackend) => d.weight > 0;
     // Rules share their destinations: each target is reported once, in the user's terms.
     for (const rule of model.rules) {
-      rule.destinations.forEach(d => check(d, 'destination'));
+      rule.destinations.filter(serving).forEach(d => check(d, 'destination'));
       rule.mirrors.forEach(m => check(m.backend, 'mirror'));
     }
     // Neither the route nor the model (a stage of a rollout plan declares mirrors of its own) mirrors anything: a stage

@@ -14,6 +14,28 @@ export function fail(scope: IConstruct, message: string): never {
   throw new Error(`${scope.node.path}: ${message}`);
 }
 
+/**
+ * A value as a message shows it, with its type when that is the mistake: `"50" (a string)` where a number was
+ * expected, `null`, `[1,2] (an array)`; long values are cut, so a huge input is not echoed whole.
+ */
+export function describe(value: unknown): string {
+  const shown = value === undefined || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value) ?? String(value);
+  const cut = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+  if (typeof value === 'string') return `${cut} (a string)`;
+  if (Array.isArray(value)) return `${cut} (an array)`;
+  if (value !== null && typeof value === 'object') return `${cut} (an object)`;
+  if (typeof value === 'boolean') return `${cut} (a boolean)`;
+  return cut;
+}
+
+/** A list prop: an array (a single value where a list is expected is the usual mistake), returned as is. */
+export function checkArray<T>(scope: IConstruct, what: string, value: T[]): T[] {
+  if (!Array.isArray(value)) {
+    fail(scope, `${what} must be a list, got ${describe(value)}${typeof value === 'string' || typeof value === 'object' ? `: write [${JSON.stringify(value)}]` : ''}`);
+  }
+  return value;
+}
+
 /** True for an RFC 1123 DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit. */
 export function isDnsLabel(value: string): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= 63 && DNS_LABEL.test(value);
@@ -75,7 +97,7 @@ export function checkHost(scope: IConstruct, what: string, value: string, allowW
 /** A TCP/UDP port number. */
 export function checkPort(scope: IConstruct, what: string, value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    fail(scope, `${what} must be an integer port number between 1 and 65535, got ${value}`);
+    fail(scope, `${what} must be an integer port number between 1 and 65535, got ${describe(value)}`);
   }
   return value;
 }
@@ -83,7 +105,7 @@ export function checkPort(scope: IConstruct, what: string, value: number): numbe
 /** A percentage of requests: a finite decimal between 0 and 100 inclusive. */
 export function checkPercent(scope: IConstruct, what: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
-    fail(scope, `${what} must be a number between 0 and 100 (a percentage of requests), got ${value}`);
+    fail(scope, `${what} must be a number between 0 and 100 (a percentage of requests), got ${describe(value)}`);
   }
   return value;
 }
@@ -91,7 +113,7 @@ export function checkPercent(scope: IConstruct, what: string, value: number): nu
 /** A count such as a replica number: a non-negative integer. */
 export function checkCount(scope: IConstruct, what: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) {
-    fail(scope, `${what} must be a non-negative integer, got ${value}`);
+    fail(scope, `${what} must be a non-negative integer, got ${describe(value)}`);
   }
   return value;
 }
@@ -108,7 +130,7 @@ export const UINT32_MAX = 4294967295;
 export function checkInteger(scope: IConstruct, what: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = min === 0 ? `a non-negative integer (at most ${max})` : `an integer between ${min} and ${max}`;
-    fail(scope, `${what} must be ${range}, got ${value}`);
+    fail(scope, `${what} must be ${range}, got ${describe(value)}`);
   }
   return value;
 }
@@ -135,4 +157,39 @@ export function checkLabelKey(scope: IConstruct, what: string, key: string): str
       + 'subdomain and the name has at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
   }
   return key;
+}
+
+/** How a flavor's gateways are told apart from the other flavor's, for `checkGatewayFlavor`. */
+export interface GatewayFlavor {
+  /** The property only this flavor's gateways have (its compile-time brand). */
+  readonly brand: string;
+  /** The API, as messages name it. */
+  readonly api: string;
+  /** The route construct of the flavor. */
+  readonly route: string;
+}
+
+/**
+ * The gateways of a route of one flavor: a list of that flavor's gateways. The interfaces are branded, so TypeScript
+ * refuses the other flavor's at compile time; this says the same at run time (jsii languages, plain JavaScript),
+ * naming the API that was mixed up and the route construct to use instead.
+ */
+export function checkGatewayFlavor<T>(path: string, gateways: T[] | undefined, own: GatewayFlavor, other: GatewayFlavor): T[] {
+  if (gateways === undefined) return [];
+  if (!Array.isArray(gateways)) {
+    throw new Error(`${path}: gateways must be a list of gateways, got ${describe(gateways)}`);
+  }
+  gateways.forEach((g: any, i) => {
+    if (g === null || typeof g !== 'object' || typeof g.gatewayName !== 'string') {
+      throw new Error(`${path}: gateways[${i}] must be a gateway (${own.api}), got ${describe(g)}`);
+    }
+    if (g[own.brand] === undefined) {
+      const where = g.node?.path ? ` (${g.node.path})` : '';
+      throw new Error(g[other.brand] !== undefined
+        ? `${path}: gateways[${i}]${where} is a gateway of ${other.api}, but ${own.route} writes a route of ${own.api}, which binds only to `
+          + `gateways of ${own.api}: use ${other.route} to route through it, or give a gateway of ${own.api}`
+        : `${path}: gateways[${i}]${where} (${g.gatewayName}) is not a gateway of ${own.api} (it has no ${own.brand}): give one of ${own.api}`);
+    }
+  });
+  return gateways;
 }

@@ -26,6 +26,11 @@ export enum RouteNamespaces {
  */
 export interface IGatewayApiGateway extends IRouteGateway {
   /**
+   * The apiVersion of the Gateway object, `gateway.networking.k8s.io/v1`. Only Gateway API gateways have it, so an
+   * Istio gateway given where a Gateway API one is expected (an `HttpMirrorRoute`'s `gateways`) fails to compile.
+   */
+  readonly gatewayApiVersion: string;
+  /**
    * The listener routes attach to (their parentRef's `sectionName`), or undefined for every listener. A
    * `GatewayApiGateway` that redirects HTTP to HTTPS takes routes on its `https` listener only.
    */
@@ -123,6 +128,9 @@ const HTTP_LISTENER = 'http';
  * @see https://gateway-api.sigs.k8s.io/reference/spec/#gateway
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/
  */
+/** The apiVersion Gateway API Gateways are written with. */
+const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
+
 export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
   /**
    * Refers to a Gateway defined elsewhere, such as a shared gateway of the platform team.
@@ -136,6 +144,7 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
     return new ImportedGatewayApiGateway(scope, id, gatewayName, sectionName);
   }
 
+  public readonly gatewayApiVersion = GATEWAY_API_VERSION;
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly definedElsewhere = false;
@@ -270,6 +279,7 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
 
 class ImportedGatewayApiGateway extends Construct implements IGatewayApiGateway {
   public readonly definedElsewhere = true;
+  public readonly gatewayApiVersion = GATEWAY_API_VERSION;
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly sectionName?: string;
@@ -283,6 +293,15 @@ class ImportedGatewayApiGateway extends Construct implements IGatewayApiGateway 
     const parts = typeof reference === 'string' ? reference.split('/') : [];
     if (parts.length < 1 || parts.length > 2 || parts.some(p => p.length === 0)) {
       fail(this, `gateway reference must be "name" or "namespace/name", e.g. "infra/shared-gateway", got ${JSON.stringify(reference)}`);
+    }
+    // Istio's legacy "<name>.<namespace>" reference means another namespace there; in the Gateway API a dotted name is
+    // only a name, so a user used to the Istio form would attach to a Gateway that does not exist. A Gateway whose name
+    // really has a dot is written with its namespace ("default/gw.internal").
+    if (parts.length === 1 && reference.includes('.')) {
+      const [name, namespace] = reference.split('.');
+      fail(this, `gateway reference ${JSON.stringify(reference)} looks like Istio's legacy "<name>.<namespace>" form, which the Gateway API does not `
+        + `have (it would be a Gateway named ${JSON.stringify(reference)} in the chart's namespace): write "${namespace}/${name}", or `
+        + `"<namespace>/${reference}" if the Gateway's name really contains a dot`);
     }
     this.gatewayName = checkDnsSubdomain(this, 'gateway name', parts[parts.length - 1]);
     this.namespace = parts.length === 2 ? checkDnsLabel(this, 'gateway namespace', parts[0]) : Chart.of(this).namespace;

@@ -6,7 +6,7 @@ import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkDnsSubdomain, fail } from '../core/validate';
+import { checkDnsSubdomain, checkGatewayFlavor, fail, GatewayFlavor } from '../core/validate';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
 import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
 
@@ -24,6 +24,9 @@ export interface HttpMirrorRouteProps extends MirrorRouteOptions {
 }
 
 const RENDERER = new HttpRouteRenderer();
+
+const GATEWAY_API_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'HttpMirrorRoute' };
+const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'MirrorRoute' };
 
 /**
  * A Kubernetes Gateway API HTTPRoute that routes requests to one version of a service (or splits them by weight) and
@@ -64,7 +67,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
-    super(scope, id, props, [...(props.gateways ?? [])]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GATEWAY_API_FLAVOR, ISTIO_FLAVOR)]);
     let httpRoute: gw.HttpRoute | undefined;
     this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [() => this.grantChecks.flatMap(c => c())]);
     this.httpRoute = httpRoute!;

@@ -102,6 +102,11 @@ export interface IstioGatewayProps {
  * An Istio Gateway (`networking.istio.io`) that routes can bind to.
  */
 export interface IIstioGateway extends IRouteGateway {
+  /**
+   * The apiVersion of the Gateway object, `networking.istio.io/v1`. Only Istio gateways have it, so a Gateway API
+   * gateway given where an Istio one is expected (a `MirrorRoute`'s `gateways`) fails to compile.
+   */
+  readonly istioApiVersion: string;
   /** The labels of the gateway workload that applies the Gateway, or undefined when not known (a gateway defined elsewhere). */
   readonly selector?: { [key: string]: string };
 }
@@ -118,6 +123,9 @@ export interface IIstioGateway extends IRouteGateway {
  *
  * @see https://istio.io/latest/docs/reference/config/networking/gateway/
  */
+/** The apiVersion Istio Gateways are written with. */
+const ISTIO_GATEWAY_API_VERSION = 'networking.istio.io/v1';
+
 export class IstioGateway extends Construct implements IIstioGateway {
   /**
    * Refers to a Gateway defined elsewhere, such as a shared ingress gateway.
@@ -131,6 +139,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
     return new ImportedIstioGateway(scope, id, gatewayName);
   }
 
+  public readonly istioApiVersion = ISTIO_GATEWAY_API_VERSION;
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly definedElsewhere = false;
@@ -254,6 +263,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
 
 class ImportedIstioGateway extends Construct implements IIstioGateway {
   public readonly definedElsewhere = true;
+  public readonly istioApiVersion = ISTIO_GATEWAY_API_VERSION;
   public readonly gatewayName: string;
   public readonly namespace?: string;
   public readonly hosts?: string[];

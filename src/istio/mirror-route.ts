@@ -4,6 +4,7 @@ import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
+import { checkGatewayFlavor, GatewayFlavor } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
 import { toFqdn } from './rules/hosts';
@@ -24,6 +25,8 @@ export interface MirrorRouteProps extends MirrorRouteOptions {
 }
 
 const RENDERER = new IstioRouteRenderer();
+const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'MirrorRoute' };
+const GATEWAY_API_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'HttpMirrorRoute' };
 
 /**
  * An Istio VirtualService that routes requests to one version of a service (or splits them between versions by
@@ -60,7 +63,7 @@ export class MirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
-    super(scope, id, props, [...(props.gateways ?? [])]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ISTIO_FLAVOR, GATEWAY_API_FLAVOR)]);
     const model = this._spec.model();
     let virtualService: istio.VirtualService | undefined;
     this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
@@ -81,10 +84,13 @@ export class MirrorRoute extends MirrorRouteBase {
    * @internal
    */
   protected _targetsChanged(model: RouteModel): void {
-    for (const b of backendsOf(model)) {
-      if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.of(b.service);
-    }
+    addSubsets(model);
     super._targetsChanged(model);
+  }
+
+  /** A stage of a rollout plan may address versions the route does not: their subsets exist in every stage. @internal */
+  protected _stageTargets(model: RouteModel): void {
+    addSubsets(model);
   }
 
   /** With the Istio API a backend is the service itself, with the subsets of its DestinationRule. @internal */
@@ -142,6 +148,12 @@ export class MirrorRoute extends MirrorRouteBase {
       }
     }
     return [...new Set(problems)];
+  }
+}
+
+function addSubsets(model: RouteModel): void {
+  for (const b of backendsOf(model)) {
+    if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.of(b.service);
   }
 }
 

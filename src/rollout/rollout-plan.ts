@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { memoized } from '../core/app-index';
+import { IMeshService } from '../core/references';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkDnsLabel, checkPercent, fail } from '../core/validate';
 import { MirrorRouteBase } from '../core/mirror-route-base';
@@ -151,13 +153,14 @@ export class MirrorRolloutPlan extends Construct {
       seen.add(name);
       const folder = `${String(i + 1).padStart(2, '0')}-${name}`;
       (stage.mirrors ?? []).forEach((m, j) => checkPercent(this, `stage ${folder}: mirrors[${j}].percent`, m.percent ?? 100));
-      // Checked now, like the route's own props, so that a wrong stage fails where it is declared.
-      this.guard(folder, () => this.route._renderStage(stage.destinations, stage.mirrors ?? []));
+      // The flavor adds what a stage's targets need beside the route, the same in every stage (Istio: the subsets of a
+      // version); the stage itself is checked at synth, with every other construct.
+      this.guard(folder, () => this.route._prepareStage(stage.destinations, stage.mirrors ?? []));
       return { folder, stage };
     });
+    this.node.addValidation({ validate: memoized(() => this.problems()) });
   }
 
-  /** The stage folders, in order, e.g. `01-route`. */
   public get stageNames(): string[] {
     return this.stages.map(s => s.folder);
   }
@@ -204,6 +207,67 @@ export class MirrorRolloutPlan extends Construct {
       Yaml.save(target, s.manifests);
       return target;
     });
+  }
+
+  /**
+   * Every stage checked as the route checks itself (its props, its API's rules, its references), without rendering
+   * anything, and the order of the stages: a plan goes forward, so a version's mirror percentage and weight only go
+   * up, and it is not mirrored again once it serves real requests.
+   */
+  private problems(): string[] {
+    const problems: string[] = [];
+    for (const { folder, stage } of this.stages) {
+      try {
+        problems.push(...this.route._checkStage(stage.destinations, stage.mirrors ?? []).map(p => `stage ${folder}: ${p}`));
+      } catch (e) {
+        const message = (e as Error).message;
+        const routePath = `${this.route.node.path}: `;
+        problems.push(`stage ${folder}: ${message.startsWith(routePath) ? message.slice(routePath.length) : message}`);
+      }
+    }
+    return [...problems, ...this.orderProblems()];
+  }
+
+  private orderProblems(): string[] {
+    const problems: string[] = [];
+    type Seen = { folder: string; percent?: number; weight?: number };
+    const last = new Map<IMeshService, Map<string, { mirror?: Seen; weight?: Seen }>>();
+    const entry = (t: RouteTarget) => {
+      let byVersion = last.get(t.service);
+      if (byVersion === undefined) last.set(t.service, byVersion = new Map());
+      const key = t.version ?? '';
+      let e = byVersion.get(key);
+      if (e === undefined) byVersion.set(key, e = {});
+      return e;
+    };
+    const name = (t: RouteTarget) => `${t.service.serviceName}${t.version === undefined ? '' : ` version ${t.version}`}`;
+    const stable = this.stages[0].stage.destinations?.find(d => d.weight === 100);
+    for (const { folder, stage } of this.stages) {
+      for (const m of stage.mirrors ?? []) {
+        const e = entry(m);
+        const percent = m.percent ?? 100;
+        if (e.weight !== undefined && (e.weight.weight ?? 0) > 0) {
+          problems.push(`stage ${folder} mirrors to ${name(m)}, which already serves ${e.weight.weight}% of the requests in stage ${e.weight.folder}: `
+            + 'mirror a version before it gets real traffic (put the mirror stages before the canary and promote stages)');
+        }
+        if (e.mirror !== undefined && percent < e.mirror.percent!) {
+          problems.push(`stage ${folder} mirrors ${percent}% to ${name(m)}, less than the ${e.mirror.percent}% of stage ${e.mirror.folder}: `
+            + 'mirror percentages go up from stage to stage; reorder the stages or raise the percentage');
+        }
+        e.mirror = { folder, percent };
+      }
+      for (const d of stage.destinations ?? []) {
+        // The stable version's weight goes down as the candidate's goes up; every other version's only goes up.
+        if (stable !== undefined && d.service === stable.service && d.version === stable.version) continue;
+        const e = entry(d);
+        if (e.weight !== undefined && d.weight < e.weight.weight!) {
+          problems.push(`stage ${folder} gives ${name(d)} weight ${d.weight}, less than the ${e.weight.weight} of stage ${e.weight.folder}: `
+            + 'canary weights go up from stage to stage (a rollback is a plan of its own); reorder the stages or raise the weight');
+        }
+        e.weight = { folder, weight: d.weight };
+      }
+    }
+    return problems;
   }
 
   private guard<T>(folder: string, fn: () => T): T {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, App, JsonPatch, Testing } from 'cdk8s';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
 import { HttpbinVersion } from '../../src/workloads/httpbin-version';
 import { StringMatch } from '../../src/core/request-match';
@@ -134,14 +134,18 @@ describe('MirrorRolloutPlan', () => {
     })).toThrow(/^c\/plan: stage 01-bad: mirrors\[0\] is the same as the destination \(httpbin version v1\): every request would reach that version twice/);
   });
 
-  test('fails when a stage uses an undefined version (at synthesis of the stage)', () => {
+  test('fails when a stage uses an undefined version (at app.synth(), with every construct, before anything is written)', () => {
     const { chart } = referencePlan();
+    const app = chart.node.root as App;
     const plan = new MirrorRolloutPlan(chart, 'plan2', {
       route: chart.route,
       stages: [{ name: 'v3', destinations: [{ service: chart.service, version: 'v3', weight: 100 }] }],
     });
-    expect(() => plan.stageManifests('v3')).toThrow(new RegExp('^httpbin-mirror/plan2: stage 01-v3: destination version "v3" is not defined for service '
-      + 'httpbin \\(its versions: v1, v2\\): add a version "v3" to the service or pick one of its versions$'));
+    const message = '[httpbin-mirror/plan2] stage 01-v3: destination version "v3" is not defined for service httpbin (its versions: v1, v2): '
+      + 'add a version "v3" to the service or pick one of its versions';
+    expect(() => app.synth()).toThrow(message);
+    expect(fs.readdirSync(app.outdir)).toEqual([]);
+    expect(() => plan.stageManifests('v3')).toThrow(message);
     // the stage is checked against the versions the service has when the stage is written
     chart.service.addVersion(new HttpbinVersion(chart, 'httpbin-v3', { version: 'v3' }));
     expect(virtualService(plan.stageManifests('v3')).spec.http[0].route[0].destination.subset).toBe('v3');
