@@ -19,7 +19,14 @@ export function fail(scope: IConstruct, message: string): never {
  * expected, `null`, `[1,2] (an array)`; long values are cut, so a huge input is not echoed whole.
  */
 export function describe(value: unknown): string {
-  const shown = value === undefined || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value) ?? String(value);
+  const construct = value !== null && typeof value === 'object' && typeof (value as any).node?.path === 'string' ? (value as any).node.path : undefined;
+  if (construct !== undefined) return `the construct ${construct === '' ? '(the app)' : construct} (an object)`;
+  let shown: string;
+  try {
+    shown = value === undefined || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = Object.prototype.toString.call(value);
+  }
   const cut = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
   if (typeof value === 'string') return `${cut} (a string)`;
   if (Array.isArray(value)) return `${cut} (an array)`;

@@ -1,7 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { claimObjects } from '../core/app-index';
+import { AppIndex, claimObjects } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
@@ -69,7 +69,8 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GATEWAY_API_FLAVOR, ISTIO_FLAVOR)]);
     let httpRoute: gw.HttpRoute | undefined;
-    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [() => this.grantChecks.flatMap(c => c())]);
+    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })),
+      [() => this.grantChecks.flatMap(c => c()), this.claimGatewayHosts()]);
     this.httpRoute = httpRoute!;
   }
 
@@ -133,5 +134,32 @@ export class HttpMirrorRoute extends MirrorRouteBase {
       }
       if (!entry.services.includes(service)) entry.services.push(service);
     }
+  }
+
+  /**
+   * Two HTTPRoutes for one hostname on one Gateway are merged by the Gateway API, and where their rules match the same
+   * requests (every route of this library has a rule for all requests) only the oldest route's rule applies (then the
+   * first in alphabetical namespace/name order: GEP-1364's conflict resolution), so the other route's destinations
+   * and mirrors silently never apply. The same mistake as Istio's two VirtualServices for one gateway host (TM0007).
+   */
+  private claimGatewayHosts(): () => string[] {
+    const model = this._spec.model();
+    if (model.gateways.length === 0) return () => [];
+    const index = AppIndex.of(this);
+    const keys: Array<{ key: string; gateway: string; host: string }> = [];
+    const hosts = this.hosts.length > 0 ? this.hosts : ['*'];
+    for (const { gateway } of model.gateways) {
+      const ref = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
+      for (const host of new Set(hosts)) keys.push({ key: `gateway-api-host|${ref}|${host}`, gateway: ref, host });
+    }
+    keys.forEach(({ key }) => index.claim(key, this));
+    return () => keys.flatMap(({ key, gateway, host }) => {
+      const owners = index.owners(key) as HttpMirrorRoute[];
+      if (owners.length < 2) return [];
+      const names = owners.map(r => `${r.namespace ?? 'default'}/${r.routeName} (${r.node.path})`);
+      return [`HTTPRoutes ${names.join(' and ')} both attach to Gateway ${gateway} for hostname ${host === '*' ? '(any: no hostnames)' : host}: `
+        + 'the Gateway API merges them and, for requests both match, applies only the oldest route\'s rule, so the other\'s destinations and '
+        + 'mirrors never apply; put the destinations and mirrors in one route, or give the routes different hostnames'];
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { StringMatch } from '../../src/core/request-match';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
+import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
@@ -228,5 +229,64 @@ describe('HttpMirrorRoute', () => {
       route(f, { mirror: { service: f.service, version: 'v9' } });
       expect(() => Testing.synth(f.chart)).toThrow(/mirror version "v9" is not defined for service httpbin/);
     });
+  });
+});
+
+describe('HttpMirrorRoute: mistakes caught where they are made (issue 14)', () => {
+  test('an Istio gateway is refused at compile time (branded interfaces) and at run time, naming both APIs', () => {
+    const f = gatewayApiFixture();
+    const istioGateway = new IstioGateway(f.chart, 'istio-gw', { name: 'istio-gw', hosts: ['httpbin.example.com'], credentialName: 'c' });
+    expect(() => new HttpMirrorRoute(f.chart, 'mixed', {
+      destination: { service: f.service, version: 'v1' },
+      // @ts-expect-error an IIstioGateway is no IGatewayApiGateway: it lacks gatewayApiVersion (the brand)
+      gateways: [istioGateway],
+    })).toThrow('test/ns/mixed: gateways[0] (test/ns/istio-gw) is a gateway of the Istio API (networking.istio.io), but HttpMirrorRoute writes a route '
+      + 'of the Kubernetes Gateway API (gateway.networking.k8s.io), which binds only to gateways of the Kubernetes Gateway API '
+      + '(gateway.networking.k8s.io): use MirrorRoute to route through it, or give a gateway of the Kubernetes Gateway API (gateway.networking.k8s.io)');
+    // @ts-expect-error a single gateway where a list is expected
+    expect(() => new HttpMirrorRoute(f.chart, 'single', { destination: { service: f.service, version: 'v1' }, gateways: f.gateway }))
+      .toThrow('test/ns/single: gateways must be a list of gateways, got the construct test/ns/gateway (an object)');
+  });
+
+  test('two HTTPRoutes for one hostname on one Gateway are an error naming both (the Gateway API applies only the oldest rule)', () => {
+    const f = gatewayApiFixture();
+    new HttpMirrorRoute(f.chart, 'a', { destination: { service: f.service, version: 'v1' }, gateways: [f.gateway] });
+    new HttpMirrorRoute(f.chart, 'b', { name: 'other', destination: { service: f.service, version: 'v2' }, gateways: [f.gateway] });
+    expect(() => Testing.synth(f.chart)).toThrow('HTTPRoutes default/httpbin (test/ns/a) and default/other (test/ns/b) both attach to Gateway default/httpbin-gateway for '
+      + 'hostname httpbin.example.com: the Gateway API merges them');
+    // Different hostnames on one Gateway are fine.
+    const g = gatewayApiFixture();
+    const wide = new GatewayApiGateway(g.chart, 'wide', { name: 'wide', hostname: '*.example.com', credentialName: 'c' });
+    new HttpMirrorRoute(g.chart, 'a', { hosts: ['a.example.com'], destination: { service: g.service, version: 'v1' }, gateways: [wide] });
+    new HttpMirrorRoute(g.chart, 'b', { name: 'other', hosts: ['b.example.com'], destination: { service: g.service, version: 'v2' }, gateways: [wide] });
+    expect(() => Testing.synth(g.chart)).not.toThrow();
+  });
+
+  test('Istio\'s legacy name.namespace gateway reference is refused with the namespace/name form to write', () => {
+    const f = gatewayApiFixture();
+    expect(() => GatewayApiGateway.fromGatewayName(f.chart, 'shared', 'shared-gw.infra'))
+      .toThrow('ns/shared: gateway reference "shared-gw.infra" looks like Istio\'s legacy "<name>.<namespace>" form, which the Gateway API does not have '
+        + '(it would be a Gateway named "shared-gw.infra" in the chart\'s namespace): write "infra/shared-gw"');
+    // A dotted name with its namespace is a name.
+    expect(GatewayApiGateway.fromGatewayName(f.chart, 'dotted', 'ns/gw.internal').gatewayName).toBe('gw.internal');
+  });
+
+  test('a shadow service without versions is a mirror target: the HTTPRoute mirrors to the Service itself', () => {
+    const f = gatewayApiFixture();
+    const shadowVersion = new ServiceVersion(f.chart, 'shadow-v1', { app: 'httpbin-shadow', version: 'v1', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 });
+    const shadow = new MeshService(f.chart, 'shadow', { port: 8000, versions: [shadowVersion] });
+    new HttpMirrorRoute(f.chart, 'route', {
+      destination: { service: f.service, version: 'v1' }, mirror: { service: shadow }, gateways: [f.gateway],
+    });
+    const hr = only(f.chart, 'HTTPRoute', 'httpbin');
+    expect(hr.spec.rules[0].filters).toEqual([{ type: 'RequestMirror', requestMirror: { backendRef: { group: '', kind: 'Service', name: 'httpbin-shadow', port: 8000 }, percent: 100 } }]);
+    expectValidManifests(Testing.synth(f.chart));
+  });
+
+  test('a mirror to a version without pods is an error at synth, as with the Istio API', () => {
+    const f = gatewayApiFixture();
+    f.service.addVersion(new ServiceVersion(f.chart, 'httpbin-v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin', containerPort: 80, replicas: 0 }));
+    new HttpMirrorRoute(f.chart, 'route', { destination: { service: f.service, version: 'v1' }, mirror: { service: f.service, version: 'v4' }, gateways: [f.gateway] });
+    expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] mirror httpbin version v4 has no pods (0 replicas): its copies would go nowhere');
   });
 });

@@ -1,4 +1,6 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
+import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
+import { ServiceSubsets } from '../../src/istio/service-subsets';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MeshService } from '../../src/services/mesh-service';
 import { MirrorRoute, MirrorRouteProps } from '../../src/istio/mirror-route';
@@ -995,5 +997,57 @@ describe('MirrorRoute', () => {
     expectValidManifests(manifests);
     expect(vs).toMatchSnapshot('VirtualService');
     expect(svc).toMatchSnapshot('Service');
+  });
+});
+
+describe('MirrorRoute: mistakes caught where they are made (issue 14)', () => {
+  test('a Gateway API gateway is refused at compile time (branded interfaces) and at run time, naming both APIs', () => {
+    const f = fixture();
+    const gatewayApi = new GatewayApiGateway(f.chart, 'k8s-gw', { name: 'k8s-gw', hostname: 'httpbin.example.com', credentialName: 'c' });
+    expect(() => new MirrorRoute(f.chart, 'mixed', {
+      destination: { service: f.service, version: 'v1' },
+      // @ts-expect-error an IGatewayApiGateway is no IIstioGateway: it lacks istioApiVersion (the brand)
+      gateways: [gatewayApi],
+    })).toThrow('test/ns/mixed: gateways[0] (test/ns/k8s-gw) is a gateway of the Kubernetes Gateway API (gateway.networking.k8s.io), but MirrorRoute '
+      + 'writes a route of the Istio API (networking.istio.io), which binds only to gateways of the Istio API (networking.istio.io): use '
+      + 'HttpMirrorRoute to route through it');
+  });
+
+  test('the route adds the service\'s subsets (ServiceSubsets) when it addresses a version, and none for a shadow service without versions', () => {
+    const f = fixture();
+    const shadowVersion = new ServiceVersion(f.chart, 'shadow-v1', { app: 'httpbin-shadow', version: 'v1', image: 'docker.io/kennethreitz/httpbin', containerPort: 80 });
+    const shadow = new MeshService(f.chart, 'shadow', { port: 8000, versions: [shadowVersion] });
+    expect(Testing.synth(f.chart).filter(m => m.kind === 'DestinationRule')).toEqual([]);
+    route(f, { mirror: { service: shadow } });
+    const manifests = Testing.synth(f.chart);
+    // One DestinationRule, for httpbin (whose v1 is addressed); the shadow service is mirrored to as a whole.
+    expect(manifests.filter(m => m.kind === 'DestinationRule').map(m => m.metadata.name)).toEqual(['httpbin']);
+    expect(virtualService(f.chart).spec.http[0].mirror).toEqual({ host: 'httpbin-shadow', port: { number: 8000 } });
+    expectValidManifests(manifests);
+  });
+
+  test('a subset whose DestinationRule is not exported to the route\'s namespace is an error (Istio would find no subset)', () => {
+    const f = fixture('shop');
+    new ServiceSubsets(f.service, 'DestinationRule', { exportTo: ['.'] });
+    const other = new Chart(f.chart.node.scope!, 'edge', { namespace: 'edge' });
+    new MirrorRoute(other, 'route', { destination: { service: f.service, version: 'v1' }, mirror: { service: f.service, version: 'v2' } });
+    expect(() => Testing.synth(other)).toThrow('[test/edge/route] targets subset v1 of httpbin.shop.svc.cluster.local, but its DestinationRule '
+      + '(test/ns/httpbin/DestinationRule) is not exported to the route\'s namespace edge');
+    // exportTo '*' alone, or with others, as Istio validates it.
+    expect(() => new ServiceSubsets(new MeshService(f.chart, 'x', { app: 'x' }), 'DestinationRule', { exportTo: ['*', 'edge'] }))
+      .toThrow(/combines '\*' with other entries, which Istio rejects/);
+  });
+
+  test('a destination without pods is an error at synth (503 for every request); a weight-0 destination is not judged', () => {
+    const f = fixture();
+    f.service.addVersion(new ServiceVersion(f.chart, 'httpbin-v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin', containerPort: 80, replicas: 0 }));
+    new MirrorRoute(f.chart, 'route', { destination: { service: f.service, version: 'v4' }, gateways: [f.gateway] });
+    expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] destination httpbin version v4 has no pods (0 replicas): every request to it would fail with 503');
+    const g = fixture();
+    g.service.addVersion(new ServiceVersion(g.chart, 'httpbin-v4', { app: 'httpbin', version: 'v4', image: 'docker.io/kennethreitz/httpbin', containerPort: 80, replicas: 0 }));
+    new MirrorRoute(g.chart, 'route', {
+      destinations: [{ service: g.service, version: 'v1', weight: 100 }, { service: g.service, version: 'v4', weight: 0 }], gateways: [g.gateway],
+    });
+    expect(() => Testing.synth(g.chart)).not.toThrow();
   });
 });

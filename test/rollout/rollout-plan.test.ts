@@ -244,3 +244,40 @@ describe('MirrorRolloutPlan', () => {
     expect(() => Testing.synth(chart)).toThrow(/mirrorSafeMethodsOnly is set but the route has no mirror/);
   });
 });
+
+describe('MirrorRolloutPlan: stage order, checked at app.synth() (issue 14)', () => {
+  const target = (chart: HttpbinMirrorChart, version: string) => ({ service: chart.service, version });
+
+  test.each([
+    ['a mirror percentage that goes down', (c: HttpbinMirrorChart) => [
+      { name: 'mirror-50', destinations: [{ ...target(c, 'v1'), weight: 100 }], mirrors: [{ ...target(c, 'v2'), percent: 50 }] },
+      { name: 'mirror-10', destinations: [{ ...target(c, 'v1'), weight: 100 }], mirrors: [{ ...target(c, 'v2'), percent: 10 }] },
+    ], 'stage 02-mirror-10 mirrors 10% to httpbin version v2, less than the 50% of stage 01-mirror-50: mirror percentages go up'],
+    ['a canary weight that goes down', (c: HttpbinMirrorChart) => [
+      { name: 'canary-50', destinations: [{ ...target(c, 'v1'), weight: 50 }, { ...target(c, 'v2'), weight: 50 }] },
+      { name: 'canary-10', destinations: [{ ...target(c, 'v1'), weight: 90 }, { ...target(c, 'v2'), weight: 10 }] },
+    ], 'stage 02-canary-10 gives httpbin version v2 weight 10, less than the 50 of stage 01-canary-50: canary weights go up'],
+    ['a promote before its mirror stage', (c: HttpbinMirrorChart) => [
+      { name: 'route', destinations: [{ ...target(c, 'v1'), weight: 100 }] },
+      { name: 'canary', destinations: [{ ...target(c, 'v1'), weight: 90 }, { ...target(c, 'v2'), weight: 10 }] },
+      { name: 'mirror', destinations: [{ ...target(c, 'v1'), weight: 100 }], mirrors: [{ ...target(c, 'v2'), percent: 100 }] },
+    ], 'stage 03-mirror mirrors to httpbin version v2, which already serves 10% of the requests in stage 02-canary: mirror a version before it gets real traffic'],
+  ])('fails for %s, naming the stages', (_what, stages, message) => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
+    new MirrorRolloutPlan(chart, 'plan', { route: chart.route, stages: stages(chart) });
+    expect(() => Testing.synth(chart)).toThrow(`[httpbin-mirror/plan] ${message}`);
+  });
+
+  test('a stage sending real traffic to a version without pods fails at synth, naming the stage', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
+    chart.service.addVersion(new HttpbinVersion(chart, 'httpbin-v3', { version: 'v3', replicas: 0 }));
+    new MirrorRolloutPlan(chart, 'plan', { route: chart.route, stages: MirrorRolloutPlan.mirrorThenCanary({ stable: target(chart, 'v1'), candidate: target(chart, 'v3') }) });
+    expect(() => Testing.synth(chart)).toThrow('[httpbin-mirror/plan] stage 02-mirror-10: mirror httpbin version v3 has no pods (0 replicas)');
+    expect(() => Testing.synth(chart)).toThrow('[httpbin-mirror/plan] stage 05-promote: destination httpbin version v3 has no pods (0 replicas): every request');
+  });
+
+  test('the reference plan (mirrorThenCanary) passes the order checks', () => {
+    const { chart } = referencePlan();
+    expect(() => Testing.synth(chart)).not.toThrow();
+  });
+});
