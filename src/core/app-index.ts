@@ -65,13 +65,18 @@ export function changed(): void {
  * after `addVersion()`, `addMirror()` or a new construct sees the change. The checks read only the library's own
  * constructs, which change only through their methods.
  */
-export function memoized(compute: () => string[]): () => string[] {
+export function memoized(compute: () => string[], readKey?: () => string): () => string[] {
   let at = -1;
+  let key: string | undefined;
   let result: string[] = [];
   return () => {
-    if (at !== generation) {
+    // State the library does not own (a user's own IMeshService) changes without `changed()`: a check that reads it
+    // passes `readKey`, a fingerprint of what it reads there, and is computed again when that changes too.
+    const now = readKey?.();
+    if (at !== generation || now !== key) {
       result = compute();
       at = generation;
+      key = now;
     }
     return result;
   };
@@ -89,7 +94,12 @@ export interface ClaimedObject {
   readonly kind: string;
   readonly namespace?: string;
   readonly name: string;
+  /** The prop of the owner that renames the object, as the message names it (e.g. `name (default: the app name)`). */
+  readonly rename?: string;
 }
+
+/** The prop that renames each claimed object, by owner and key: what a duplicate's message tells each owner to change. */
+const RENAMES = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
  * Claims the identity of each object and returns a validation that reports every object another construct of the app
@@ -98,10 +108,16 @@ export interface ClaimedObject {
 export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): () => string[] {
   const index = AppIndex.of(owner);
   const keys = objects.map(o => ({ key: objectKey(o.apiVersion, o.kind, o.namespace, o.name), o }));
-  keys.forEach(({ key }) => index.claim(key, owner));
+  let renames = RENAMES.get(owner);
+  if (renames === undefined) RENAMES.set(owner, renames = new Map());
+  for (const { key, o } of keys) {
+    index.claim(key, owner);
+    renames.set(key, o.rename ?? 'name');
+  }
   return () => keys.flatMap(({ key, o }) => {
     const owners = index.owners(key);
     return owners.length < 2 ? [] : [`${o.kind} ${o.namespace || 'default'}/${o.name} is defined ${owners.length} times, by `
-      + `${owners.map(c => c.node.path).join(', ')}: kubectl keeps only the last one applied; give each its own name (e.g. the name prop of a MirrorRoute)`];
+      + `${owners.map(c => `${c.node.path} (its ${RENAMES.get(c)?.get(key) ?? 'name'} prop)`).join(', ')}: kubectl keeps only the last one applied; `
+      + 'give each its own name with that prop'];
   });
 }

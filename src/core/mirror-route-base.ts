@@ -171,12 +171,13 @@ export abstract class MirrorRouteBase extends Construct {
     const declared = Lazy.any({ produce: () => this.definedElsewhere(this.stageModel ?? this._spec.model()) });
     object.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     this._targetsChanged(this._spec.model());
-    const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName }]);
+    const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName,
+      rename: this._spec.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name' }]);
     this.node.addValidation({
       validate: memoized(() => {
         const current = this._spec.model();
         return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
-      }),
+      }, () => foreignState(this._spec.model())),
     });
   }
 
@@ -197,3 +198,22 @@ export abstract class MirrorRouteBase extends Construct {
     return encodeDefinedElsewhere(objects);
   }
 }
+
+/**
+ * What the route's checks read from services that are not this library's constructs (a user's own `IMeshService`,
+ * whose changes the library is not told of), as a fingerprint: empty when every service is the library's own.
+ */
+function foreignState(model: RouteModel): string {
+  const services = new Set(model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]));
+  if (model.meshService !== undefined) services.add(model.meshService);
+  let key = '';
+  for (const s of services) {
+    if (LIBRARY_SERVICES.has(s.constructor)) continue;
+    key += JSON.stringify([s.serviceName, s.namespace, s.portNumbers, s.versionNames, s.definedElsewhere,
+      s.versions?.map(v => [v.version, v.hasPods, v.containerPorts ?? v.containerPort])]);
+  }
+  return key;
+}
+
+/** The classes of the library's own services, which report their changes (`changed()`). @internal */
+export const LIBRARY_SERVICES = new Set<Function>();

@@ -295,6 +295,8 @@ export function describeBackend(b: ModelBackend): string {
  */
 export class RouteSpec {
   public readonly name: string;
+  /** Whether `name` is the default (the destination's service name) rather than the `name` prop. */
+  public readonly nameDefaulted: boolean;
   public readonly namespace?: string;
   private readonly destinations: ModelWeightedBackend[];
   /** Every mirror given, including those at 0%, in order. */
@@ -324,7 +326,8 @@ export class RouteSpec {
       fail(scope, `${props.destination ? 'destination' : 'destinations[0]'}.service is required`);
     }
     this.namespace = checkOptionalDnsLabel(scope, 'namespace', props.namespace ?? Chart.of(scope).namespace);
-    this.name = checkDnsSubdomain(scope, 'name', props.name ?? first.service.serviceName);
+    this.nameDefaulted = props.name === undefined;
+    this.name = checkDnsSubdomain(scope, this.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name', props.name ?? first.service.serviceName);
     this.gateways = gateways.map(gateway => ({ gateway }));
     const mesh = props.includeMesh ?? gateways.length === 0;
     if (!mesh && gateways.length === 0) {

@@ -130,7 +130,8 @@ export class HttpMirrorRoute extends MirrorRouteBase {
         });
         entry = { grant, services };
         this.grants.set(namespace, entry);
-        this.grantChecks.push(claimObjects(this, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name }]));
+        this.grantChecks.push(claimObjects(this, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name,
+          rename: 'name or namespace (the ReferenceGrant is named <namespace>-<name>-httproute)' }]));
       }
       if (!entry.services.includes(service)) entry.services.push(service);
     }

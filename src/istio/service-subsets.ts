@@ -210,7 +210,7 @@ export class ServiceSubsets extends Construct {
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
     const duplicates = claimObjects(this, [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
-      name: service.serviceName }]);
+      name: service.serviceName, rename: `service's name (${service.node.path})` }]);
     this.node.addValidation({ validate: memoized(duplicates) });
   }
 

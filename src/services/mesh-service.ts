@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
+import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
 import { checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
@@ -139,6 +140,7 @@ export interface MeshServiceAttributes {
  * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
 export class MeshService extends Construct implements IMeshService {
+
   /**
    * Refers to a service defined outside this chart (another chart, another team's namespace, plain YAML).
    *
@@ -194,7 +196,8 @@ export class MeshService extends Construct implements IMeshService {
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
-    const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName }]);
+    const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
+      rename: props.name === undefined ? 'name (default: the app name)' : 'name' }]);
     this.node.addValidation({
       validate: memoized(() => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]),
     });
@@ -373,6 +376,7 @@ export class MeshService extends Construct implements IMeshService {
 }
 
 class ImportedMeshService extends Construct implements IMeshService {
+
   public readonly serviceName: string;
   public readonly namespace?: string;
   public readonly portNumbers?: number[];
@@ -387,3 +391,6 @@ class ImportedMeshService extends Construct implements IMeshService {
     this.versionNames = attrs.versions === undefined ? undefined : [...attrs.versions];
   }
 }
+
+LIBRARY_SERVICES.add(MeshService);
+LIBRARY_SERVICES.add(ImportedMeshService);

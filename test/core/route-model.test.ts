@@ -1,9 +1,10 @@
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IRouteGateway } from '../../src/core/references';
+import { IMeshService, IRouteGateway } from '../../src/core/references';
 import { StringMatch } from '../../src/core/request-match';
 import { MirrorRouteOptions, RouteSpec } from '../../src/core/route-model';
 import { IstioGateway } from '../../src/istio/istio-gateway';
+import { MirrorRoute } from '../../src/istio/mirror-route';
 import { MeshService } from '../../src/services/mesh-service';
 
 // RouteSpec holds the rules every API shares; the Istio rules are tested with the Istio renderer, the constructs'
@@ -118,5 +119,20 @@ describe('RouteSpec', () => {
       expect.stringMatching(/^mirrorMatches is set but the route has no mirror/),
       expect.stringMatching(/^mirrorSafeMethodsOnly is set but the route has no mirror/),
     ]);
+  });
+});
+
+describe('memoized checks read a user\'s own IMeshService afresh (issue 14)', () => {
+  test('a version added to a user\'s IMeshService after a synth is seen by the next synth', () => {
+    const chart = Testing.chart();
+    const versionNames = ['v1'];
+    const own = Object.assign(new Construct(chart, 'own'), { serviceName: 'own', portNumbers: [80], definedElsewhere: true }) as unknown as IMeshService;
+    // A live getter, as a user's class would have (Object.assign would copy a getter's value once).
+    Object.defineProperty(own, 'versionNames', { get: () => [...versionNames] });
+    new MirrorRoute(chart, 'route', { destination: { service: own, version: 'v2' } });
+    expect(() => Testing.synth(chart)).toThrow('destination version "v2" is not defined for service own (its versions: v1)');
+    // The library is not told of this change (no changed()): the check must not answer from its memo.
+    versionNames.push('v2');
+    expect(() => Testing.synth(chart)).not.toThrow();
   });
 });

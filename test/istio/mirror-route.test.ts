@@ -902,8 +902,9 @@ describe('MirrorRoute', () => {
 
     test('two routes in different charts with one VirtualService name fail, naming both', () => {
       const { a, b } = twoCharts();
-      const message = 'VirtualService default/httpbin is defined 2 times, by a/route, b/route: kubectl keeps only the last one applied; '
-        + 'give each its own name (e.g. the name prop of a MirrorRoute)';
+      // Each construct is named with the prop that renames its object: the default name comes from the destination.
+      const message = 'VirtualService default/httpbin is defined 2 times, by a/route (its name (default: the destination\'s service name) prop), '
+        + 'b/route (its name (default: the destination\'s service name) prop): kubectl keeps only the last one applied; give each its own name with that prop';
       expect(() => Testing.synth(a)).toThrow(`[a/route] ${message}`);
       expect(() => Testing.synth(b)).toThrow(`[b/route] ${message}`);
     });
