@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { changed, claimObjects, memoized } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
-import { IRouteGateway } from './references';
+import { IMeshService, IRouteGateway } from './references';
 import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
@@ -208,7 +208,7 @@ function foreignState(model: RouteModel): string {
   if (model.meshService !== undefined) services.add(model.meshService);
   let key = '';
   for (const s of services) {
-    if (LIBRARY_SERVICES.has(s.constructor)) continue;
+    if (LIBRARY_SERVICES.has(s.constructor as abstract new (...args: any[]) => IMeshService)) continue;
     key += JSON.stringify([s.serviceName, s.namespace, s.portNumbers, s.versionNames, s.definedElsewhere,
       s.versions?.map(v => [v.version, v.hasPods, v.containerPorts ?? v.containerPort])]);
   }
@@ -216,4 +216,4 @@ function foreignState(model: RouteModel): string {
 }
 
 /** The classes of the library's own services, which report their changes (`changed()`). @internal */
-export const LIBRARY_SERVICES = new Set<Function>();
+export const LIBRARY_SERVICES = new Set<abstract new (...args: any[]) => IMeshService>();
