@@ -206,7 +206,8 @@ export class FlaggerExecution extends Construct {
     const { analysis, failureThreshold } = this.settings;
     const initial = this.route._renderStage(undefined, []).manifest;
     const interval = goDuration(analysis.intervalSeconds);
-    const servicePort = this.gatewayApi ? initial.spec.rules?.[0]?.backendRefs?.[0]?.port : initial.spec.http?.[0]?.route?.[0]?.destination?.port?.number;
+    const servicePort = this.gatewayApi ? initial.spec.rules?.[0]?.backendRefs?.[0]?.port
+      : initial.spec.http?.[0]?.route?.[0]?.destination?.port?.number;
     const port = this.servicePort(servicePort);
     const rule = this.gatewayApi ? undefined : initial.spec.http?.[0];
     const service = this.gatewayApi
