@@ -128,7 +128,10 @@ function checkAnalysisTemplates(r: Obj, canary: any, steps: any[], refs: Rollout
   }
 }
 
-/** validation.go: managedRoutes is required by setHeaderRoute/setMirrorRoute, and each step's route must be listed (ValidateStepRouteFoundInManagedRoute). */
+/**
+ * validation.go: managedRoutes is required by setHeaderRoute/setMirrorRoute, and each step's route must be listed
+ * (ValidateStepRouteFoundInManagedRoute).
+ */
 function checkManagedRouteSteps(r: Obj, steps: any[], routing: any, managed: string[], report: Report): void {
   steps.forEach((step: any, i: number) => {
     for (const type of ['setMirrorRoute', 'setHeaderRoute']) {
