@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { MeshAnalyzer } from '../../../src/analysis/mesh-analyzer';
 import { MeshService } from '../../../src/istio/mesh-service';
 import { MirrorRoute } from '../../../src/istio/mirror-route';
@@ -131,6 +131,20 @@ describe('RolloutExecutor.flagger', () => {
     });
     expect(() => Testing.synth(chart)).toThrow(/the route mirrors only some requests.*Flagger mirrors every request of its route/s);
     expect(() => Testing.synth(chart)).toThrow(/service httpbin has 2 ports, but Flagger writes the mirror without a port/);
+  });
+
+  test('the analysis options set the interval, the thresholds and the Blue/Green iterations', () => {
+    const { chart } = referenceRun(c => RolloutExecutor.flagger({
+      stable: c.v1, candidate: c.v2, failureThreshold: 3,
+      analysis: { interval: Duration.seconds(30), measurements: 8, maxErrorPercent: 0.5, maxLatencyMillis: 250 },
+    }), { plan: { mirrorPercents: [50], canaryWeights: [] } });
+    expect(find(Testing.synth(chart), 'Canary').spec.analysis).toEqual({
+      interval: '30s', threshold: 3, iterations: 8, mirror: true, mirrorWeight: 50,
+      metrics: [
+        { name: 'request-success-rate', thresholdRange: { min: 99.5 }, interval: '30s' },
+        { name: 'request-duration', thresholdRange: { max: 250 }, interval: '30s' },
+      ],
+    });
   });
 
   test('fails eagerly for a wrong failure threshold', () => {
