@@ -32,6 +32,10 @@ export * from './gateway-api/http-mirror-route';
 
 // rollout plan
 export * from './rollout/rollout-plan';
+export { RolloutExecutor } from './rollout/executors/rollout-executor';
+export { MirrorAnalysisOptions, RolloutRevision } from './rollout/executors/shared';
+export { ArgoRolloutsOptions } from './rollout/executors/argo-rollouts';
+export { FlaggerOptions } from './rollout/executors/flagger';
 
 // the reference scenario
 export * from './scenario/httpbin-mirror-chart';

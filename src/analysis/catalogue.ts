@@ -195,6 +195,62 @@ export const CATALOGUE = {
     level: FindingLevel.ERROR,
     fix: 'Move the RequestMirror filter from backendRefs[].filters to the rule\'s filters.',
   },
+  // Progressive-delivery controllers (analyzers/rollouts.ts): Argo Rollouts' Rollout and Flagger's Canary.
+  TM0300: {
+    name: 'RolloutVirtualServiceInvalid',
+    level: FindingLevel.ERROR,
+    fix: 'Point trafficRouting.istio.virtualService at an existing VirtualService whose named route has the stable and canary destinations.',
+  },
+  TM0301: {
+    name: 'RolloutDestinationRuleInvalid',
+    level: FindingLevel.ERROR,
+    fix: 'Point trafficRouting.istio.destinationRule at an existing DestinationRule that defines the stable and canary subsets.',
+  },
+  TM0302: {
+    name: 'RolloutAnalysisTemplateNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Add the AnalysisTemplate in the Rollout\'s namespace or correct templateName.',
+  },
+  TM0303: {
+    name: 'RolloutManagedRouteInvalid',
+    level: FindingLevel.ERROR,
+    fix: 'List every setMirrorRoute/setHeaderRoute name in trafficRouting.managedRoutes, apart from the weighted routes, first in the VirtualService.',
+  },
+  TM0304: {
+    name: 'RolloutStepInvalid',
+    level: FindingLevel.ERROR,
+    fix: 'Give each step exactly one type, setWeight 0 to 100, and each match exactly one of exact, prefix, regex.',
+  },
+  TM0305: {
+    name: 'RolloutServiceNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Create the Service, or use a Service name and port that exist.',
+  },
+  TM0306: {
+    name: 'RolloutMirrorWithoutPort',
+    level: FindingLevel.WARNING,
+    fix: 'Set port.number on the weighted route\'s destinations: Argo Rollouts copies the first one\'s port into the mirror.',
+  },
+  TM0310: {
+    name: 'CanaryTargetInvalid',
+    level: FindingLevel.ERROR,
+    fix: 'Point targetRef at an existing Deployment and set service.port.',
+  },
+  TM0311: {
+    name: 'CanaryOwnedObjectInInput',
+    level: FindingLevel.ERROR,
+    fix: 'Remove the object from the manifests: Flagger writes and reconciles it for the Canary.',
+  },
+  TM0312: {
+    name: 'CanaryMetricNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Use a built-in metric (request-success-rate, request-duration) or a templateRef to an existing MetricTemplate.',
+  },
+  TM0313: {
+    name: 'CanaryGatewayNotFound',
+    level: FindingLevel.ERROR,
+    fix: 'Create the Gateway or correct service.gateways / service.gatewayRefs.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */

@@ -48,9 +48,10 @@ interface PendingWorkload {
 
 /** Node labels that Istio adds to a Pod's labels (`AugmentLabels`, from the Node's locality), in order region, zone, subzone. */
 const TOPOLOGY_LABELS = ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone'];
-const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+// An Argo Rollouts Rollout is a Deployment's replacement: its pod template is what its ReplicaSets run.
+const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rollout']);
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job']);
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job', 'Rollout']);
 const ISTIO_KINDS = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry']);
 
 /** Objects of the input indexed for the analyzers. */

@@ -9,6 +9,7 @@
 import { analyzeDestinationRules } from './analyzers/destinationrule';
 import { analyzeGateways } from './analyzers/gateway';
 import { analyzeGatewayApi } from './analyzers/httproute';
+import { analyzeRollouts } from './analyzers/rollouts';
 import { analyzeServices } from './analyzers/service';
 import { analyzeVirtualServices } from './analyzers/virtualservice';
 import { Finding } from './finding';
@@ -69,6 +70,7 @@ export function runAnalyzers(manifests: any[], defaultNamespace: string): Findin
     analyze(index, report);
   }
   analyzeGatewayApi(objects.filter(m => !invalid.has(m)), defaultNamespace, report);
+  analyzeRollouts(objects.filter(m => !invalid.has(m)), index, defaultNamespace, report);
   return withoutSuppressed(report.findings, objects, defaultNamespace);
 }
 

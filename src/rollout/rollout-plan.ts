@@ -7,6 +7,7 @@ import { IMeshService } from '../core/references';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkDnsLabel, checkPercent, fail } from '../core/validate';
 import { MirrorRouteBase } from '../core/mirror-route-base';
+import { RolloutExecutor } from './executors/rollout-executor';
 
 /**
  * One stage of a rollout: where the route sends the requests and where it mirrors them. Everything else (hosts,
@@ -64,6 +65,14 @@ export interface MirrorRolloutPlanProps {
   readonly route: MirrorRouteBase;
   /** The stages, in order. */
   readonly stages: RolloutStage[];
+  /**
+   * Who runs the stages: folders applied one after the other, Argo Rollouts or Flagger. A controller's objects are
+   * added to the route's chart (and the objects the controller owns are taken out of it); its errors are reported at
+   * `app.synth()` with the stage and the prop.
+   *
+   * @default RolloutExecutor.folders()
+   */
+  readonly executor?: RolloutExecutor;
 }
 
 /**
@@ -123,6 +132,8 @@ export class MirrorRolloutPlan extends Construct {
 
   /** The route the plan varies. */
   public readonly route: MirrorRouteBase;
+  /** Who runs the stages. */
+  public readonly executor: RolloutExecutor;
   private readonly stages: Array<{ readonly folder: string; readonly stage: RolloutStage }>;
 
   /**
@@ -158,6 +169,8 @@ export class MirrorRolloutPlan extends Construct {
       this.guard(folder, () => this.route._prepareStage(stage.destinations, stage.mirrors ?? []));
       return { folder, stage };
     });
+    this.executor = props.executor ?? RolloutExecutor.folders();
+    this.executor._attach(this, this.route, this.stages.map(s => ({ ...s.stage, folder: s.folder })));
     this.node.addValidation({ validate: memoized(() => this.problems()) });
   }
 
@@ -171,6 +184,10 @@ export class MirrorRolloutPlan extends Construct {
    * @param stageName the stage folder (`02-mirror-10`) or the stage name (`mirror-10`)
    */
   public stageManifests(stageName: string): any[] {
+    if (!this.executor.writesFolders) {
+      fail(this, `the stages are run by ${this.executor.name}, not written as folders: its objects are in the chart's own output `
+        + '(app.synth()); use RolloutExecutor.folders() for one folder per stage');
+    }
     const found = this.stages.find(s => s.folder === stageName || s.folder.slice(3) === stageName);
     if (found === undefined) {
       fail(this, `no stage ${JSON.stringify(stageName)}: the stages are ${this.stageNames.join(', ')}`);
@@ -192,11 +209,15 @@ export class MirrorRolloutPlan extends Construct {
    * Writes every stage to `<outdir>/<NN>-<name>/<chart>.k8s.yaml` and returns the paths written.
    *
    * Each stage folder is emptied first, so a stage never keeps a file from an earlier synthesis; folders of stages
-   * that no longer exist are left alone (synthesize into a dedicated directory, e.g. `dist/plan`).
+   * that no longer exist are left alone (synthesize into a dedicated directory, e.g. `dist/plan`). When a controller runs
+   * the stages (`executor`), nothing is written and the list is empty: the controller's objects are in the chart.
    *
    * @param outdir the directory the stage folders are written into, e.g. `dist/plan`
    */
   public synth(outdir: string): string[] {
+    if (!this.executor.writesFolders) {
+      return [];
+    }
     const file = `${Names.toDnsLabel(Chart.of(this.route))}.k8s.yaml`;
     const stages = this.stages.map(s => ({ folder: s.folder, manifests: this.stageManifests(s.folder) }));
     return stages.map(s => {

@@ -3,13 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
-import { mirrorPercentFromEnv, synthReferenceScenario } from '../../src/scenario/main';
+import { executorFromEnv, mirrorPercentFromEnv, revisionFromEnv, synthReferenceScenario } from '../../src/scenario/main';
 import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { expectValidManifests } from '../support/schema';
 
-function synth(mirrorPercent?: string, meshApi?: string): string {
+function synth(mirrorPercent?: string, meshApi?: string, executor?: string, revision?: string): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
-  synthReferenceScenario(mirrorPercent, outdir, meshApi);
+  synthReferenceScenario(mirrorPercent, outdir, meshApi, executor, revision);
   return outdir;
 }
 
@@ -90,5 +90,53 @@ describe('main', () => {
 
   test.each([['abc'], ['-1'], ['101'], ['NaN'], ['Infinity'], ['0x10'], ['1e2'], ['  '], [' 5']])('fails when MIRROR_PERCENT is %p', (value) => {
     expect(() => mirrorPercentFromEnv(value)).toThrow(/MIRROR_PERCENT must be a number between 0 and 100/);
+  });
+
+  test('MIRROR_EXECUTOR=argo-rollouts writes the Rollout of the reference scenario instead of folders: valid, no finding', () => {
+    const outdir = synth(undefined, undefined, 'argo-rollouts');
+    expect(fs.readdirSync(outdir)).toEqual(['httpbin-mirror.k8s.yaml']);
+    const manifests = MeshAnalyzer.parseYaml(read(path.join(outdir, 'httpbin-mirror.k8s.yaml')));
+    expect(manifests.map(m => `${m.kind} ${m.metadata.name}`)).toEqual([
+      'Service httpbin', 'Gateway httpbin-gateway', 'Telemetry httpbin-v2-access-logs', 'VirtualService httpbin', 'DestinationRule httpbin',
+      'AnalysisTemplate httpbin-mirror', 'Rollout httpbin',
+    ]);
+    expectValidManifests(manifests);
+    expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+    const steps = manifests.find(m => m.kind === 'Rollout').spec.strategy.canary.steps;
+    expect(steps.filter((st: any) => st.setMirrorRoute?.percentage).map((st: any) => st.setMirrorRoute.percentage)).toEqual([10, 100]);
+    expect(steps.filter((st: any) => st.setWeight !== undefined).map((st: any) => st.setWeight)).toEqual([10, 100]);
+  });
+
+  test('MIRROR_EXECUTOR=flagger writes the Canary of the reference scenario (one mirror stage at 100%): valid, no finding', () => {
+    for (const api of [undefined, 'gateway-api']) {
+      const outdir = synth(undefined, api, 'flagger');
+      expect(fs.readdirSync(outdir)).toEqual(['httpbin-mirror.k8s.yaml']);
+      const manifests = MeshAnalyzer.parseYaml(read(path.join(outdir, 'httpbin-mirror.k8s.yaml')));
+      expect(manifests.filter(m => ['Deployment', 'Canary'].includes(m.kind)).map(m => `${m.kind} ${m.metadata.name}`))
+        .toEqual(['Deployment httpbin', 'Canary httpbin']);
+      expectValidManifests(manifests);
+      expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+      const analysis = manifests.find(m => m.kind === 'Canary').spec.analysis;
+      expect(analysis).toMatchObject(api === undefined ? { mirror: true, mirrorWeight: 100, stepWeights: [10] } : { mirror: true, iterations: 5 });
+    }
+  });
+
+  test('MIRROR_REVISION=stable gives the controller\'s workload v1\'s pod template, for the first installation', () => {
+    const outdir = synth(undefined, undefined, 'argo-rollouts', 'stable');
+    const rollout = MeshAnalyzer.parseYaml(read(path.join(outdir, 'httpbin-mirror.k8s.yaml'))).find(m => m.kind === 'Rollout');
+    expect(rollout.spec.template.metadata.labels).toEqual({ app: 'httpbin', version: 'v1' });
+  });
+
+  test('fails for an unknown MIRROR_EXECUTOR or MIRROR_REVISION, MIRROR_REVISION without a controller, MIRROR_PERCENT with one', () => {
+    expect(executorFromEnv(undefined)).toBe('folders');
+    expect(executorFromEnv('')).toBe('folders');
+    expect(() => executorFromEnv('argo')).toThrow(/MIRROR_EXECUTOR must be one of folders, argo-rollouts, flagger .*got "argo"/);
+    expect(() => revisionFromEnv('v2', 'flagger')).toThrow(/MIRROR_REVISION must be one of stable, candidate/);
+    expect(() => revisionFromEnv('stable', 'folders')).toThrow(/MIRROR_REVISION applies only to a controller/);
+    expect(() => synth('50', undefined, 'flagger')).toThrow(/MIRROR_PERCENT applies only to the folder plan's chart/);
+  });
+
+  test('fails for MIRROR_EXECUTOR=argo-rollouts with MIRROR_API=gateway-api: the plugin\'s setMirrorRoute does nothing', () => {
+    expect(() => synth(undefined, 'gateway-api', 'argo-rollouts')).toThrow(/Gateway API plugin v0\.15\.0/);
   });
 });

@@ -121,6 +121,10 @@ describe('valid manifests', () => {
     expectValidManifests([deployment(), service(), destinationRule(), gateway(), virtualService(), serviceEntry(), telemetry()]);
     expect(supportedKinds().sort()).toEqual([
       'apps/v1/Deployment',
+      'argoproj.io/v1alpha1/AnalysisTemplate',
+      'argoproj.io/v1alpha1/Rollout',
+      'flagger.app/v1beta1/Canary',
+      'flagger.app/v1beta1/MetricTemplate',
       'gateway.networking.k8s.io/v1/Gateway',
       'gateway.networking.k8s.io/v1/HTTPRoute',
       'gateway.networking.k8s.io/v1/ReferenceGrant',
@@ -132,6 +136,18 @@ describe('valid manifests', () => {
       'telemetry.istio.io/v1/Telemetry',
       'v1/Service',
     ]);
+  });
+
+  test('the controllers\' CRDs (Argo Rollouts v1.9.1, Flagger v1.44.0) reject what their API servers would', () => {
+    const rollout = {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'r' },
+      spec: { selector: { matchLabels: { app: 'a' } }, strategy: { canary: { steps: [{ setMirrorRoute: { name: 'm', percentage: '10' } }] } } },
+    };
+    expect(schemaErrors(rollout)).toEqual([expect.stringMatching(/^Rollout\/r: spec\.strategy\.canary\.steps\[0\]\.setMirrorRoute\.percentage: /)]);
+    rollout.spec.strategy.canary.steps = [{ setMirrorRoute: { name: 'm', percentage: 10 } } as any];
+    expect(schemaErrors(rollout)).toEqual([]);
+    const canary = { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'c' }, spec: { analysis: { mirror: true } } };
+    expect(schemaErrors(canary).join('\n')).toMatch(/Canary\/c: spec.*targetRef/);
   });
 
   test('expectValidManifests fails listing each error with kind/name and path', () => {

@@ -9,6 +9,10 @@
  * - Gateway API gateway.networking.k8s.io/v1 Gateway and HTTPRoute, and ReferenceGrant v1beta1 and v1, against the
  *   v1.6.1 standard-channel CRDs' openAPIV3Schema (test/support/schemas/gateway-api-v1.json), CEL rules included (e.g. a
  *   RequestMirror filter sets percent or fraction, not both; fraction numerator <= denominator).
+ * - Argo Rollouts v1.9.1 argoproj.io/v1alpha1 Rollout and AnalysisTemplate, and Flagger v1.44.0 flagger.app/v1beta1 Canary and
+ *   MetricTemplate, against the controllers' own CRDs' openAPIV3Schema (test/support/schemas/argo-rollouts-v1alpha1.json and
+ *   flagger-v1beta1.json, extracted by `scripts/extract-crd-schemas.js --controllers`). The Rollout CRD leaves the pod
+ *   template open (x-kubernetes-preserve-unknown-fields); tests check it as a Deployment's template.
  * - apps/v1 Deployment and v1 Service are checked against the Kubernetes 1.33 object schemas
  *   (test/support/schemas/kubernetes-v1.json), plus the rules that the API server's Go validation enforces and the schema
  *   does not express (name syntax, label syntax, selector matching the template, port ranges and names, enums).
@@ -63,6 +67,7 @@ function schemas(): Loaded {
   const istio = read('istio-networking-v1.json');
   const telemetry = read('istio-telemetry-v1.json');
   const gatewayApi = read('gateway-api-v1.json');
+  const controllers = [read('argo-rollouts-v1alpha1.json'), read('flagger-v1beta1.json')];
   const kinds = new Map<string, KindEntry>();
   for (const [key, ref] of Object.entries<string>(kubernetes.kinds)) {
     kinds.set(key, { schema: { $ref: ref }, root: kubernetes, crd: false });
@@ -70,7 +75,7 @@ function schemas(): Loaded {
   for (const [kind, entry] of [...Object.entries<any>(istio.kinds), ...Object.entries<any>(telemetry.kinds)]) {
     kinds.set(`${entry.apiVersion}/${kind}`, { schema: entry.openAPIV3Schema, root: kubernetes, crd: true });
   }
-  for (const [key, entry] of Object.entries<any>(gatewayApi.kinds)) {
+  for (const [key, entry] of [gatewayApi, ...controllers].flatMap(file => Object.entries<any>(file.kinds))) {
     kinds.set(key, { schema: entry.openAPIV3Schema, root: kubernetes, crd: true });
   }
   loaded = { kinds, kubernetes };
