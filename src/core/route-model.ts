@@ -5,7 +5,7 @@ import { RequestMatch, requestMatchProblems, SAFE_METHODS } from './request-matc
 import {
   checkTimeout, HeaderOperations, ModelHeaderOperations, ModelRetries, resolveHeaderOperations, resolveRetries, RetryOptions,
 } from './route-policy';
-import { checkDnsSubdomain, checkHost, checkOptionalDnsLabel, checkPercent, checkPort, fail } from './validate';
+import { checkArray, checkDnsSubdomain, checkHost, checkOptionalDnsLabel, checkPercent, checkPort, describe, fail } from './validate';
 
 // The route model: who is routed where, with which weights and mirrors, independent of the API that expresses it.
 // A route construct (istio/mirror-route.ts) builds it with `RouteSpec` from its props and hands it to its renderer
@@ -313,6 +313,9 @@ export class RouteSpec {
   private readonly meshService?: IMeshService;
 
   constructor(private readonly scope: IConstruct, private readonly props: MirrorRouteOptions, gateways: IRouteGateway[]) {
+    for (const list of ['destinations', 'mirrors', 'mirrorMatches', 'hosts'] as const) {
+      if (props[list] !== undefined) checkArray(scope, list, props[list] as unknown[]);
+    }
     if ((props.destination === undefined) === (props.destinations === undefined)) {
       fail(scope, props.destination === undefined
         ? 'destination is required: the service (and version) that receives the requests (or destinations, to split them by weight)'
@@ -493,7 +496,7 @@ export class RouteSpec {
     }
     const result = targets.map((t, i) => {
       if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > 100) {
-        fail(this.scope, `${role}[${i}].weight must be an integer from 0 to 100 (weights are integers), got ${t.weight}`);
+        fail(this.scope, `${role}[${i}].weight must be an integer from 0 to 100 (weights are integers), got ${describe(t.weight)}`);
       }
       return { ...this.resolve(`${role}[${i}]`, t), weight: t.weight };
     });

@@ -25,7 +25,7 @@ export function describe(value: unknown): string {
   try {
     shown = value === undefined || typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value) ?? String(value);
   } catch {
-    shown = Object.prototype.toString.call(value);
+    shown = `{ ${Object.keys(value as object).join(', ')} }`;
   }
   const cut = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
   if (typeof value === 'string') return `${cut} (a string)`;
@@ -38,7 +38,8 @@ export function describe(value: unknown): string {
 /** A list prop: an array (a single value where a list is expected is the usual mistake), returned as is. */
 export function checkArray<T>(scope: IConstruct, what: string, value: T[]): T[] {
   if (!Array.isArray(value)) {
-    fail(scope, `${what} must be a list, got ${describe(value)}${typeof value === 'string' || typeof value === 'object' ? `: write [${JSON.stringify(value)}]` : ''}`);
+    const hint = typeof value === 'string' ? `: write [${JSON.stringify(value)}]` : value !== null && typeof value === 'object' ? ': put it in a list, [ ... ]' : '';
+    fail(scope, `${what} must be a list, got ${describe(value)}${hint}`);
   }
   return value;
 }

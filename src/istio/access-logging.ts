@@ -133,6 +133,11 @@ export class AccessLogging extends Construct {
     }
     const index = AppIndex.of(this);
     return this.entries.flatMap(({ version, telemetry: t, key }) => {
+      // A Telemetry selects pods: for a version without any, its access logs stay empty and no copy is ever seen.
+      if (version.hasPods === false) {
+        return [`version ${version.app}/${version.version} has no pods (0 replicas), so its Telemetry ${t.name} selects nothing and no log `
+          + 'line (nor mirrored copy) will ever show: deploy the version (replicas above 0) or drop it from the AccessLogging'];
+      }
       const others = index.owners(key).filter(o => o !== this);
       return others.length === 0 ? [] : [`version ${version.app}/${version.version} gets access logging here and from `
         + `${others.map(o => o.node.path).join(', ')}: both write the Telemetry ${t.metadata.namespace ?? 'default'}/${t.name}, and Istio `

@@ -4,7 +4,8 @@ import * as istio from '../../imports/networking.istio.io';
 import { AppIndex, claimObjects, memoized } from '../core/app-index';
 import { IRouteGateway } from '../core/references';
 import { gatewayConflictMessage } from './rules/gateway';
-import { checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
+import { splitGatewayHost } from './rules/hosts';
+import { checkArray, checkDnsLabel, checkDnsSubdomain, checkHost, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
 /**
  * How the gateway terminates TLS on its HTTPS server.
@@ -161,7 +162,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
     if (!props.hosts || props.hosts.length === 0) {
       fail(this, 'hosts must list at least one host the gateway serves, e.g. ["httpbin.example.com"]');
     }
-    this.servedHosts = props.hosts.map(h => checkHost(this, 'hosts', h, true));
+    this.servedHosts = checkArray(this, 'hosts', props.hosts).map((h, i) => checkGatewayHost(this, `hosts[${i}]`, h));
     this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
     const selector = { ...(props.selector ?? { istio: 'ingressgateway' }) };
     this.selector = selector;
@@ -289,4 +290,18 @@ class ImportedIstioGateway extends Construct implements IIstioGateway {
     this.gatewayName = checkDnsSubdomain(this, 'gateway name', parts[parts.length - 1]);
     this.namespace = parts.length === 2 ? checkDnsLabel(this, 'gateway namespace', parts[0]) : Chart.of(this).namespace;
   }
+}
+
+/**
+ * A Gateway server host: a DNS name (or `*`, `*.domain`), optionally namespace-scoped as Istio allows, `./host` (only
+ * VirtualServices of the Gateway's namespace bind to it), `ns/host` or `*\/host`.
+ */
+function checkGatewayHost(scope: Construct, what: string, value: string): string {
+  if (typeof value === 'string' && value.includes('/')) {
+    const { namespace, host } = splitGatewayHost(value);
+    if (namespace !== '*' && namespace !== '.') checkDnsLabel(scope, `${what}: the namespace of ${JSON.stringify(value)}`, namespace);
+    checkHost(scope, what, host, true);
+    return value;
+  }
+  return checkHost(scope, what, value, true);
 }

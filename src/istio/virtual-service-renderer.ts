@@ -6,7 +6,7 @@ import { headerNames, ModelHeaderOperations, ModelRetries } from '../core/route-
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail } from '../core/validate';
 import { istioDuration } from './rules/duration';
-import { covers, hostMatches, toFqdn } from './rules/hosts';
+import { covers, gatewayHostsFor, hostMatches, toFqdn } from './rules/hosts';
 import { re2SyntaxProblem } from '../core/rules/re2-syntax';
 import { hostsNotInGatewayMessage } from './rules/virtual-service';
 
@@ -62,7 +62,7 @@ export class IstioRouteRenderer implements RouteRenderer {
   public problems(model: RouteModel): string[] {
     const problems: string[] = [];
     const hosts = this.hosts(model);
-    const gateways = model.gateways.map(p => p.gateway);
+    const gateways = model.gateways.map(p => visibleHosts(p.gateway, model.namespace));
     const known = gateways.filter(g => g.hosts !== undefined);
     if (model.meshService === undefined && known.length > 0 && known.length === gateways.length) {
       for (const host of hosts) {
@@ -109,6 +109,21 @@ export class IstioRouteRenderer implements RouteRenderer {
         reject(`hosts contains "*" but the route applies to the mesh: Istio rejects the wildcard host * on a VirtualService bound to `
           + `the mesh; list the hosts (e.g. ${primary}), or set includeMesh: false for a gateway-only route`);
       }
+      // Kubernetes DNS resolves `svc.namespace`, but Istio matches a VirtualService host against the service's host
+      // name, taking a host with a dot as a full name: `httpbin.default` is no service's host, so sidecars never apply
+      // the route (nothing mirrored). Only the short name in the route's namespace and the FQDN are service hosts.
+      if (primary !== undefined) {
+        const services = [model.meshService!, ...model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)]).map(b => b.service)];
+        for (const h of model.hosts) {
+          const [name, ns, ...rest] = h.split('.');
+          const service = rest.length === 0 ? services.find(sv => sv.serviceName === name && (sv.namespace ?? 'default') === ns) : undefined;
+          if (service !== undefined) {
+            reject(`hosts: "${h}" is the Kubernetes short form <service>.<namespace>, which Istio does not match against service ${name} (it `
+              + `reads a dotted host as a full name), so the sidecars would never apply the route; write "${toFqdn(ns, name)}"`
+              + `${(model.namespace ?? 'default') === ns ? ` or "${name}"` : ''}`);
+          }
+        }
+      }
       // Istio's ValidateVirtualService rejects any two hosts that match each other (host.Name.Matches), wildcards included.
       model.hosts.forEach((h, i) => model.hosts!.slice(0, i).forEach(earlier => {
         if (hostMatches(earlier, h)) {
@@ -122,14 +137,14 @@ export class IstioRouteRenderer implements RouteRenderer {
       return [...model.hosts];
     }
     const candidates: string[] = [];
-    for (const { gateway } of model.gateways) {
+    for (const gateway of model.gateways.map(p => visibleHosts(p.gateway, model.namespace))) {
       if (gateway.hosts === undefined) {
         reject(`hosts is required: the hosts of gateway ${gateway.gatewayName} are not known here; list the hosts the route applies to`);
       }
       candidates.push(...gateway.hosts!);
     }
     if (primary !== undefined) {
-      const star = model.gateways.find(p => p.gateway.hosts!.includes('*'));
+      const star = model.gateways.find(p => visibleHosts(p.gateway, model.namespace).hosts!.includes('*'));
       if (star !== undefined) {
         reject(`hosts is required: gateway ${star.gateway.gatewayName} serves "*", which Istio rejects on a VirtualService bound to the mesh; `
           + `list the hosts the route applies to (e.g. ${primary} and the external hosts), or set includeMesh: false`);
@@ -139,6 +154,19 @@ export class IstioRouteRenderer implements RouteRenderer {
     // Union without the duplicates Istio rejects: a host covered by another (wildcard) host is left out, the first of equals kept.
     return candidates.filter((h, i) => candidates.every((o, j) => j === i || !covers(o, h) || (o === h && j > i)));
   }
+}
+
+/**
+ * The gateway with only the hosts a route in `namespace` may bind to: Istio Gateway hosts may be namespace-scoped
+ * (`./host`, `ns/host`, `*\/host`), and a VirtualService of another namespace does not bind to those.
+ */
+function visibleHosts(gateway: IRouteGateway, namespace: string | undefined): { gatewayName: string; namespace?: string; hosts?: string[] } {
+  if (gateway.hosts === undefined) return gateway;
+  return {
+    gatewayName: gateway.gatewayName,
+    namespace: gateway.namespace,
+    hosts: gatewayHostsFor(gateway.hosts, gateway.namespace ?? 'default', namespace ?? 'default'),
+  };
 }
 
 /** Resolves the host a route in `fromNamespace` must use to reach `service`, or throws with the fix. */

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { memoized } from '../core/app-index';
 import { IMeshService } from '../core/references';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
-import { checkDnsLabel, checkPercent, fail } from '../core/validate';
+import { checkArray, checkDnsLabel, checkPercent, fail } from '../core/validate';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { RolloutExecutor } from './executors/rollout-executor';
 
@@ -148,6 +148,7 @@ export class MirrorRolloutPlan extends Construct {
     if (props.route === undefined) {
       fail(this, 'route is required: the MirrorRoute (or HttpMirrorRoute) whose route object changes from stage to stage');
     }
+    if (props.stages !== undefined) checkArray(this, 'stages', props.stages);
     if (props.stages === undefined || props.stages.length === 0) {
       fail(this, 'stages must list at least one stage, e.g. MirrorRolloutPlan.mirrorThenCanary({ stable, candidate })');
     }

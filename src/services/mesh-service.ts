@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
 import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
-import { checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
+import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
 
 // The service layer: a Service with versions behind it and, if asked, one Service per version. It is neither Istio's
@@ -174,6 +174,8 @@ export class MeshService extends Construct implements IMeshService {
    */
   constructor(scope: Construct, id: string, props: MeshServiceProps = {}) {
     super(scope, id);
+    if (props.versions !== undefined) checkArray(this, 'versions', props.versions);
+    if (props.ports !== undefined) checkArray(this, 'ports', props.ports);
     const app = props.app ?? props.versions?.[0]?.app;
     if (app === undefined) {
       fail(this, 'app is required when no versions are given: set app (the pod label the Service selects) or pass versions');
@@ -296,9 +298,12 @@ export class MeshService extends Construct implements IMeshService {
     }
     const seenNames = new Set<string>();
     const seenNumbers = new Set<number>();
-    for (const p of ports) {
-      checkDnsLabel(this, 'port name', p.name);
-      checkPort(this, `port ${p.name}`, p.port);
+    // Each message names the prop the user wrote: `port`/`portName`/`targetPort` of a single port, `ports[i]...` of several.
+    const prop = (i: number, field: 'name' | 'port' | 'targetPort') => (props.ports === undefined
+      ? { name: 'portName', port: 'port', targetPort: 'targetPort' }[field] : `ports[${i}].${field}`);
+    for (const [i, p] of ports.entries()) {
+      checkDnsLabel(this, prop(i, 'name'), p.name);
+      checkPort(this, prop(i, 'port'), p.port);
       // The same rule as the analyzer's IST0118, so a port this construct writes is never reported there.
       if (protocolFromPortName(p.name, p.port) === undefined) {
         fail(this, `port name ${JSON.stringify(p.name)} does not tell Istio its protocol: name it <protocol>[-<suffix>] with one of `
@@ -306,7 +311,7 @@ export class MeshService extends Construct implements IMeshService {
           + `${WELL_KNOWN_TCP_PORTS.join(', ')} may have other names (Istio treats them as TCP)`);
       }
       if (p.targetPort !== undefined) {
-        checkPort(this, `targetPort of port ${p.name}`, p.targetPort);
+        checkPort(this, prop(i, 'targetPort'), p.targetPort);
       }
       if (seenNames.has(p.name) || seenNumbers.has(p.port)) {
         fail(this, `port ${p.name} (${p.port}) is listed twice: port names and numbers must be unique`);

@@ -3,6 +3,7 @@ import { FindingLevel, MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { MeshAnalysis } from '../../src/analysis/synth-hook';
 import { IServiceVersion } from '../../src/core/references';
 import { IstioGateway } from '../../src/istio/istio-gateway';
+import { ServiceSubsets } from '../../src/istio/service-subsets';
 import { MeshService } from '../../src/services/mesh-service';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
@@ -56,7 +57,8 @@ test('assertNoErrors throws one line per error: [construct path] code message', 
 test('reports a subset that selects no pods, on the DestinationRule the service writes (IST0173)', () => {
   const chart = Testing.chart();
   const v1 = new ServiceVersion(chart, 'echo-v1', { app: 'echo', version: 'v1', image: 'echo:1' });
-  new MeshService(chart, 'echo', { versions: [v1, versionOf('echo', 'v2')] });
+  // The subsets a MirrorRoute adds when it addresses a version (ServiceSubsets).
+  ServiceSubsets.of(new MeshService(chart, 'echo', { versions: [v1, versionOf('echo', 'v2')] }));
 
   expect(MeshAnalysis.analyze(chart).map(f => [f.code, f.path])).toEqual([['IST0173', 'test/echo/DestinationRule']]);
 });

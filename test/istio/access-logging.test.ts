@@ -168,3 +168,13 @@ describe('AccessLogging', () => {
     expect(() => new AccessLogging(chart, 'logs', { versions: [wildcard] })).toThrow(/logs: the version's version label must be a non-empty Kubernetes label value .* got "v\*"/);
   });
 });
+
+describe('AccessLogging: a version without pods (issue 14)', () => {
+  test('is an error at synth: its Telemetry would select nothing', () => {
+    const chart = Testing.chart();
+    const idle = new ServiceVersion(chart, 'v3', { app: 'httpbin', version: 'v3', image: 'docker.io/kennethreitz/httpbin', replicas: 0 });
+    new AccessLogging(chart, 'logs', { versions: [idle] });
+    expect(() => Testing.synth(chart)).toThrow('[test/logs] version httpbin/v3 has no pods (0 replicas), so its Telemetry httpbin-v3-access-logs '
+      + 'selects nothing');
+  });
+});

@@ -1,6 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
 import { GatewayTlsMode, IstioGateway, IstioGatewayProps } from '../../src/istio/istio-gateway';
 import { expectValidManifests } from '../support/schema';
+import { MirrorRoute } from '../../src/istio/mirror-route';
+import { MeshService } from '../../src/services/mesh-service';
+import { ServiceVersion } from '../../src/workloads/service-version';
 
 const reference: IstioGatewayProps = {
   name: 'httpbin-gateway',
@@ -165,10 +168,10 @@ describe('IstioGateway', () => {
     test.each([
       ['hosts is empty', { hosts: [] }, /^test\/gw: hosts must list at least one host/],
       ['hosts is missing', { hosts: undefined as any }, /^test\/gw: hosts must list at least one host/],
-      ['a host is not a DNS name', { hosts: ['httpbin.example.com', 'Bad_Host'] }, /^test\/gw: hosts must be a lowercase DNS name .*got "Bad_Host"$/],
-      ['a host has a port', { hosts: ['httpbin.example.com:443'] }, /^test\/gw: hosts must be .*got "httpbin.example.com:443"$/],
-      ['a wildcard is not a whole leading label', { hosts: ['*httpbin.example.com'] }, /^test\/gw: hosts must be .*got "\*httpbin.example.com"$/],
-      ['a wildcard is not leading', { hosts: ['httpbin.*.com'] }, /^test\/gw: hosts must be .*got "httpbin.\*.com"$/],
+      ['a host is not a DNS name', { hosts: ['httpbin.example.com', 'Bad_Host'] }, /^test\/gw: hosts\[\d\] must be a lowercase DNS name .*got "Bad_Host"$/],
+      ['a host has a port', { hosts: ['httpbin.example.com:443'] }, /^test\/gw: hosts\[\d\] must be .*got "httpbin.example.com:443"$/],
+      ['a wildcard is not a whole leading label', { hosts: ['*httpbin.example.com'] }, /^test\/gw: hosts\[\d\] must be .*got "\*httpbin.example.com"$/],
+      ['a wildcard is not leading', { hosts: ['httpbin.*.com'] }, /^test\/gw: hosts\[\d\] must be .*got "httpbin.\*.com"$/],
       ['the name is not a DNS name', { name: 'Httpbin Gateway' }, /^test\/gw: name must be a Kubernetes object name .*got "Httpbin Gateway"$/],
       ['the namespace is not a DNS label', { namespace: 'istio.system' }, /^test\/gw: namespace must be a DNS label .*got "istio.system"$/],
       ['the selector is empty', { selector: {} }, /^test\/gw: selector must not be empty/],
@@ -237,5 +240,25 @@ describe('IstioGateway.fromGatewayName', () => {
       const chart = Testing.chart();
       expect(() => IstioGateway.fromGatewayName(chart, 'shared', reference)).toThrow(message);
     });
+  });
+});
+
+describe('IstioGateway namespace-scoped hosts (issue 14)', () => {
+  test('./host and ns/host are accepted as Istio reads them: only routes of those namespaces bind to them', () => {
+    const chart = Testing.chart();
+    const ns = new Chart(chart, 'edge', { namespace: 'edge' });
+    const gateway = new IstioGateway(ns, 'g', { name: 'g', hosts: ['./own.example.com', 'shop/shop.example.com', '*/any.example.com'], credentialName: 'c' });
+    expect(Testing.synth(ns).find(m => m.kind === 'Gateway').spec.servers[0].hosts).toEqual(['./own.example.com', 'shop/shop.example.com', '*/any.example.com']);
+    const v = new ServiceVersion(ns, 'v1', { app: 'web', version: 'v1', image: 'nginx', containerPort: 80 });
+    const web = new MeshService(ns, 'web', { versions: [v] });
+    // A route in edge (the Gateway's namespace) binds to ./own and */any, and defaults its hosts to them.
+    const route = new MirrorRoute(ns, 'r', { destination: { service: web, version: 'v1' }, gateways: [gateway], includeMesh: false });
+    expect(route.hosts).toEqual(['own.example.com', 'any.example.com']);
+    expect(() => Testing.synth(ns)).not.toThrow();
+    // shop.example.com is only for routes of namespace shop: from edge it is served by no host of the gateway.
+    new MirrorRoute(ns, 'r2', { name: 'r2', destination: { service: web, version: 'v1' }, gateways: [gateway], includeMesh: false, hosts: ['shop.example.com'] });
+    expect(() => Testing.synth(ns)).toThrow('host shop.example.com is not served by gateway g');
+    expect(() => new IstioGateway(ns, 'bad', { name: 'bad', hosts: ['Bad_NS/x.example.com'], credentialName: 'c' }))
+      .toThrow('test/edge/bad: hosts[0]: the namespace of "Bad_NS/x.example.com" must be a DNS label');
   });
 });

@@ -1052,3 +1052,34 @@ describe('MirrorRoute: mistakes caught where they are made (issue 14)', () => {
     expect(() => Testing.synth(g.chart)).not.toThrow();
   });
 });
+
+describe('MirrorRoute hosts on the mesh (issue 14)', () => {
+  test('a host in Kubernetes short form <service>.<namespace> is refused: Istio does not match it', () => {
+    const f = fixture('shop');
+    expect(() => new MirrorRoute(f.chart, 'r', { destination: { service: f.service, version: 'v1' }, hosts: ['httpbin.shop'] }))
+      .toThrow('test/ns/r: hosts: "httpbin.shop" is the Kubernetes short form <service>.<namespace>, which Istio does not match against '
+        + 'service httpbin (it reads a dotted host as a full name), so the sidecars would never apply the route; write '
+        + '"httpbin.shop.svc.cluster.local" or "httpbin"');
+    // An external host with one dot is no short form of a targeted service.
+    expect(() => new MirrorRoute(f.chart, 'ext', { name: 'ext', destination: { service: f.service, version: 'v1' }, hosts: ['httpbin', 'example.com'] })).not.toThrow();
+  });
+
+  test('a short host and its FQDN in one route are no conflict with itself', () => {
+    const f = fixture();
+    new MirrorRoute(f.chart, 'r', { destination: { service: f.service, version: 'v1' }, hosts: ['httpbin', 'httpbin.default.svc.cluster.local'] });
+    expect(() => Testing.synth(f.chart)).not.toThrow();
+    expect(virtualService(f.chart).spec.hosts).toEqual(['httpbin', 'httpbin.default.svc.cluster.local']);
+  });
+
+  test('wrong types name the prop and the type given, never "x.map is not a function"', () => {
+    const f = fixture();
+    expect(() => new MirrorRoute(f.chart, 'a', { destination: { service: f.service, version: 'v1' }, hosts: 'httpbin' as any }))
+      .toThrow('test/ns/a: hosts must be a list, got "httpbin" (a string): write ["httpbin"]');
+    expect(() => new MirrorRoute(f.chart, 'b', { destination: { service: f.service, version: 'v1' }, mirrors: { service: f.service, version: 'v2' } as any }))
+      .toThrow('test/ns/b: mirrors must be a list, got { service, version } (an object): put it in a list, [ ... ]');
+    expect(() => new MirrorRoute(f.chart, 'c', { destination: { service: f.service, version: 'v1' }, mirror: { service: f.service, version: 'v2' }, mirrorPercent: '50' as any }))
+      .toThrow('test/ns/c: mirrorPercent must be a number between 0 and 100 (a percentage of requests), got "50" (a string)');
+    expect(() => new MirrorRoute(f.chart, 'd', { destinations: [{ service: f.service, version: 'v1', weight: '100' as any }] }))
+      .toThrow('test/ns/d: destinations[0].weight must be an integer from 0 to 100 (weights are integers), got "100" (a string)');
+  });
+});

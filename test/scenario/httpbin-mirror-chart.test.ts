@@ -347,8 +347,8 @@ describe('HttpbinMirrorChart', () => {
 
   describe('fails', () => {
     test.each([
-      ['the host is not a DNS name', { host: 'HTTPBIN.example.com' }, /^test\/httpbin-gateway: hosts must be a lowercase DNS name .*got "HTTPBIN.example.com"$/],
-      ['the host is empty', { host: '' }, /^test\/httpbin-gateway: hosts must be .*got ""$/],
+      ['the host is not a DNS name', { host: 'HTTPBIN.example.com' }, /^test\/httpbin-gateway: hosts\[0\] must be a lowercase DNS name .*got "HTTPBIN.example.com"$/],
+      ['the host is empty', { host: '' }, /^test\/httpbin-gateway: hosts\[0\] must be .*got ""$/],
       ['the credentialName is empty', { credentialName: '' }, /^test\/httpbin-gateway: credentialName must be a Kubernetes object name .*got ""$/],
       ['the credentialName is not an object name', { credentialName: 'Bookinfo Credential' }, /^test\/httpbin-gateway: credentialName must be .*got "Bookinfo Credential"$/],
       ['the namespace is not a DNS label', { namespace: 'Mirroring' }, /^test\/httpbin-v1: namespace must be a DNS label .*got "Mirroring"$/],

@@ -122,8 +122,8 @@ describe('MeshService', () => {
   test.each([
     ['web', /^test\/s: port name "web" does not tell Istio its protocol/],
     ['httpx', /^test\/s: port name "httpx" does not tell Istio its protocol/],
-    ['HTTP', /^test\/s: port name must be a DNS label .*got "HTTP"$/],
-    ['http_api', /^test\/s: port name must be a DNS label .*got "http_api"$/],
+    ['HTTP', /^test\/s: ports\[0\]\.name must be a DNS label .*got "HTTP"$/],
+    ['http_api', /^test\/s: ports\[0\]\.name must be a DNS label .*got "http_api"$/],
   ])('fails when a port name %p is not <protocol>[-<suffix>]', (name, message) => {
     const chart = Testing.chart();
     expect(() => new MeshService(chart, 's', { app: 'a', ports: [{ name, port: 80 }] })).toThrow(message);

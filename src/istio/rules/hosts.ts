@@ -79,3 +79,22 @@ export function validateWildcardDomain(domain: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A Gateway server host as Istio reads it: `[namespace/]dnsName`, where the namespace (`*` for any, `.` for the
+ * Gateway's own, or a name) says which namespaces' VirtualServices may bind to it; without one, any may.
+ */
+export function splitGatewayHost(host: string): { namespace: string; host: string } {
+  const slash = host.indexOf('/');
+  return slash < 0 ? { namespace: '*', host } : { namespace: host.slice(0, slash), host: host.slice(slash + 1) };
+}
+
+/**
+ * The hosts of a Gateway's servers that a VirtualService in `routeNamespace` may bind to (as Istio's
+ * `filterVirtualServiceHosts`/gateway host visibility reads `namespace/host`), without their namespace part.
+ */
+export function gatewayHostsFor(hosts: string[], gatewayNamespace: string, routeNamespace: string): string[] {
+  return hosts.map(splitGatewayHost)
+    .filter(h => h.namespace === '*' || h.namespace === routeNamespace || (h.namespace === '.' && gatewayNamespace === routeNamespace))
+    .map(h => h.host);
+}
