@@ -92,9 +92,11 @@ for (const c of [{ Name: 'mirror-percent-absent', Absent: true, Percent: 100 }, 
 
 const base = show(gatewayApi, 'conformance/base/manifests.yaml');
 const meshBase = show(gatewayApi, 'conformance/mesh/manifests.yaml');
+inputs.push({ label: 'gateway-api:conformance/base/manifests.yaml', texts: [base] });
+inputs.push({ label: 'gateway-api:conformance/mesh/manifests.yaml', texts: [meshBase] });
 for (const f of yamlFiles(list(gatewayApi, 'conformance/tests/'))) {
   const mesh = f.startsWith('conformance/tests/mesh/');
-  inputs.push({ label: `gateway-api:${f} (+ conformance/${mesh ? 'mesh' : 'base'}/manifests.yaml)`, texts: [mesh ? meshBase : base, show(gatewayApi, f)] });
+  inputs.push({ label: `gateway-api:${f} (+ conformance/${mesh ? 'mesh' : 'base'}/manifests.yaml)`, texts: [mesh ? meshBase : base, show(gatewayApi, f)], base: mesh ? meshBase : base });
 }
 // An example folder is one scenario (its Gateway and its routes in separate files); files directly in examples/standard
 // and examples/experimental stand alone.
@@ -127,7 +129,9 @@ for (const input of inputs) {
   }
   totals.files++;
   totals.objects += objects.length;
-  const findings = MeshAnalyzer.analyze(objects).filter(f => !errorsOnly || f.level === 'Error');
+  // The findings on the base manifests alone are printed once (as inputs of their own), not with every test.
+  const known = input.base === undefined ? new Set() : new Set(MeshAnalyzer.analyze(MeshAnalyzer.parseYaml(input.base)).map(f => MeshAnalyzer.formatFinding(f)));
+  const findings = MeshAnalyzer.analyze(objects).filter(f => (!errorsOnly || f.level === 'Error') && !known.has(MeshAnalyzer.formatFinding(f)));
   for (const f of findings) totals.byCode.set(`${f.code} ${f.level}`, (totals.byCode.get(`${f.code} ${f.level}`) ?? 0) + 1);
   if (findings.length === 0 && errorsOnly) continue;
   console.log(`${input.label}: ${objects.length} objects, ${findings.length} findings`);

@@ -215,6 +215,11 @@ export const CATALOGUE = {
     level: FindingLevel.ERROR,
     fix: 'Refer to a core Secret for a listener certificate, and to a ConfigMap or Secret with a ca.crt key for a client CA.',
   },
+  TM0113: {
+    name: 'ListenerInvalidRouteKinds',
+    level: FindingLevel.WARNING,
+    fix: 'Remove the route kinds the listener\'s protocol does not support from allowedRoutes.kinds, or use a listener of the protocol they need.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */

@@ -52,9 +52,7 @@ interface Listener {
  */
 function listenerKinds(l: any): { allowsHttpRoute: boolean; kindsShown: string } {
   const protocol = typeof l.protocol === 'string' ? l.protocol : '';
-  const supported = protocol === 'HTTP' || protocol === 'HTTPS' ? ['HTTPRoute', 'GRPCRoute']
-    : protocol === 'TCP' ? ['TCPRoute']
-      : protocol === 'TLS' ? (l.tls?.mode === 'Terminate' ? ['TLSRoute', 'TCPRoute'] : ['TLSRoute']) : [];
+  const supported = supportedRouteKinds(l);
   const kinds = asArray(l.allowedRoutes?.kinds).filter(isObject);
   if (kinds.length === 0) {
     return { allowsHttpRoute: supported.includes('HTTPRoute'), kindsShown: `protocol ${protocol || '(none)'} supports ${supported.join(', ') || 'no route kind'}` };
@@ -64,6 +62,14 @@ function listenerKinds(l: any): { allowsHttpRoute: boolean; kindsShown: string }
     allowsHttpRoute: listed && supported.includes('HTTPRoute'),
     kindsShown: `allowedRoutes.kinds: ${kinds.map((k: any) => String(k.kind)).join(', ')}; protocol ${protocol || '(none)'} supports ${supported.join(', ') || 'no route kind'}`,
   };
+}
+
+/** The route kinds (of group gateway.networking.k8s.io) Istio supports on a listener of this protocol (`GenerateGatewaySupportedKinds`). */
+function supportedRouteKinds(l: any): string[] {
+  const protocol = typeof l.protocol === 'string' ? l.protocol : '';
+  return protocol === 'HTTP' || protocol === 'HTTPS' ? ['HTTPRoute', 'GRPCRoute']
+    : protocol === 'TCP' ? ['TCPRoute']
+      : protocol === 'TLS' ? (l.tls?.mode === 'Terminate' ? ['TLSRoute', 'TCPRoute'] : ['TLSRoute']) : [];
 }
 
 /**
@@ -186,7 +192,33 @@ export function analyzeGatewayApi(manifests: any[], defaultNamespace: string, re
   for (const gateway of index.gateways) {
     checkCertificateRefs(index, report, gateway);
     checkCaCertificateRefs(index, report, gateway);
+    checkListenerRouteKinds(report, gateway);
   }
+}
+
+/**
+ * TM0113: `allowedRoutes.kinds` of a listener lists a kind its protocol does not support. Istio then sets the listener's
+ * ResolvedRefs False, reason InvalidRouteKinds, and admits only the supported kinds that are listed (none, if none is):
+ * `GenerateGatewaySupportedKinds` returns the intersection and `len(intersection) == len(kinds)` as validity; the
+ * Gateway API asks the same (apis/v1/gateway_types.go AllowedRoutes.Kinds, ListenerReasonInvalidRouteKinds;
+ * conformance/tests/gateway-invalid-route-kind.yaml).
+ */
+function checkListenerRouteKinds(report: Report, gateway: GatewayApiObject): void {
+  asArray(gateway.spec.listeners).forEach((l: any, i: number) => {
+    if (!isObject(l)) return;
+    const kinds = asArray(l.allowedRoutes?.kinds).filter(isObject);
+    if (kinds.length === 0) return;
+    const supported = supportedRouteKinds(l);
+    const isSupported = (k: any) => (k.group ?? GROUP) === GROUP && supported.includes(k.kind);
+    const invalid = kinds.filter(k => !isSupported(k));
+    if (invalid.length === 0) return;
+    const admitted = kinds.filter(isSupported).map((k: any) => String(k.kind));
+    const shown = (k: any) => (k.group !== undefined && k.group !== GROUP ? `${k.group}/${k.kind}` : String(k.kind));
+    report.add('TM0113', gateway, `Listener "${l.name}" lists route kinds its protocol ${JSON.stringify(l.protocol ?? '')} does not support in `
+      + `allowedRoutes.kinds (listeners[${i}]: ${invalid.map(shown).join(', ')}; supported: ${supported.join(', ') || 'none'}): the listener's `
+      + `ResolvedRefs is False (InvalidRouteKinds) and it admits ${admitted.length > 0 ? `only ${admitted.join(', ')}` : 'no routes at all'}. `
+      + 'Remove those kinds, or use a listener of the protocol they need.');
+  });
 }
 
 /**

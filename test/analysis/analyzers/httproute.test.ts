@@ -167,9 +167,10 @@ test('TM0104: a listener whose protocol or allowedRoutes.kinds does not admit HT
   expect(findings[0].message).toMatch(/^No listener of Gateway "default\/gw" that the parentRef selects accepts HTTPRoutes \(parentRefs\[0\]; https: allowedRoutes.kinds: GRPCRoute/);
   const listed = gateway([{ ...HTTPS, allowedRoutes: { kinds: [{ kind: 'GRPCRoute' }, { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }] } }]);
   expect(codes([service('httpbin-v1'), service('httpbin-v2'), listed, route(mirrorRule({}))])).toEqual([]);
-  // A kind of another group is not the HTTPRoute kind.
+  // A kind of another group is not the HTTPRoute kind (and the listener itself is TM0113).
   const otherGroup = gateway([{ ...HTTPS, allowedRoutes: { kinds: [{ group: 'example.com', kind: 'HTTPRoute' }] } }]);
-  expect(codes([service('httpbin-v1'), service('httpbin-v2'), otherGroup, route(mirrorRule({}))])).toEqual(['TM0104 HTTPRoute default/httpbin']);
+  expect(codes([service('httpbin-v1'), service('httpbin-v2'), otherGroup, route(mirrorRule({}))]))
+    .toEqual(['TM0113 Gateway default/gw', 'TM0104 HTTPRoute default/httpbin']);
   const tls = gateway([{ name: 'https', port: 443, protocol: 'TLS', hostname: 'httpbin.example.com', tls: { mode: 'Passthrough' } }]);
   expect(codes([service('httpbin-v1'), service('httpbin-v2'), tls, route(mirrorRule({}))])).toEqual(['TM0104 HTTPRoute default/httpbin']);
 });
@@ -278,4 +279,20 @@ test('TM0106: a client-CA ConfigMap in another namespace without a ReferenceGran
   expect(codes([perPort, grant('ConfigMap')])).toEqual([]);
   // A grant to Secrets does not cover a ConfigMap.
   expect(codes([perPort, grant('Secret')])).toEqual(['TM0106 Gateway default/gw']);
+});
+
+test('TM0113: a listener whose allowedRoutes.kinds lists kinds its protocol does not support', () => {
+  // gatewaycommon/conversion.go GenerateGatewaySupportedKinds (valid only when every listed kind is supported);
+  // gateway-api conformance/tests/gateway-invalid-route-kind.yaml; istio testdata route-binding.yaml (listener scope-route).
+  const withKinds = (kinds: any[]) => gateway([{ ...HTTPS, allowedRoutes: { kinds } }]);
+  const findings = MeshAnalyzer.analyze([withKinds([{ kind: 'InvalidRoute' }])]);
+  expect(findings.map(f => `${f.code} ${f.kind} ${f.name}`)).toEqual(['TM0113 Gateway gw']);
+  expect(findings[0].message).toBe('Listener "https" lists route kinds its protocol "HTTPS" does not support in allowedRoutes.kinds (listeners[0]: '
+    + 'InvalidRoute; supported: HTTPRoute, GRPCRoute): the listener\'s ResolvedRefs is False (InvalidRouteKinds) and it admits no routes at all. '
+    + 'Remove those kinds, or use a listener of the protocol they need.');
+  expect(MeshAnalyzer.analyze([withKinds([{ kind: 'InvalidRoute' }, { kind: 'HTTPRoute' }])]).map(f => f.message))
+    .toEqual([expect.stringContaining('and it admits only HTTPRoute.')]);
+  expect(codes([withKinds([{ kind: 'TCPRoute' }])])).toEqual(['TM0113 Gateway default/gw']);
+  expect(codes([withKinds([{ group: 'example.com', kind: 'HTTPRoute' }])])).toEqual(['TM0113 Gateway default/gw']);
+  expect(codes([withKinds([{ kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }])])).toEqual([]);
 });
