@@ -8,7 +8,7 @@
 //   node scripts/upstream-corpus.js --istio <istio git dir> --gateway-api <gateway-api git dir> [--errors-only] [--filter <path part>]
 //
 // The corpus (each entry is analyzed as one input, as `istioctl analyze` would be given it):
-// - istio/istio samples/**/*.yaml, one file at a time;
+// - istio/istio samples/**/*.yaml, one file at a time, routing files with their sample's application (SAMPLE_CONTEXT);
 // - istio/istio pilot/pkg/config/kube/gateway/testdata/*.yaml (the Gateway API conversion inputs; their .golden files say
 //   what Istio produces and which status conditions it sets), one file at a time;
 // - istio/istio tests/integration/pilot/testdata/traffic-mirroring-template.yaml, rendered with the values of
@@ -54,7 +54,30 @@ const yamlFiles = (files) => files.filter(f => /\.ya?ml$/.test(f) && !f.endsWith
 
 /** The inputs: a label and the YAML texts analyzed together. */
 const inputs = [];
-for (const f of yamlFiles(list(istio, 'samples/'))) inputs.push({ label: `istio:${f}`, texts: [show(istio, f)] });
+// A sample's routing files are applied on top of its application, as Istio's tasks do (e.g. bookinfo's
+// virtual-service-*.yaml after platform/kube/bookinfo.yaml and destination-rule-all.yaml): each file of these folders is
+// analyzed with the files listed (without repeating itself).
+const SAMPLE_CONTEXT = [
+  ['samples/bookinfo/networking/', ['samples/bookinfo/platform/kube/bookinfo.yaml', 'samples/bookinfo/networking/destination-rule-all.yaml',
+    'samples/bookinfo/networking/bookinfo-gateway.yaml']],
+  ['samples/bookinfo/gateway-api/', ['samples/bookinfo/platform/kube/bookinfo.yaml', 'samples/bookinfo/platform/kube/bookinfo-versions.yaml',
+    'samples/bookinfo/gateway-api/bookinfo-gateway.yaml']],
+  ['samples/ambient-argo/application/', ['samples/ambient-argo/application/details.yaml', 'samples/ambient-argo/application/productpage.yaml',
+    'samples/ambient-argo/application/ratings.yaml', 'samples/ambient-argo/application/reviews.yaml',
+    'samples/ambient-argo/application/bookinfo-versions.yaml', 'samples/ambient-argo/application/ingress-gateway.yaml']],
+  ['samples/helloworld/gateway-api/', ['samples/helloworld/helloworld.yaml', 'samples/helloworld/gateway-api/helloworld-versions.yaml',
+    'samples/helloworld/gateway-api/helloworld-gateway.yaml']],
+  ['samples/helloworld/', ['samples/helloworld/helloworld.yaml']],
+  ['samples/httpbin/', ['samples/httpbin/httpbin.yaml']],
+  ['samples/tcp-echo/gateway-api/', ['samples/tcp-echo/tcp-echo-services.yaml', 'samples/tcp-echo/gateway-api/tcp-echo-all-v1.yaml']],
+  ['samples/tcp-echo/', ['samples/tcp-echo/tcp-echo-services.yaml', 'samples/tcp-echo/tcp-echo-all-v1.yaml']],
+  ['samples/websockets/', ['samples/websockets/app.yaml']],
+];
+for (const f of yamlFiles(list(istio, 'samples/'))) {
+  const context = (SAMPLE_CONTEXT.find(([prefix]) => f.startsWith(prefix))?.[1] ?? []).filter(c => c !== f);
+  inputs.push({ label: `istio:${f}${context.length > 0 ? ` (+ ${context.map(c => path.posix.basename(c)).join(', ')})` : ''}`,
+    texts: [...context.map(c => show(istio, c)), show(istio, f)], base: context.length > 0 ? context.map(c => show(istio, c)) : undefined });
+}
 // conversion_test.go's readConfig adds, to every input file, a Service for each entry of its `services` list whose
 // hostname ends in "domain.suffix" (name and namespace from the hostname, ports svcPorts: 80, 34000, 34001) and a
 // Namespace for every namespace of the file (label istio.io/test-name-part): the cluster the goldens were made with.
@@ -96,7 +119,7 @@ inputs.push({ label: 'gateway-api:conformance/base/manifests.yaml', texts: [base
 inputs.push({ label: 'gateway-api:conformance/mesh/manifests.yaml', texts: [meshBase] });
 for (const f of yamlFiles(list(gatewayApi, 'conformance/tests/'))) {
   const mesh = f.startsWith('conformance/tests/mesh/');
-  inputs.push({ label: `gateway-api:${f} (+ conformance/${mesh ? 'mesh' : 'base'}/manifests.yaml)`, texts: [mesh ? meshBase : base, show(gatewayApi, f)], base: mesh ? meshBase : base });
+  inputs.push({ label: `gateway-api:${f} (+ conformance/${mesh ? 'mesh' : 'base'}/manifests.yaml)`, texts: [mesh ? meshBase : base, show(gatewayApi, f)], base: [mesh ? meshBase : base] });
 }
 // An example folder is one scenario (its Gateway and its routes in separate files); files directly in examples/standard
 // and examples/experimental stand alone.
@@ -129,8 +152,10 @@ for (const input of inputs) {
   }
   totals.files++;
   totals.objects += objects.length;
-  // The findings on the base manifests alone are printed once (as inputs of their own), not with every test.
-  const known = input.base === undefined ? new Set() : new Set(MeshAnalyzer.analyze(MeshAnalyzer.parseYaml(input.base)).map(f => MeshAnalyzer.formatFinding(f)));
+  // The findings on the base manifests (or a sample's application) alone are printed with those files, not with every
+  // file analyzed on top of them.
+  const known = input.base === undefined ? new Set()
+    : new Set(MeshAnalyzer.analyze(input.base.flatMap(t => MeshAnalyzer.parseYaml(t))).map(f => MeshAnalyzer.formatFinding(f)));
   const findings = MeshAnalyzer.analyze(objects).filter(f => (!errorsOnly || f.level === 'Error') && !known.has(MeshAnalyzer.formatFinding(f)));
   for (const f of findings) totals.byCode.set(`${f.code} ${f.level}`, (totals.byCode.get(`${f.code} ${f.level}`) ?? 0) + 1);
   if (findings.length === 0 && errorsOnly) continue;

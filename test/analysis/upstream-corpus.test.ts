@@ -94,17 +94,24 @@ describe('invalid upstream configurations', () => {
   test('istio testdata invalid.yaml: the references Istio refuses', () => {
     // invalid.status.yaml.golden, route by route: InvalidKind for invalid-backendRef-kind, invalid-backendRef-mixed and
     // invalid-mirror (conversion.go buildDestination "referencing unsupported backendRef"); BackendNotFound for the
-    // missing Services; NoMatchingParent for the port and sectionName no listener has; directResponse 500 for no-backend
+    // missing Service, Hostname (unknown.example.com) and ServiceImport; NoMatchingParent for the port and sectionName no
+    // listener has and the missing ServiceEntry parent; directResponse 500 for no-backend
     // (a mirror without backendRefs); InvalidCertificateRef / InvalidCACertificateKind for the certificate kinds
     // (buildSecretReference, buildCaCertificateReference); RefNotPermitted for the CA ConfigMap of another namespace.
+    // Not reported (misses): the Secrets and ConfigMaps that do not exist or are malformed (invalid-cert-notfound,
+    // invalid-cert-malformed, invalid-frontendvalidation-nonexistent, -malformed): the analyzer does not look at them.
+    // Not an error here: the mesh routes whose parent Service httpbin comes from conversion_test.go's Services.
     expect(shown(istioTestdata('invalid.yaml'))).toEqual([
+      'TM0101 HTTPRoute default/invalid-backendRef-hostname',
       'TM0110 HTTPRoute default/invalid-backendRef-kind',
       'TM0101 HTTPRoute default/invalid-backendRef-mirror',
       'TM0101 HTTPRoute default/invalid-backendRef-mixed',
       'TM0110 HTTPRoute default/invalid-backendRef-mixed',
       'TM0101 HTTPRoute default/invalid-backendRef-notfound',
+      'TM0101 HTTPRoute default/invalid-backendRef-serviceimport',
       'TM0110 HTTPRoute default/invalid-mirror',
       'TM0103 HTTPRoute default/invalid-parentRef-port',
+      'TM0103 HTTPRoute default/invalid-parentRef-service-entry',
       'TM0103 HTTPRoute default/invalid-sectionname-port',
       'TM0109 HTTPRoute default/no-backend',
       'TM0112 Gateway istio-system/invalid-cert-kind',

@@ -120,6 +120,8 @@ class GatewayApiIndex {
   public readonly listeners = new Map<string, Listener[] | undefined>();
   /** `namespace/name` -> port numbers of every Service of the input, and of the Services routes declare (undefined ports = any). */
   public readonly services = new Map<string, number[] | undefined>();
+  /** `namespace/name` -> hosts of every Istio ServiceEntry of the input (a mesh parent, and what Hostname backends resolve to). */
+  public readonly serviceEntries = new Map<string, string[]>();
   /** Namespace name -> its labels (with `kubernetes.io/metadata.name`), for the Namespaces of the input. */
   public readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly grants: GatewayApiObject[] = [];
@@ -135,6 +137,9 @@ class GatewayApiIndex {
         name: typeof metadata.name === 'string' ? metadata.name : '',
         spec: isObject(m.spec) ? m.spec : {},
       };
+      if (m.kind === 'ServiceEntry' && apiVersion.startsWith('networking.istio.io/')) {
+        this.serviceEntries.set(`${o.namespace}/${o.name}`, strings(o.spec.hosts));
+      }
       if (m.kind === 'Namespace' && apiVersion === 'v1') {
         this.namespaceLabels.set(o.name, { ...(isObject(metadata.labels) ? stringMap(metadata.labels) : {}), [NAME_LABEL]: o.name });
       }
@@ -171,6 +176,18 @@ class GatewayApiIndex {
       if (d.kind === 'Gateway' && !this.listeners.has(key)) this.listeners.set(key, undefined);
       if (d.kind === 'Service' && !this.services.has(key)) this.services.set(key, d.ports);
     }
+  }
+
+  /**
+   * Whether a host resolves in the mesh, as Istio's `LookupHostname` for a Hostname backend: a host of a ServiceEntry
+   * (wildcards included) or the FQDN of a Service of the input.
+   */
+  public hostKnown(host: string): boolean {
+    for (const hosts of this.serviceEntries.values()) {
+      if (hosts.some(h => hostMatches(h, host))) return true;
+    }
+    const fqdn = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(host);
+    return fqdn !== null && this.services.has(`${fqdn[2]}/${fqdn[1]}`);
   }
 
   /** Whether a ReferenceGrant in `toNamespace` lets `fromKind` objects of `fromNamespace` refer to `toKind` `toName`. */
@@ -247,6 +264,14 @@ function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiO
       if (!index.services.has(key)) {
         report.add('TM0103', route, `Parent Service "${key}" not found (${where}): a mesh (GAMMA) route applies to the traffic of an existing `
           + 'Service; create it or correct parentRefs.');
+      }
+      return;
+    }
+    if (group === 'networking.istio.io' && kind === 'ServiceEntry') {
+      // A mesh parent too (conversion.go referenceAllowed, case gvk.ServiceEntry: 'parent service entry: "..." not found').
+      if (!index.serviceEntries.has(key)) {
+        report.add('TM0103', route, `Parent ServiceEntry "${key}" not found (${where}): a mesh route applies to the traffic of an existing `
+          + 'ServiceEntry; create it or correct parentRefs.');
       }
       return;
     }
@@ -379,6 +404,21 @@ function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiO
     report.add('TM0111', route, `The backendRef to ${kind} "${key}" has no port (${where}): ${kind === 'Service'
       ? 'the Gateway API requires one for a Service (the API server rejects the route: "Must have port for Service reference"), and '
       : ''}Istio requires one for every kind it routes to ("port is required in backendRef"; the rule is not programmed). Set port to the service port.`);
+  }
+  if (group === 'networking.istio.io' && kind === 'Hostname') {
+    if (!index.hostKnown(String(b.name))) {
+      report.add('TM0101', route, `Referenced host "${b.name}" not found (${where}): a Hostname backend must be a host of a ServiceEntry (or a `
+        + 'Service\'s FQDN) in the mesh (Istio: backend not found). Create a ServiceEntry for it, or correct the name.');
+    }
+    return;
+  }
+  if (group === 'multicluster.x-k8s.io' && kind === 'ServiceImport') {
+    // Istio routes a ServiceImport to the Service of that name and namespace, and looks for that Service (buildDestination).
+    if (!index.services.has(key)) {
+      report.add('TM0101', route, `Referenced ServiceImport "${key}" not found (${where}): Istio routes it to the Service of that name, which is `
+        + 'not in the input. Export the Service (ServiceExport) under that name, or correct the name and namespace.');
+    }
+    return;
   }
   if (group !== '' || kind !== 'Service') return;
   if (!index.services.has(key)) {

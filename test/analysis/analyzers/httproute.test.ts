@@ -151,7 +151,8 @@ test('TM0105 is not reported for a mesh (GAMMA) route: Istio checks ReferenceGra
   expect(codes(objects)).toEqual([]);
   // A ServiceEntry parent is a mesh parent too (conversion.go referenceAllowed, case gvk.ServiceEntry).
   const seParent = { parentRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: 'echo', namespace: 'mesh' }], hostnames: undefined };
-  expect(codes([service('echo', 'mesh'), route(rule, seParent, 'consumer')])).toEqual([]);
+  const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'echo', namespace: 'mesh' }, spec: { hosts: ['echo.example.com'] } };
+  expect(codes([service('echo', 'mesh'), entry, route(rule, seParent, 'consumer')])).toEqual([]);
   // With a Gateway parent as well, the Gateway's copy of the route needs the grant.
   const both = { parentRefs: [...meshParent.parentRefs, { name: 'gw', namespace: 'consumer', sectionName: 'https' }] };
   expect(codes([service('echo', 'mesh'), service('echo', 'consumer'), gateway([HTTPS], 'consumer'), route(rule, both, 'consumer')]))
@@ -225,7 +226,27 @@ test('TM0110: a backendRef or mirror of a kind Istio does not route to', () => {
   badMirror.filters[0].requestMirror.backendRef = { kind: 'no-support', name: 'httpbin-v2', port: 8000 } as any;
   expect(MeshAnalyzer.analyze([...base, route(badMirror)]).map(f => f.message)).toEqual([expect.stringMatching(/^Mirror "default\/httpbin-v2" is of kind "no-support".*nothing is mirrored/)]);
   const hostname = { backendRefs: [{ group: 'networking.istio.io', kind: 'Hostname', name: 'api.example.com', port: 443 }] };
-  expect(codes([...base, route(hostname)])).toEqual([]);
+  const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'default' }, spec: { hosts: ['*.example.com'] } };
+  expect(codes([...base, entry, route(hostname)])).toEqual([]);
+});
+
+test('TM0101 and TM0103 for the Istio kinds: a Hostname or ServiceImport backend, a ServiceEntry parent that does not exist', () => {
+  // conversion.go buildDestination: a Hostname must resolve (LookupHostname), a ServiceImport to an existing Service;
+  // referenceAllowed: 'parent service entry: "..." not found' (istio testdata invalid.yaml: invalid-backendRef-hostname,
+  // invalid-backendRef-serviceimport, invalid-parentRef-service-entry).
+  const hostname = { backendRefs: [{ group: 'networking.istio.io', kind: 'Hostname', name: 'unknown.example.com', port: 80 }] };
+  expect(MeshAnalyzer.analyze([...base, route(hostname)]).map(f => f.message))
+    .toEqual([expect.stringMatching(/^Referenced host "unknown.example.com" not found \(rules\[0\].backendRefs\[0\]\): a Hostname backend/)]);
+  // A Service's FQDN resolves as well.
+  const fqdn = { backendRefs: [{ group: 'networking.istio.io', kind: 'Hostname', name: 'httpbin-v1.default.svc.cluster.local', port: 8000 }] };
+  expect(codes([...base, route(fqdn)])).toEqual([]);
+  const serviceImport = { backendRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'unknown', port: 80 }] };
+  expect(MeshAnalyzer.analyze([...base, route(serviceImport)]).map(f => f.message))
+    .toEqual([expect.stringMatching(/^Referenced ServiceImport "default\/unknown" not found/)]);
+  expect(codes([...base, route({ backendRefs: [{ ...serviceImport.backendRefs[0], name: 'httpbin-v1' }] })])).toEqual([]);
+  const seParent = { parentRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: 'not-found' }], hostnames: undefined };
+  expect(MeshAnalyzer.analyze([...base, route(mirrorRule({}), seParent)]).map(f => f.message))
+    .toEqual([expect.stringMatching(/^Parent ServiceEntry "default\/not-found" not found \(parentRefs\[0\]\)/)]);
 });
 
 test('TM0111: a backendRef to a Service without port', () => {
@@ -234,7 +255,7 @@ test('TM0111: a backendRef to a Service without port', () => {
   const findings = MeshAnalyzer.analyze([...base, route({ backendRefs: [{ name: 'httpbin-v1' }] })]);
   expect(findings.map(f => f.code)).toEqual(['TM0111']);
   expect(findings[0].message).toMatch(/^The backendRef to Service "default\/httpbin-v1" has no port \(rules\[0\].backendRefs\[0\]\): the Gateway API requires/);
-  const serviceImport = { backendRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'httpbin' }] };
+  const serviceImport = { backendRefs: [{ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'httpbin-v1' }] };
   expect(codes([...base, route(serviceImport)])).toEqual(['TM0111 HTTPRoute default/httpbin']);
   expect(codes([...base, route({ backendRefs: [{ name: 'httpbin-v1', port: 8000 }] })])).toEqual([]);
 });
