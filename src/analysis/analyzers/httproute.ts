@@ -218,13 +218,15 @@ export function analyzeGatewayApi(manifests: any[], defaultNamespace: string, re
  * ResolvedRefs False, reason InvalidRouteKinds, and admits only the supported kinds that are listed (none, if none is):
  * `GenerateGatewaySupportedKinds` returns the intersection and `len(intersection) == len(kinds)` as validity; the
  * Gateway API asks the same (apis/v1/gateway_types.go AllowedRoutes.Kinds, ListenerReasonInvalidRouteKinds;
- * conformance/tests/gateway-invalid-route-kind.yaml).
+ * conformance/tests/gateway-invalid-route-kind.yaml, tlsroute-listener-passthrough-supported-kinds.yaml). Only for the
+ * protocols Istio serves (HTTP, HTTPS, TCP, TLS): a UDP listener lists UDPRoute rightly for implementations that serve it.
  */
 function checkListenerRouteKinds(report: Report, gateway: GatewayApiObject): void {
   asArray(gateway.spec.listeners).forEach((l: any, i: number) => {
     if (!isObject(l)) return;
     const kinds = asArray(l.allowedRoutes?.kinds).filter(isObject);
-    if (kinds.length === 0) return;
+    // A protocol Istio does not serve at all (UDP, or an implementation-specific one) is not a route kind problem: skip it.
+    if (kinds.length === 0 || !['HTTP', 'HTTPS', 'TCP', 'TLS'].includes(l.protocol)) return;
     const supported = supportedRouteKinds(l);
     const isSupported = (k: any) => (k.group ?? GROUP) === GROUP && supported.includes(k.kind);
     const invalid = kinds.filter(k => !isSupported(k));

@@ -316,4 +316,9 @@ test('TM0113: a listener whose allowedRoutes.kinds lists kinds its protocol does
   expect(codes([withKinds([{ kind: 'TCPRoute' }])])).toEqual(['TM0113 Gateway default/gw']);
   expect(codes([withKinds([{ group: 'example.com', kind: 'HTTPRoute' }])])).toEqual(['TM0113 Gateway default/gw']);
   expect(codes([withKinds([{ kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }])])).toEqual([]);
+  // TLS passthrough admits TLSRoute only (conformance tlsroute-listener-passthrough-supported-kinds.yaml).
+  const passthrough = gateway([{ name: 'tls', port: 443, protocol: 'TLS', tls: { mode: 'Passthrough' }, allowedRoutes: { kinds: [{ kind: 'TLSRoute' }, { kind: 'TCPRoute' }] } }]);
+  expect(codes([passthrough])).toEqual(['TM0113 Gateway default/gw']);
+  // A UDP listener (which Istio does not serve) listing UDPRoute is not a kinds problem (conformance udproute-simple.yaml).
+  expect(codes([gateway([{ name: 'udp', port: 53, protocol: 'UDP', allowedRoutes: { kinds: [{ kind: 'UDPRoute' }] } }])])).toEqual([]);
 });
