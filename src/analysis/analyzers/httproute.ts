@@ -471,13 +471,22 @@ function checkCertificateRefs(index: GatewayApiIndex, report: Report, gateway: G
  * `spec.tls.frontend.perPort[].tls.validation.caCertificateRefs`, apis/v1/gateway_types.go FrontendTLSValidation): a ref
  * of a kind other than a core ConfigMap or Secret is TM0112 (InvalidCACertificateKind; Istio's
  * `buildCaCertificateReference`: "only secret and configmap are allowed"); one in another namespace without a
- * ReferenceGrant from the Gateway is TM0106 (RefNotPermitted; Istio checks the grant first, `buildTLS`).
+ * ReferenceGrant from the Gateway is TM0106 (RefNotPermitted; Istio checks the grant first, `buildTLS`). Only the
+ * validations some TLS-terminating listener uses are checked.
  */
 function checkCaCertificateRefs(index: GatewayApiIndex, report: Report, gateway: GatewayApiObject): void {
   const frontend = gateway.spec.tls?.frontend;
   if (!isObject(frontend)) return;
-  const validations: Array<[string, any]> = [['tls.frontend.default.validation', frontend.default?.validation]];
-  asArray(frontend.perPort).forEach((p: any, i: number) => validations.push([`tls.frontend.perPort[${i}].tls.validation`, p?.tls?.validation]));
+  // resolveGatewayTLS: a listener takes the perPort entry of its port, else the default; buildTLS reads it only for a
+  // listener that terminates TLS (a `tls` block, mode Terminate, the default). A validation no such listener takes is unused.
+  const terminating = asArray(gateway.spec.listeners).filter((l: any) => isObject(l?.tls) && (l.tls.mode ?? 'Terminate') === 'Terminate')
+    .map((l: any) => Number(l.port));
+  const perPortPorts = asArray(frontend.perPort).map((p: any) => Number(p?.port));
+  const validations: Array<[string, any]> = [];
+  if (terminating.some(port => !perPortPorts.includes(port))) validations.push(['tls.frontend.default.validation', frontend.default?.validation]);
+  asArray(frontend.perPort).forEach((p: any, i: number) => {
+    if (terminating.includes(Number(p?.port))) validations.push([`tls.frontend.perPort[${i}].tls.validation`, p?.tls?.validation]);
+  });
   for (const [where, validation] of validations) {
     asArray(validation?.caCertificateRefs).forEach((ref: any, j: number) => {
       if (!isObject(ref)) return;

@@ -278,6 +278,10 @@ test('TM0112: a certificateRef that is not a core Secret, a client CA that is no
     .toEqual([expect.stringMatching(/^CA certificate reference "ca" is of kind "Service" in group "" \(tls.frontend.default.validation.caCertificateRefs\[0\]\)/)]);
   expect(codes([withCa({ group: '', kind: 'ConfigMap', name: 'ca' })])).toEqual([]);
   expect(codes([withCa({ group: '', kind: 'Secret', name: 'ca' })])).toEqual([]);
+  // A validation no TLS-terminating listener uses is not read (resolveGatewayTLS, buildTLS): here the only listener is HTTP.
+  const httpOnly = withCa({ group: '', kind: 'Service', name: 'ca' });
+  httpOnly.spec.listeners = [{ name: 'http', port: 80, protocol: 'HTTP' }];
+  expect(codes([httpOnly])).toEqual([]);
 });
 
 test('TM0106: a client-CA ConfigMap in another namespace without a ReferenceGrant', () => {
@@ -298,6 +302,9 @@ test('TM0106: a client-CA ConfigMap in another namespace without a ReferenceGran
     spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default' }], to: [{ group: '', kind }] },
   });
   expect(codes([perPort, grant('ConfigMap')])).toEqual([]);
+  // The perPort entry of a port without a TLS-terminating listener is not used.
+  const otherPort = { ...perPort.spec.tls.frontend.perPort[0], port: 8443 };
+  expect(codes([{ ...perPort, spec: { ...perPort.spec, tls: { frontend: { perPort: [otherPort] } } } }])).toEqual([]);
   // A grant to Secrets does not cover a ConfigMap.
   expect(codes([perPort, grant('Secret')])).toEqual(['TM0106 Gateway default/gw']);
 });
