@@ -60,6 +60,13 @@ describe('valid upstream configurations', () => {
     }
   });
 
+  test('istio testdata foreign-waypoint.yaml: a route another implementation\'s waypoint serves is left to it', () => {
+    // foreign-waypoint.status.yaml.golden: Istio writes no status for route mcp (its ServiceEntry parent uses waypoint
+    // example-waypoint of class example, controller example.com/waypoint-controller; waypointManagedByAnotherController).
+    // Its backend kind example.com/Backend, which Istio does not route to, gave TM0110 before issue #15.
+    expect(shown(istioTestdata('foreign-waypoint.yaml'))).toEqual([]);
+  });
+
   test('istio testdata http.yaml: only the route the golden does not attach is reported', () => {
     // http.status.yaml.golden: http-not-selected is NoMatchingListenerHostname (no listener hostname matches
     // should.not.select); every other route, the mirror route included, is Accepted with its references resolved.

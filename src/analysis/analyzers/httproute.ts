@@ -15,7 +15,8 @@
  * (istio/istio `pilot/pkg/config/kube/gateway/conversion.go` and `route_collections.go`, master of 2026-08): which
  * backend kinds are supported (`buildDestination`), that a mesh (GAMMA) route needs no ReferenceGrant for its
  * backends (`convertHTTPRoute(..., enforceRefGrant: !mesh)`), which certificate kinds a listener accepts
- * (`buildSecretReference`, `buildCaCertificateReference`).
+ * (`buildSecretReference`, `buildCaCertificateReference`), and what Istio leaves to other implementations (Gateways of
+ * a foreign GatewayClass, mesh parents served by a foreign waypoint: `waypointManagedByAnotherController`).
  *
  * @see https://gateway-api.sigs.k8s.io/reference/spec/
  */
@@ -101,6 +102,7 @@ function selectorMatches(selector: any, labels: Record<string, string> | undefin
 }
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
+const USE_WAYPOINT = 'istio.io/use-waypoint';
 
 /**
  * Backend kinds Istio routes to (`buildDestination` in conversion.go), as `group/kind`; any other kind is refused with
@@ -118,10 +120,16 @@ class GatewayApiIndex {
   public readonly routes: GatewayApiObject[] = [];
   public readonly gateways: GatewayApiObject[] = [];
   public readonly listeners = new Map<string, Listener[] | undefined>();
+  /** `namespace/name` of each Gateway -> its `gatewayClassName`. */
+  private readonly gatewayClasses = new Map<string, string>();
   /** `namespace/name` -> port numbers of every Service of the input, and of the Services routes declare (undefined ports = any). */
   public readonly services = new Map<string, number[] | undefined>();
   /** `namespace/name` -> hosts of every Istio ServiceEntry of the input (a mesh parent, and what Hostname backends resolve to). */
   public readonly serviceEntries = new Map<string, string[]>();
+  /** `Service|namespace/name` and `ServiceEntry|namespace/name` -> labels, for the waypoint a mesh parent uses. */
+  private readonly parentLabels = new Map<string, Record<string, string>>();
+  /** GatewayClass name -> its `controllerName`, for the GatewayClasses of the input. */
+  private readonly controllers = new Map<string, string>();
   /** Namespace name -> its labels (with `kubernetes.io/metadata.name`), for the Namespaces of the input. */
   public readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly grants: GatewayApiObject[] = [];
@@ -139,12 +147,14 @@ class GatewayApiIndex {
       };
       if (m.kind === 'ServiceEntry' && apiVersion.startsWith('networking.istio.io/')) {
         this.serviceEntries.set(`${o.namespace}/${o.name}`, strings(o.spec.hosts));
+        this.parentLabels.set(`ServiceEntry|${o.namespace}/${o.name}`, isObject(metadata.labels) ? stringMap(metadata.labels) : {});
       }
       if (m.kind === 'Namespace' && apiVersion === 'v1') {
         this.namespaceLabels.set(o.name, { ...(isObject(metadata.labels) ? stringMap(metadata.labels) : {}), [NAME_LABEL]: o.name });
       }
       if (m.kind === 'Service' && apiVersion === 'v1') {
         this.services.set(`${o.namespace}/${o.name}`, asArray(o.spec.ports).map((p: any) => Number(p?.port)).filter(n => Number.isInteger(n)));
+        this.parentLabels.set(`Service|${o.namespace}/${o.name}`, isObject(metadata.labels) ? stringMap(metadata.labels) : {});
       }
       if (!apiVersion.startsWith(`${GROUP}/`)) continue;
       switch (m.kind) {
@@ -154,8 +164,12 @@ class GatewayApiIndex {
           if (metadata.annotations?.[DEFINED_ELSEWHERE_ANNOTATION] !== undefined && 'objects' in parsed) declared.push(...parsed.objects);
           break;
         }
+        case 'GatewayClass':
+          if (typeof o.spec.controllerName === 'string') this.controllers.set(o.name, o.spec.controllerName);
+          break;
         case 'Gateway':
           this.gateways.push(o);
+          this.gatewayClasses.set(`${o.namespace}/${o.name}`, String(o.spec.gatewayClassName ?? ''));
           this.listeners.set(`${o.namespace}/${o.name}`, asArray(o.spec.listeners).filter(isObject).map((l: any) => ({
             name: String(l.name ?? ''),
             port: Number(l.port),
@@ -176,6 +190,43 @@ class GatewayApiIndex {
       if (d.kind === 'Gateway' && !this.listeners.has(key)) this.listeners.set(key, undefined);
       if (d.kind === 'Service' && !this.services.has(key)) this.services.set(key, d.ports);
     }
+  }
+
+  /**
+   * Whether another implementation handles the Gateway `namespace/name`: its GatewayClass is in the input with a
+   * `controllerName` that is not Istio's (`istio.io/...`). Istio ignores such Gateways and the parentRefs to them; a
+   * Gateway whose class is not in the input is taken to be Istio's.
+   */
+  public foreignGateway(key: string): boolean {
+    const controller = this.controllers.get(this.gatewayClasses.get(key) ?? '');
+    return controller !== undefined && !controller.startsWith('istio.io/');
+  }
+
+  /**
+   * Whether a mesh parent (a Service or ServiceEntry) is served by another implementation's waypoint, as Istio's
+   * `waypointManagedByAnotherController` (conversion.go) tells: its `istio.io/use-waypoint` label, else its Namespace's,
+   * names a Gateway (in `istio.io/use-waypoint-namespace`, else the parent's namespace) of a foreign class. Istio then
+   * leaves the route to that implementation.
+   */
+  public foreignWaypoint(kind: string, key: string): boolean {
+    const own = this.parentLabels.get(`${kind}|${key}`);
+    if (own === undefined) return false;
+    const namespace = key.slice(0, key.indexOf('/'));
+    const labels = own[USE_WAYPOINT] !== undefined ? own : this.namespaceLabels.get(namespace) ?? {};
+    const waypoint = labels[USE_WAYPOINT];
+    if (waypoint === undefined || waypoint === '' || waypoint.toLowerCase() === 'none') return false;
+    return this.foreignGateway(`${labels['istio.io/use-waypoint-namespace'] || namespace}/${waypoint}`);
+  }
+
+  /** Whether Istio leaves this parentRef of a route to another implementation (a foreign Gateway or waypoint). */
+  public foreignParent(p: any, routeNamespace: string): boolean {
+    const group = p?.group ?? GROUP;
+    const kind = p?.kind ?? 'Gateway';
+    const key = `${typeof p?.namespace === 'string' ? p.namespace : routeNamespace}/${p?.name}`;
+    if (group === GROUP && kind === 'Gateway') return this.foreignGateway(key);
+    if (group === '' && kind === 'Service') return this.foreignWaypoint('Service', key);
+    if (group === 'networking.istio.io' && kind === 'ServiceEntry') return this.foreignWaypoint('ServiceEntry', key);
+    return false;
   }
 
   /**
@@ -203,10 +254,14 @@ class GatewayApiIndex {
 export function analyzeGatewayApi(manifests: any[], defaultNamespace: string, report: Report): void {
   const index = new GatewayApiIndex(manifests, defaultNamespace);
   for (const route of index.routes) {
+    const parents = asArray(route.spec.parentRefs);
+    // A route whose every parent another implementation handles is that implementation's to judge, not Istio's.
+    if (parents.length > 0 && parents.every(p => index.foreignParent(p, route.namespace))) continue;
     checkParents(index, report, route);
     asArray(route.spec.rules).forEach((rule: any, i: number) => checkRule(index, report, route, rule, i));
   }
   for (const gateway of index.gateways) {
+    if (index.foreignGateway(`${gateway.namespace}/${gateway.name}`)) continue;
     checkCertificateRefs(index, report, gateway);
     checkCaCertificateRefs(index, report, gateway);
     checkListenerRouteKinds(report, gateway);
@@ -255,7 +310,7 @@ function isMeshParent(p: any): boolean {
 function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiObject): void {
   const hostnames = strings(route.spec.hostnames);
   asArray(route.spec.parentRefs).forEach((p: any, i: number) => {
-    if (!isObject(p)) return;
+    if (!isObject(p) || index.foreignParent(p, route.namespace)) return;
     const where = `parentRefs[${i}]`;
     const group = p.group ?? GROUP;
     const kind = p.kind ?? 'Gateway';
@@ -327,7 +382,8 @@ function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiO
 
 function checkRule(index: GatewayApiIndex, report: Report, route: GatewayApiObject, rule: any, i: number): void {
   if (!isObject(rule)) return;
-  const enforceGrants = !(asArray(route.spec.parentRefs).length > 0 && asArray(route.spec.parentRefs).every(isMeshParent));
+  const istioParents = asArray(route.spec.parentRefs).filter(p => !index.foreignParent(p, route.namespace));
+  const enforceGrants = !(istioParents.length > 0 && istioParents.every(isMeshParent));
   checkMirrorWithoutBackend(report, route, rule, i);
   asArray(rule.backendRefs).forEach((b: any, j: number) => {
     const where = `rules[${i}].backendRefs[${j}]`;

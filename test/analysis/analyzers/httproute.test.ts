@@ -329,3 +329,29 @@ test('TM0113: a listener whose allowedRoutes.kinds lists kinds its protocol does
   // A UDP listener (which Istio does not serve) listing UDPRoute is not a kinds problem (conformance udproute-simple.yaml).
   expect(codes([gateway([{ name: 'udp', port: 53, protocol: 'UDP', allowedRoutes: { kinds: [{ kind: 'UDPRoute' }] } }])])).toEqual([]);
 });
+
+test('routes and Gateways that another implementation handles are left to it', () => {
+  // Istio manages only Gateways of its own classes (controllerName istio.io/...) and leaves a mesh route whose parent uses
+  // another implementation's waypoint to it (conversion.go waypointManagedByAnotherController; istio testdata
+  // foreign-waypoint.yaml, where the route's backend kind example.com/Backend is that implementation's).
+  const foreignClass = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'example' }, spec: { controllerName: 'example.com/gateway-controller' } };
+  const istioClass = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'istio' }, spec: { controllerName: 'istio.io/gateway-controller' } };
+  const custom = { backendRefs: [{ group: 'example.com', kind: 'Backend', name: 'mcp', port: 80 }] };
+  const gw = (className: string) => ({ ...gateway([HTTPS]), spec: { ...gateway([HTTPS]).spec, gatewayClassName: className } });
+  expect(codes([...base.slice(0, 2), foreignClass, gw('example'), route(custom)])).toEqual([]);
+  expect(codes([...base.slice(0, 2), istioClass, gw('istio'), route(custom)])).toEqual(['TM0110 HTTPRoute default/httpbin']);
+  // A class that is not in the input is taken to be Istio's.
+  expect(codes([...base.slice(0, 2), gw('example'), route(custom)])).toEqual(['TM0110 HTTPRoute default/httpbin']);
+  // A foreign Gateway's own certificate refs are not Istio's either.
+  const badCert = { ...HTTPS, tls: { mode: 'Terminate', certificateRefs: [{ kind: 'WrongKind', name: 'cert' }] } };
+  expect(codes([foreignClass, { ...gateway([badCert]), spec: { ...gateway([badCert]).spec, gatewayClassName: 'example' } }])).toEqual([]);
+  // A mesh parent whose Service (or Namespace) uses a waypoint of a foreign class.
+  const waypoint = { ...gateway([{ name: 'mesh', port: 15008, protocol: 'HBONE' }]), metadata: { name: 'example-waypoint', namespace: 'default' } };
+  waypoint.spec = { ...waypoint.spec, gatewayClassName: 'example' };
+  const meshRoute = route(custom, { parentRefs: [{ group: '', kind: 'Service', name: 'mcp' }], hostnames: undefined });
+  const mcp = (labels: any) => ({ ...service('mcp'), metadata: { name: 'mcp', namespace: 'default', labels } });
+  expect(codes([foreignClass, waypoint, mcp({ 'istio.io/use-waypoint': 'example-waypoint' }), meshRoute])).toEqual([]);
+  const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'istio.io/use-waypoint': 'example-waypoint' } } };
+  expect(codes([foreignClass, waypoint, mcp({}), namespace, meshRoute])).toEqual([]);
+  expect(codes([foreignClass, waypoint, mcp({ 'istio.io/use-waypoint': 'none' }), namespace, meshRoute])).toEqual(['TM0110 HTTPRoute default/httpbin']);
+});
