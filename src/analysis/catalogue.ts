@@ -188,12 +188,37 @@ export const CATALOGUE = {
   TM0106: {
     name: 'CertificateRefNotPermitted',
     level: FindingLevel.ERROR,
-    fix: 'Add a ReferenceGrant from the Gateway\'s namespace to the Secret, or move the Secret to the Gateway\'s namespace.',
+    fix: 'Add a ReferenceGrant from the Gateway\'s namespace to the Secret (or client-CA ConfigMap), or move it to the Gateway\'s namespace.',
   },
   TM0108: {
     name: 'RequestMirrorInBackendRef',
     level: FindingLevel.ERROR,
     fix: 'Move the RequestMirror filter from backendRefs[].filters to the rule\'s filters.',
+  },
+  TM0109: {
+    name: 'HTTPRouteMirrorWithoutBackend',
+    level: FindingLevel.ERROR,
+    fix: 'Add the backendRef that serves the requests of the rule (with a weight above 0): the mirror only copies them.',
+  },
+  TM0110: {
+    name: 'UnsupportedBackendKind',
+    level: FindingLevel.ERROR,
+    fix: 'Refer to a Service (group "", kind Service), or to a Hostname (group networking.istio.io) for a ServiceEntry host.',
+  },
+  TM0111: {
+    name: 'HTTPRouteBackendWithoutPort',
+    level: FindingLevel.ERROR,
+    fix: 'Set backendRefs[].port to the Service port (required for a Service reference).',
+  },
+  TM0112: {
+    name: 'UnsupportedCertificateRefKind',
+    level: FindingLevel.ERROR,
+    fix: 'Refer to a core Secret for a listener certificate, and to a ConfigMap or Secret with a ca.crt key for a client CA.',
+  },
+  TM0113: {
+    name: 'ListenerInvalidRouteKinds',
+    level: FindingLevel.WARNING,
+    fix: 'Remove the route kinds the listener\'s protocol does not support from allowedRoutes.kinds, or use a listener of the protocol they need.',
   },
   // Progressive-delivery controllers (analyzers/rollouts.ts): Argo Rollouts' Rollout and Flagger's Canary.
   TM0300: {
