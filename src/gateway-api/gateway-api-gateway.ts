@@ -4,6 +4,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { claimObjects, memoized } from '../core/app-index';
 import { IRouteGateway } from '../core/references';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../core/validate';
+import { GatewayImplementation } from './gateway-implementation';
 import { isGatewayApiHostname } from './rules/http-route';
 
 /** The API group of the Gateway API's objects, as parentRefs and ReferenceGrants name it. */
@@ -34,6 +35,11 @@ export interface IGatewayApiGateway extends IRouteGateway {
   readonly listenerNames?: string[];
   /** From which namespaces routes may attach, or undefined when not known (a Gateway defined elsewhere). */
   readonly routeNamespaces?: RouteNamespaces;
+  /**
+   * The implementation that runs the Gateway, which routes attached to it are checked against (unless a route names
+   * its own), or undefined when not known.
+   */
+  readonly implementation?: GatewayImplementation;
 }
 
 /**
@@ -101,6 +107,16 @@ export interface GatewayApiGatewayProps {
    * @default RouteNamespaces.SAME
    */
   readonly routeNamespaces?: RouteNamespaces;
+  /**
+   * The implementation (and version) that runs this Gateway. Routes attached to it are checked against it at synth
+   * time: a route that needs a mirroring feature the implementation does not have, or silently ignores (Contour's
+   * mirror percentages), fails. Give the version (`GatewayImplementation.of('istio', '1.28')`) where support changed.
+   *
+   * @default - the implementation `gatewayClassName` names when it is a well-known class (`istio`, `eg`, `nginx`,
+   * `kgateway`, `contour`, `cilium`, `gke-l7-*`, `kong`, `traefik`), without version; for any other class, none (routes
+   * are not checked against an implementation)
+   */
+  readonly implementation?: GatewayImplementation;
 }
 
 /** The listener routes attach to when HTTP is redirected. */
@@ -141,6 +157,7 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
   public readonly definedElsewhere = false;
   public readonly sectionName?: string;
   public readonly routeNamespaces?: RouteNamespaces;
+  public readonly implementation?: GatewayImplementation;
   /** The GatewayClass. */
   public readonly gatewayClassName: string;
   /** The Gateway object. */
@@ -168,6 +185,10 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
     this.hostname = props.hostname;
     this.namespace = props.namespace === undefined ? Chart.of(this).namespace : checkDnsLabel(this, 'namespace', props.namespace);
     this.gatewayClassName = checkDnsSubdomain(this, 'gatewayClassName', props.gatewayClassName ?? 'istio');
+    if (props.implementation !== undefined && !(props.implementation instanceof GatewayImplementation)) {
+      fail(this, `implementation must be a GatewayImplementation (e.g. GatewayImplementation.of('istio', '1.28')), got ${JSON.stringify(props.implementation)}`);
+    }
+    this.implementation = props.implementation ?? GatewayImplementation.fromGatewayClassName(this.gatewayClassName);
     const credentialName = checkDnsSubdomain(this, 'credentialName', props.credentialName);
     const credentialNamespace = props.credentialNamespace === undefined ? undefined : checkDnsLabel(this, 'credentialNamespace', props.credentialNamespace);
     const httpsPort = checkPort(this, 'httpsPort', props.httpsPort ?? 443);
