@@ -66,16 +66,17 @@ describe('MeshAnalyzer API', () => {
 });
 
 describe('the manifest analyzer is pure', () => {
-  test('its files import nothing but each other, src/istio/rules, the annotation format, Node built-ins and bundled libraries (synth-hook.ts, the cdk8s hook, aside)', () => {
+  test('its files import nothing but each other, the pure rule folders (src/istio/rules, src/gateway-api/rules), the annotation format, Node built-ins and bundled libraries (synth-hook.ts, the cdk8s hook, aside)', () => {
     // The package's bundledDependencies are plain libraries (re2js, yaml), never cdk8s or constructs.
     const bundled: string[] = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')).bundledDependencies ?? [];
     expect(bundled).not.toContain('cdk8s');
     const src = path.resolve(__dirname, '..', '..', 'src');
     const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap(e =>
       (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-    const allowed = [path.join(src, 'analysis'), path.join(src, 'istio', 'rules'), path.join(src, 'core', 'defined-elsewhere.ts')];
+    const rules = [path.join(src, 'istio', 'rules'), path.join(src, 'gateway-api', 'rules')];
+    const allowed = [path.join(src, 'analysis'), ...rules, path.join(src, 'core', 'defined-elsewhere.ts')];
     const outside: string[] = [];
-    for (const file of [...files(path.join(src, 'analysis')), ...files(path.join(src, 'istio', 'rules')), path.join(src, 'core', 'defined-elsewhere.ts')]) {
+    for (const file of [...files(path.join(src, 'analysis')), ...rules.flatMap(files), path.join(src, 'core', 'defined-elsewhere.ts')]) {
       if (file === path.join(src, 'analysis', 'synth-hook.ts')) continue;
       for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^;]*?from '([^']+)'/gm)) {
         const ok = spec.startsWith('.')

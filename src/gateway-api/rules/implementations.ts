@@ -332,6 +332,12 @@ export function choiceTitle(choice: ImplementationChoice): string {
   return choice.version === undefined ? `${choice.profile.title} (no version given)` : `${choice.profile.title} ${choice.version}`;
 }
 
+/**
+ * The methods whose requests carry no body to buffer: a mirror limited to them is never cut off by the body limit
+ * (the same methods as `mirrorSafeMethodsOnly`, SAFE_METHODS of src/core/request-match.ts).
+ */
+export const BODYLESS_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
+
 /** What the mirrors of one route use, as the judgement needs it. */
 export interface MirrorUse {
   /** The most RequestMirror filters of one rule. */

@@ -10,7 +10,10 @@ import { HttpbinMirrorChart, MeshApi } from '../../../src/scenario/httpbin-mirro
 // listener hostnames and allowedRoutes. Each test gives a minimal input that is reported and a near-identical one
 // that is not.
 
-const codes = (objects: any[]) => MeshAnalyzer.analyze(objects).map(f => `${f.code} ${f.kind} ${f.namespace}/${f.name}`);
+// What the Gateway API implementation (here Istio, from the class istio) does with the mirrors, TM0200-TM0299, is
+// tested in implementation.test.ts; these tests are about the references.
+const analyze = (objects: any[]) => MeshAnalyzer.analyze(objects).filter(f => !/^TM02\d\d$/.test(f.code));
+const codes = (objects: any[]) => analyze(objects).map(f => `${f.code} ${f.kind} ${f.namespace}/${f.name}`);
 
 const service = (name: string, namespace = 'default', port = 8000) => ({
   apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ name: 'http', port }] },
@@ -43,7 +46,7 @@ test('a mirror route to existing Services on an existing listener is clean', () 
 test('TM0101: a backendRef or mirror to a missing Service or port', () => {
   expect(codes([service('httpbin-v1'), gateway([HTTPS]), route(mirrorRule({}))])).toEqual(['TM0101 HTTPRoute default/httpbin']);
   const wrongPort = route({ backendRefs: [{ name: 'httpbin-v1', port: 80 }] });
-  expect(MeshAnalyzer.analyze([...base, wrongPort]).map(f => f.message)).toEqual([
+  expect(analyze([...base, wrongPort]).map(f => f.message)).toEqual([
     expect.stringMatching(/^Referenced port 80 of Service "default\/httpbin-v1" not found \(rules\[0\].backendRefs\[0\]\): the Service exposes port\(s\) 8000/),
   ]);
 });
@@ -115,7 +118,7 @@ test('TM0108: a RequestMirror inside backendRefs[].filters (Istio rejects it the
 test('the reference scenario in the Gateway API flavor analyzes clean, both stages', () => {
   for (const mirrorPercent of [0, 12.5, 100]) {
     const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror', { api: MeshApi.GATEWAY_API, mirrorPercent });
-    expect(MeshAnalyzer.analyze(Testing.synth(chart))).toEqual([]);
+    expect(analyze(Testing.synth(chart))).toEqual([]);
   }
 });
 
@@ -133,8 +136,8 @@ test('a route to an imported Gateway and a service of another team is declared o
     { kind: 'Service', namespace: 'team-b', name: 'reviews-v1', ports: [9080] },
     { kind: 'Service', namespace: 'team-b', name: 'reviews-v2', ports: [9080] },
   ]);
-  expect(MeshAnalyzer.analyze(manifests)).toEqual([]);
+  expect(analyze(manifests)).toEqual([]);
   // Without the declaration, the Gateway and the Services are missing.
   const stripped = manifests.map(m => ({ ...m, metadata: { ...m.metadata, annotations: undefined } }));
-  expect(MeshAnalyzer.analyze(stripped).map(f => f.code).sort()).toEqual(['TM0101', 'TM0101', 'TM0103']);
+  expect(analyze(stripped).map(f => f.code).sort()).toEqual(['TM0101', 'TM0101', 'TM0103']);
 });
