@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { FindingLevel, MeshAnalyzer } from '../../../src/analysis/mesh-analyzer';
 import { HttpbinMirrorChart, MeshApi } from '../../../src/scenario/httpbin-mirror-chart';
@@ -112,4 +114,23 @@ test('AnalyzeOptions.implementation: an unknown name or a bad version throws wit
   expect(() => MeshAnalyzer.analyze([], { implementation: 'haproxy' })).toThrow(/^MeshAnalyzer: implementation: unknown implementation "haproxy": expected one of istio/);
   expect(() => MeshAnalyzer.analyze([], { implementation: 'istio@next' })).toThrow(/must be a release number such as 1.28 or v2.2.1, got "next"/);
   expect(MeshAnalyzer.analyze([], { implementation: 'istio@1.28' }).filter(f => f.level === FindingLevel.ERROR)).toEqual([]);
+});
+
+// istio/istio 1.30.3 pilot/pkg/config/kube/gateway/testdata/http.yaml, the route "mirror" (test/fixtures/gateway-api):
+// its golden (http.yaml.golden) converts it to two mirrors of 50% (fraction 4/8) and 80%, which the Istio profile
+// supports from 1.24.3 on; before that, the same input mirrors too little (1.24.0-1.24.2) or everything (1.22, 1.23).
+test('Istio\'s own Gateway API conversion testdata with two mirrors passes from 1.24.3 on, as its golden shows', () => {
+  const yaml = fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'gateway-api', 'istio-http-mirror.yaml'), 'utf8');
+  const objects = MeshAnalyzer.parseYaml(yaml);
+  const errorsOn = (implementation: string) => implementationFindings(objects, implementation).filter(f => f.startsWith('TM0200'));
+  expect(errorsOn('istio@1.24.3')).toEqual([]);
+  expect(errorsOn('istio@1.30.3')).toEqual([]);
+  expect(errorsOn('istio@1.24.2')).toEqual([expect.stringMatching(/mirrors 100 times too few requests/)]);
+  expect(errorsOn('istio@1.23.0')).toEqual([expect.stringMatching(/ignores percent and fraction/)]);
+  // Without a flag, the Gateway's class istio says Istio.
+  expect(implementationFindings(objects).map(f => f.split(':')[1])).toEqual([
+    ' Implementation from gatewayClassName "istio" of Gateway istio-system/gateway',
+    ' Implementation from gatewayClassName "istio" of Gateway istio-system/gateway',
+    ' Implementation from gatewayClassName "istio" of Gateway istio-system/gateway',
+  ]);
 });
