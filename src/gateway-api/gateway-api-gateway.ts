@@ -6,6 +6,7 @@ import { IRouteGateway } from '../core/references';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../core/validate';
 import { GatewayImplementation } from './gateway-implementation';
 import { isGatewayApiHostname } from './rules/http-route';
+import { IMPLEMENTATION_ANNOTATION } from './rules/implementations';
 
 /** The API group of the Gateway API's objects, as parentRefs and ReferenceGrants name it. */
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
@@ -227,6 +228,8 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
       },
     });
     this.gatewayName = this.gateway.name;
+    // Only a given implementation is recorded: the analysis infers the default from the class as the construct does.
+    if (props.implementation !== undefined) this.gateway.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
     if (this.gatewayClassName === 'istio' && (this.gatewayName.length > 57 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.gatewayName))) {
       fail(this, `name ${JSON.stringify(this.gatewayName)} cannot be the name of an Istio gateway: Istio deploys it as a Deployment and Service `
         + 'named <name>-istio, so the name must be an RFC 1035 label (lowercase letters, digits and \'-\', starting with a letter) of at most '

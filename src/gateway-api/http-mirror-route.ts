@@ -11,7 +11,7 @@ import { checkDnsSubdomain, fail } from '../core/validate';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
 import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
-import { judgeMirrors, MirrorUse } from './rules/implementations';
+import { IMPLEMENTATION_ANNOTATION, judgeMirrors, MirrorUse } from './rules/implementations';
 
 /**
  * Properties of an `HttpMirrorRoute`.
@@ -91,6 +91,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
       () => this.implementationProblems(this.currentModel()),
     ]);
     this.httpRoute = httpRoute!;
+    if (props.implementation !== undefined) this.httpRoute.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
   }
 
   /** @internal */

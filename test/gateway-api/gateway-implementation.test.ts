@@ -1,4 +1,5 @@
 import { Testing } from 'cdk8s';
+import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { GatewayImplementation } from '../../src/gateway-api/gateway-implementation';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
@@ -113,5 +114,24 @@ describe('implementation of GatewayApiGateway and HttpMirrorRoute', () => {
     const f = gatewayApiFixture();
     expect(() => route(f, { implementation: 'contour' as any })).toThrow(/test\/ns\/route: implementation must be a GatewayImplementation .*got "contour"/);
     expect(() => gateway(f, { implementation: { name: 'x' } as any })).toThrow(/test\/ns\/gw: implementation must be a GatewayImplementation/);
+  });
+
+  test('a given implementation is written as an annotation, which the analysis of the output reads; an inferred one is not', () => {
+    const f = gatewayApiFixture();
+    const gw = gateway(f, { gatewayClassName: 'internal-lb', implementation: GatewayImplementation.of('envoy-gateway', '1.5.0') });
+    route(f, { gateways: [gw] });
+    const manifests = Testing.synth(f.chart);
+    const annotations = (kind: string, name: string) => manifests.find(m => m.kind === kind && m.metadata.name === name).metadata.annotations ?? {};
+    expect(annotations('Gateway', 'gw-gateway')['cdk8s-traffic-mirror/implementation']).toBe('envoy-gateway@1.5.0');
+    expect(annotations('Gateway', 'httpbin-gateway')['cdk8s-traffic-mirror/implementation']).toBeUndefined();
+    expect(annotations('HTTPRoute', 'httpbin')['cdk8s-traffic-mirror/implementation']).toBeUndefined();
+    // The class alone says nothing; the annotation says Envoy Gateway 1.5.0, which appends -shadow.
+    expect(MeshAnalyzer.analyze(manifests).filter(m => m.code.startsWith('TM02')).map(m => `${m.code} ${m.message.split(':')[0]}`))
+      .toEqual(['TM0202 Implementation Envoy Gateway 1.5.0, from the annotation cdk8s-traffic-mirror/implementation of Gateway default/gw-gateway']);
+
+    const g = gatewayApiFixture();
+    route(g, { implementation: GatewayImplementation.of('istio', '1.28') });
+    const routed = Testing.synth(g.chart).find(m => m.kind === 'HTTPRoute' && m.metadata.name === 'httpbin');
+    expect(routed.metadata.annotations['cdk8s-traffic-mirror/implementation']).toBe('istio@1.28');
   });
 });

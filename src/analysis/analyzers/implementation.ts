@@ -4,13 +4,17 @@
  * check. Internal: not exported from index.ts.
  *
  * The implementation of a route is the one given to the analysis (`--implementation NAME[@VERSION]`, the validation
- * plugin's `implementation`, `AnalyzeOptions.implementation`), which applies to every route; otherwise the one the
- * `gatewayClassName` of each parent Gateway of the input means, when it is a well-known class (`istio`, `eg`, `nginx`,
- * `kgateway`, `contour`, `cilium`, `gke-l7-*`, `kong`, `traefik`). A route whose implementation is not known this way
- * (a mesh route, a Gateway of another class or not in the input) gets the advice TM0204 when it uses a mirror feature
- * some implementation lacks.
+ * plugin's `implementation`, `AnalyzeOptions.implementation`), which applies to every route; otherwise the route's
+ * annotation `cdk8s-traffic-mirror/implementation` (written by `HttpMirrorRoute` when given one), else, per parent
+ * Gateway of the input, its annotation (written by `GatewayApiGateway`) or the one its `gatewayClassName` means, when
+ * that is a well-known class (`istio`, `eg`, `nginx`, `kgateway`, `contour`, `cilium`, `gke-l7-*`, `kong`, `traefik`).
+ * A route whose implementation is not known this way (a mesh route, a Gateway of another class or not in the input)
+ * gets the advice TM0204 when it uses a mirror feature some implementation lacks.
  */
-import { BODYLESS_METHODS, choiceTitle, ImplementationChoice, judgeMirrors, MirrorUse, notPortable, profileOfGatewayClass } from '../../gateway-api/rules/implementations';
+import {
+  BODYLESS_METHODS, choiceTitle, IMPLEMENTATION_ANNOTATION, ImplementationChoice, judgeMirrors, MirrorUse, notPortable, parseImplementation,
+  profileOfGatewayClass,
+} from '../../gateway-api/rules/implementations';
 import { asArray, isObject } from '../hosts';
 import { Report, Subject } from '../report';
 
@@ -56,7 +60,8 @@ interface Runner {
  */
 export function analyzeImplementations(manifests: any[], defaultNamespace: string, report: Report, implementation?: ImplementationChoice): void {
   const gatewayClasses = new Map<string, string | undefined>();
-  const routes: Array<Subject & { spec: any }> = [];
+  const gatewayChoices = new Map<string, ImplementationChoice | undefined>();
+  const routes: Array<Subject & { spec: any; choice?: ImplementationChoice }> = [];
   for (const m of manifests) {
     const apiVersion = typeof m?.apiVersion === 'string' ? m.apiVersion : '';
     if (!apiVersion.startsWith(`${GROUP}/`)) continue;
@@ -64,8 +69,12 @@ export function analyzeImplementations(manifests: any[], defaultNamespace: strin
     const namespace = typeof metadata.namespace === 'string' && metadata.namespace ? metadata.namespace : defaultNamespace;
     const name = typeof metadata.name === 'string' ? metadata.name : '';
     const spec = isObject(m.spec) ? m.spec : {};
-    if (m.kind === 'Gateway') gatewayClasses.set(`${namespace}/${name}`, typeof spec.gatewayClassName === 'string' ? spec.gatewayClassName : undefined);
-    if (m.kind === 'HTTPRoute') routes.push({ kind: m.kind, namespace, name, spec });
+    const subject = { kind: m.kind, namespace, name };
+    if (m.kind === 'Gateway') {
+      gatewayClasses.set(`${namespace}/${name}`, typeof spec.gatewayClassName === 'string' ? spec.gatewayClassName : undefined);
+      gatewayChoices.set(`${namespace}/${name}`, annotated(metadata, subject, report));
+    }
+    if (m.kind === 'HTTPRoute') routes.push({ ...subject, spec, choice: annotated(metadata, subject, report) });
   }
   for (const route of routes) {
     const use = mirrorUse(route.spec);
@@ -74,6 +83,8 @@ export function analyzeImplementations(manifests: any[], defaultNamespace: strin
     const unknown: string[] = [];
     if (implementation !== undefined) {
       runners.push({ choice: implementation, from: `${choiceTitle(implementation)}, given to the analysis` });
+    } else if (route.choice !== undefined) {
+      runners.push({ choice: route.choice, from: `${choiceTitle(route.choice)}, from the route's annotation ${IMPLEMENTATION_ANNOTATION}` });
     } else {
       for (const ref of asArray(route.spec.parentRefs).filter(isObject)) {
         const group = typeof ref.group === 'string' ? ref.group : GROUP;
@@ -85,6 +96,13 @@ export function analyzeImplementations(manifests: any[], defaultNamespace: strin
           continue;
         }
         const key = `${namespace}/${String(ref.name ?? '')}`;
+        const given = gatewayChoices.get(key);
+        if (given !== undefined) {
+          if (!runners.some(r => r.choice.profile === given.profile && r.choice.version === given.version)) {
+            runners.push({ choice: given, from: `${choiceTitle(given)}, from the annotation ${IMPLEMENTATION_ANNOTATION} of ${where}` });
+          }
+          continue;
+        }
         const className = gatewayClasses.get(key);
         const profile = className === undefined ? undefined : profileOfGatewayClass(className);
         if (profile === undefined) {
@@ -112,4 +130,20 @@ export function analyzeImplementations(manifests: any[], defaultNamespace: strin
         + 'validation plugin\'s implementation property) to check it.');
     }
   }
+}
+
+/**
+ * The implementation an object's `cdk8s-traffic-mirror/implementation` annotation names, or undefined without one; a
+ * value that is no `NAME[@VERSION]` is a schema error (IST0106), as a malformed defined-elsewhere annotation is.
+ */
+function annotated(metadata: any, o: Subject, report: Report): ImplementationChoice | undefined {
+  const value = isObject(metadata.annotations) ? metadata.annotations[IMPLEMENTATION_ANNOTATION] : undefined;
+  if (value === undefined) return undefined;
+  const choice = typeof value === 'string' ? parseImplementation(value) : `it must be a string, got ${JSON.stringify(value)}`;
+  if (typeof choice === 'string') {
+    report.add('IST0106', o, `Schema validation error: annotation ${IMPLEMENTATION_ANNOTATION}: ${choice}. Write NAME or NAME@VERSION, as `
+      + 'GatewayImplementation.toString() does, or remove the annotation.');
+    return undefined;
+  }
+  return choice;
 }

@@ -267,6 +267,12 @@ export const PROFILES: readonly ImplementationProfile[] = [
   },
 ];
 
+/**
+ * The annotation with which `GatewayApiGateway` and `HttpMirrorRoute` record an implementation given to them
+ * (`NAME` or `NAME@VERSION`), so that the analysis of the written manifests judges the route as the synth did.
+ */
+export const IMPLEMENTATION_ANNOTATION = 'cdk8s-traffic-mirror/implementation';
+
 /** The names of the profiles, for messages. */
 export const IMPLEMENTATION_NAMES: readonly string[] = PROFILES.map(p => p.name);
 

@@ -134,3 +134,26 @@ test('Istio\'s own Gateway API conversion testdata with two mirrors passes from 
     ' Implementation from gatewayClassName "istio" of Gateway istio-system/gateway',
   ]);
 });
+
+describe('the annotation cdk8s-traffic-mirror/implementation (written by the constructs when given one)', () => {
+  const annotate = (o: any, value: any) => ({ ...o, metadata: { ...o.metadata, annotations: { 'cdk8s-traffic-mirror/implementation': value } } });
+
+  test('on the route it wins over the Gateway\'s class; on the Gateway over its class; --implementation over both', () => {
+    const percent = route([mirror({ percent: 10 })]);
+    expect(codesOf([...services, gateway('contour'), annotate(percent, 'envoy-gateway@1.9.0')])).toEqual([]);
+    expect(codesOf([...services, annotate(gateway('internal-lb'), 'contour@1.33'), percent])).toEqual(['TM0200 Error', 'TM0202 Warning', 'TM0203 Warning']);
+    expect(codesOf([...services, gateway('istio'), annotate(percent, 'contour@1.33')], 'envoy-gateway@1.9.0')).toEqual([]);
+  });
+
+  test('a value that is no NAME[@VERSION] is a schema error (IST0106), and the implementation is then not known', () => {
+    const found = MeshAnalyzer.analyze([...services, gateway('internal-lb'), annotate(route([mirror()]), 'contour@latest')])
+      .filter(f => f.code === 'IST0106' || f.code.startsWith('TM02')).map(f => `${f.code} ${f.message}`);
+    expect(found).toEqual([
+      expect.stringMatching(/^IST0106 Schema validation error: annotation cdk8s-traffic-mirror\/implementation: the version of implementation contour must be/),
+      expect.stringMatching(/^TM0204 /),
+    ]);
+    expect(MeshAnalyzer.analyze([...services, annotate(gateway('istio'), 7)]).map(f => f.message)).toEqual([
+      expect.stringMatching(/annotation cdk8s-traffic-mirror\/implementation: it must be a string, got 7/),
+    ]);
+  });
+});
