@@ -1,8 +1,10 @@
 import { Testing } from 'cdk8s';
 import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
+import { SAFE_METHODS } from '../../src/core/request-match';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { GatewayImplementation } from '../../src/gateway-api/gateway-implementation';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
+import { BODYLESS_METHODS } from '../../src/gateway-api/rules/implementations';
 import { MirrorRolloutPlan } from '../../src/rollout/rollout-plan';
 import { GatewayApiFixture, gatewayApiFixture } from './support';
 
@@ -108,6 +110,10 @@ describe('implementation of GatewayApiGateway and HttpMirrorRoute', () => {
       stages: [{ name: 'mirror-10', mirrors: [{ service: f.service, version: 'v2', percent: 10 }] }],
     });
     expect(() => plan.stageManifests(plan.stageNames[0])).toThrow(/stage .*mirror-10: .*Contour 1.33 and newer ignores percent and fraction/);
+  });
+
+  test('the analyzer\'s methods without bodies are the construct\'s safe methods (mirrorSafeMethodsOnly)', () => {
+    expect([...BODYLESS_METHODS]).toEqual(SAFE_METHODS);
   });
 
   test('fails when implementation is not a GatewayImplementation', () => {
