@@ -29,6 +29,7 @@ export * from './istio/access-logging';
 // the Kubernetes Gateway API
 export * from './gateway-api/gateway-api-gateway';
 export * from './gateway-api/http-mirror-route';
+export * from './gateway-api/gateway-implementation';
 
 // rollout plan
 export * from './rollout/rollout-plan';

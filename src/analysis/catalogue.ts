@@ -220,6 +220,31 @@ export const CATALOGUE = {
     level: FindingLevel.WARNING,
     fix: 'Remove the route kinds the listener\'s protocol does not support from allowedRoutes.kinds, or use a listener of the protocol they need.',
   },
+  TM0200: {
+    name: 'MirrorFeatureUnsupported',
+    level: FindingLevel.ERROR,
+    fix: 'Use only the mirror features the implementation supports (one mirror per rule, percent 100), or run the route on one that supports them.',
+  },
+  TM0201: {
+    name: 'MirrorFeatureSupportUnknown',
+    level: FindingLevel.WARNING,
+    fix: 'Give the implementation\'s version (NAME@VERSION), or check its conformance report before relying on the mirror.',
+  },
+  TM0202: {
+    name: 'MirrorHostSuffix',
+    level: FindingLevel.WARNING,
+    fix: 'Let the mirrored version accept the Host with the -shadow suffix too, or turn the suffix off where the implementation allows it.',
+  },
+  TM0203: {
+    name: 'MirrorBodyLimit',
+    level: FindingLevel.WARNING,
+    fix: 'Mirror only GET, HEAD and OPTIONS, or expect requests with bodies over the buffer limit to be missing from the mirror.',
+  },
+  TM0204: {
+    name: 'MirrorNotPortable',
+    level: FindingLevel.INFO,
+    fix: 'Give the implementation (--implementation NAME[@VERSION] or the plugin\'s implementation property) so the route is checked against it.',
+  },
   // Progressive-delivery controllers (analyzers/rollouts.ts): Argo Rollouts' Rollout and Flagger's Canary.
   TM0300: {
     name: 'RolloutVirtualServiceInvalid',

@@ -1,3 +1,4 @@
+import { parseImplementation } from '../gateway-api/rules/implementations';
 import { Finding } from './finding';
 import { parseManifests } from './read-manifests';
 import { runAnalyzers } from './run';
@@ -16,6 +17,17 @@ export interface AnalyzeOptions {
    * @default 'default'
    */
   readonly defaultNamespace?: string;
+  /**
+   * The Kubernetes Gateway API implementation that runs every HTTPRoute of the input, as `NAME` or `NAME@VERSION`
+   * (`istio@1.28`, `contour@1.33`, `kgateway@v2.2.1`): the mirrors of each route are checked against its profile
+   * (TM0200 to TM0203). One of istio, envoy-gateway, nginx-gateway-fabric, kgateway, contour, cilium, gke, linkerd,
+   * kong, traefik; anything else throws.
+   *
+   * @default - each route is checked against the implementation its Gateways' well-known `gatewayClassName` means
+   * (`istio`, `eg`, `nginx`, `kgateway`, `contour`, `cilium`, `gke-l7-*`, `kong`, `traefik`); other routes get the
+   * advice TM0204 naming what is not portable
+   */
+  readonly implementation?: string;
 }
 
 /**
@@ -43,7 +55,12 @@ export class MeshAnalyzer {
    * @param options analysis options
    */
   public static analyze(manifests: any[], options: AnalyzeOptions = {}): Finding[] {
-    const findings = runAnalyzers(manifests, options.defaultNamespace ?? 'default');
+    let implementation;
+    if (options.implementation !== undefined) {
+      implementation = parseImplementation(String(options.implementation));
+      if (typeof implementation === 'string') throw new Error(`MeshAnalyzer: implementation: ${implementation}`);
+    }
+    const findings = runAnalyzers(manifests, options.defaultNamespace ?? 'default', implementation);
     return findings.sort(compareFindings);
   }
 

@@ -10,12 +10,14 @@ import { analyzeDestinationRules } from './analyzers/destinationrule';
 import { analyzeGateways } from './analyzers/gateway';
 import { analyzeGatewayApi } from './analyzers/httproute';
 import { analyzeRollouts } from './analyzers/rollouts';
+import { analyzeImplementations } from './analyzers/implementation';
 import { analyzeServices } from './analyzers/service';
 import { analyzeVirtualServices } from './analyzers/virtualservice';
 import { Finding } from './finding';
 import { flatten, lastDefinitions, ManifestIndex } from './manifest-index';
 import { Report, Subject } from './report';
 import { typeErrors } from './schema-types';
+import { ImplementationChoice } from '../gateway-api/rules/implementations';
 
 function subjectOf(m: any, defaultNamespace: string): Subject {
   const metadata = m.metadata !== null && typeof m.metadata === 'object' ? m.metadata : {};
@@ -49,8 +51,11 @@ const ANALYZERS: readonly Analyzer[] = [
  */
 export const IGNORED_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
 
-/** Runs every analyzer over the manifests; the findings are in no particular order. */
-export function runAnalyzers(manifests: any[], defaultNamespace: string): Finding[] {
+/**
+ * Runs every analyzer over the manifests; the findings are in no particular order. `implementation` is the Gateway API
+ * implementation every HTTPRoute is judged against (otherwise each Gateway's class says).
+ */
+export function runAnalyzers(manifests: any[], defaultNamespace: string, implementation?: ImplementationChoice): Finding[] {
   const report = new Report();
   const analyzed = flatten(manifests).filter(m => !IGNORED_NAMESPACES.has(namespaceOf(m, defaultNamespace)));
   const objects = lastDefinitions(analyzed, defaultNamespace, report);
@@ -71,6 +76,7 @@ export function runAnalyzers(manifests: any[], defaultNamespace: string): Findin
   }
   analyzeGatewayApi(objects.filter(m => !invalid.has(m)), defaultNamespace, report);
   analyzeRollouts(objects.filter(m => !invalid.has(m)), index, defaultNamespace, report);
+  analyzeImplementations(objects.filter(m => !invalid.has(m)), defaultNamespace, report, implementation);
   return withoutSuppressed(report.findings, objects, defaultNamespace);
 }
 

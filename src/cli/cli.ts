@@ -7,6 +7,7 @@
  */
 import { CATALOGUE } from '../analysis/catalogue';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
+import { parseImplementation } from '../gateway-api/rules/implementations';
 import { formatProblem, readInput, UnreadableInput } from './input';
 import { formatJson, formatSarif, formatYaml, origin, Position, positionKey } from './output';
 
@@ -53,6 +54,12 @@ with istioctl analyze codes (IST0101, ...) and this library's TM codes.
   --failure-threshold <level> Info, Warning or Error (default): the lowest level that makes the exit status 1
   --output-threshold <level>  Info (default), Warning or Error: the lowest level printed
   --ignore-unknown            skip documents that are not Kubernetes objects instead of failing with status 4
+  --implementation <NAME[@VERSION]>
+                              the Gateway API implementation that runs every HTTPRoute (istio, envoy-gateway,
+                              nginx-gateway-fabric, kgateway, contour, cilium, gke, linkerd, kong, traefik), e.g.
+                              contour@1.33: mirrors it lacks are TM0200 errors; default: each Gateway's
+                              well-known gatewayClassName (istio, eg, nginx, kgateway, contour, cilium, gke-l7-*,
+                              kong, traefik), else the advice TM0204
   -h, --help                  print this help
 
 Exit status: 0 no finding at or above the failure threshold; 1 at least one; 2 bad usage; 3 an input path
@@ -76,6 +83,7 @@ interface Options {
   readonly failureThreshold: FindingLevel;
   readonly outputThreshold: FindingLevel;
   readonly ignoreUnknown: boolean;
+  readonly implementation?: string;
   readonly warnings: string[];
 }
 
@@ -140,7 +148,7 @@ function run(argv: string[], io: CliIo): number {
     }
   }
 
-  const all = MeshAnalyzer.analyze(manifests);
+  const all = MeshAnalyzer.analyze(manifests, { implementation: options.implementation });
   const findings = all.filter(f => !options.suppress.some(s => s.code === f.code && s.pattern.test(origin(f))));
   const shown = findings.filter(f => RANK[f.level] >= RANK[options.outputThreshold]);
   switch (options.format) {
@@ -176,6 +184,7 @@ function parseOptions(args: string[]): Options {
   let failureThreshold = FindingLevel.ERROR;
   let outputThreshold = FindingLevel.INFO;
   let ignoreUnknown = false;
+  let implementation: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -209,13 +218,20 @@ function parseOptions(args: string[]): Options {
       case '--ignore-unknown':
         ignoreUnknown = true;
         break;
+      case '--implementation': {
+        const v = value();
+        const choice = parseImplementation(v);
+        if (typeof choice === 'string') throw new UsageError(`--implementation: ${choice}`);
+        implementation = v;
+        break;
+      }
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option "${arg}"`);
         inputs.push(arg);
     }
   }
   if (inputs.length === 0) throw new UsageError('no file or directory to analyze');
-  return { inputs, format, suppress, failureThreshold, outputThreshold, ignoreUnknown, warnings };
+  return { inputs, format, suppress, failureThreshold, outputThreshold, ignoreUnknown, implementation, warnings };
 }
 
 function parseLevel(flag: string, value: string): FindingLevel {

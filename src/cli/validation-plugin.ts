@@ -12,6 +12,7 @@
  *       failOnWarnings: false
  *       perDirectory: false
  *       defaultNamespace: default
+ *       implementation: istio@1.28
  * ```
  *
  * Each error-level finding becomes one violation of the report (rule `<code> <IstioName>`, recommendation = the
@@ -36,6 +37,7 @@ import { codeInfo } from '../analysis/catalogue';
 import type { Finding } from '../analysis/mesh-analyzer';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
 import { parseManifests } from '../analysis/read-manifests';
+import { parseImplementation } from '../gateway-api/rules/implementations';
 
 /** The subset of the cdk8s CLI's `ValidationContext` the plugin uses (cdk8s-cli/lib/plugins/validation.d.ts). */
 export interface ValidationContextLike {
@@ -73,6 +75,13 @@ export interface MeshAnalysisValidationProperties {
    * @default 'default'
    */
   readonly defaultNamespace?: string;
+  /**
+   * The Gateway API implementation that runs every HTTPRoute, `NAME` or `NAME@VERSION` (`istio@1.28`, `contour@1.33`):
+   * mirror features it lacks are TM0200 errors (see `AnalyzeOptions.implementation`).
+   *
+   * @default - each Gateway's well-known `gatewayClassName` says; other routes get the advice TM0204
+   */
+  readonly implementation?: string;
 }
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
@@ -87,12 +96,14 @@ export class MeshAnalysisValidation {
   private readonly failOnWarnings: boolean;
   private readonly perDirectory: boolean;
   private readonly defaultNamespace: string;
+  private readonly implementation?: string;
 
   constructor(properties: MeshAnalysisValidationProperties = {}) {
     checkProperties(properties);
     this.failOnWarnings = properties.failOnWarnings === true;
     this.perDirectory = properties.perDirectory === true;
     this.defaultNamespace = properties.defaultNamespace ?? 'default';
+    this.implementation = properties.implementation;
   }
 
   public async validate(context: ValidationContextLike): Promise<void> {
@@ -133,7 +144,7 @@ export class MeshAnalysisValidation {
         definedIn.set(key, list);
       }
     }
-    const findings = MeshAnalyzer.analyze(manifests, { defaultNamespace: this.defaultNamespace });
+    const findings = MeshAnalyzer.analyze(manifests, { defaultNamespace: this.defaultNamespace, implementation: this.implementation });
     for (const f of findings) {
       if (!this.fails(f)) {
         context.logger.log(MeshAnalyzer.formatFinding(f));
@@ -178,7 +189,9 @@ export class MeshAnalysisValidation {
 }
 
 /** The properties the plugin takes, with their type: what `checkProperties` accepts. */
-const PROPERTIES: Record<string, 'boolean' | 'string'> = { failOnWarnings: 'boolean', perDirectory: 'boolean', defaultNamespace: 'string' };
+const PROPERTIES: Record<string, 'boolean' | 'string'> = {
+  failOnWarnings: 'boolean', perDirectory: 'boolean', defaultNamespace: 'string', implementation: 'string',
+};
 
 /**
  * Throws for properties the plugin does not know, or of the wrong type. The cdk8s CLI passes `properties` from
@@ -197,6 +210,9 @@ function checkProperties(properties: any): void {
       problems.push(`unknown property "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
     } else if (typeof value !== type || (type === 'string' && value === '')) {
       problems.push(`property "${key}" must be a ${type === 'string' ? 'non-empty string' : 'boolean (true or false, unquoted)'}, got ${JSON.stringify(value)}`);
+    } else if (key === 'implementation') {
+      const choice = parseImplementation(value as string);
+      if (typeof choice === 'string') problems.push(`property "implementation": ${choice}`);
     }
   }
   if (problems.length > 0) {

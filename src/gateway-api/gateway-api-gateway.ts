@@ -4,7 +4,9 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { claimObjects, memoized } from '../core/app-index';
 import { IRouteGateway } from '../core/references';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../core/validate';
+import { GatewayImplementation } from './gateway-implementation';
 import { isGatewayApiHostname } from './rules/http-route';
+import { IMPLEMENTATION_ANNOTATION } from './rules/implementations';
 
 /** The API group of the Gateway API's objects, as parentRefs and ReferenceGrants name it. */
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
@@ -39,6 +41,11 @@ export interface IGatewayApiGateway extends IRouteGateway {
   readonly listenerNames?: string[];
   /** From which namespaces routes may attach, or undefined when not known (a Gateway defined elsewhere). */
   readonly routeNamespaces?: RouteNamespaces;
+  /**
+   * The implementation that runs the Gateway, which routes attached to it are checked against (unless a route names
+   * its own), or undefined when not known.
+   */
+  readonly implementation?: GatewayImplementation;
 }
 
 /**
@@ -106,6 +113,16 @@ export interface GatewayApiGatewayProps {
    * @default RouteNamespaces.SAME
    */
   readonly routeNamespaces?: RouteNamespaces;
+  /**
+   * The implementation (and version) that runs this Gateway. Routes attached to it are checked against it at synth
+   * time: a route that needs a mirroring feature the implementation does not have, or silently ignores (Contour's
+   * mirror percentages), fails. Give the version (`GatewayImplementation.of('istio', '1.28')`) where support changed.
+   *
+   * @default - the implementation `gatewayClassName` names when it is a well-known class (`istio`, `eg`, `nginx`,
+   * `kgateway`, `contour`, `cilium`, `gke-l7-*`, `kong`, `traefik`), without version; for any other class, none (routes
+   * are not checked against an implementation)
+   */
+  readonly implementation?: GatewayImplementation;
 }
 
 /** The listener routes attach to when HTTP is redirected. */
@@ -150,6 +167,7 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
   public readonly definedElsewhere = false;
   public readonly sectionName?: string;
   public readonly routeNamespaces?: RouteNamespaces;
+  public readonly implementation?: GatewayImplementation;
   /** The GatewayClass. */
   public readonly gatewayClassName: string;
   /** The Gateway object. */
@@ -177,6 +195,10 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
     this.hostname = props.hostname;
     this.namespace = props.namespace === undefined ? Chart.of(this).namespace : checkDnsLabel(this, 'namespace', props.namespace);
     this.gatewayClassName = checkDnsSubdomain(this, 'gatewayClassName', props.gatewayClassName ?? 'istio');
+    if (props.implementation !== undefined && !(props.implementation instanceof GatewayImplementation)) {
+      fail(this, `implementation must be a GatewayImplementation (e.g. GatewayImplementation.of('istio', '1.28')), got ${JSON.stringify(props.implementation)}`);
+    }
+    this.implementation = props.implementation ?? GatewayImplementation.fromGatewayClassName(this.gatewayClassName);
     const credentialName = checkDnsSubdomain(this, 'credentialName', props.credentialName);
     const credentialNamespace = props.credentialNamespace === undefined ? undefined : checkDnsLabel(this, 'credentialNamespace', props.credentialNamespace);
     const httpsPort = checkPort(this, 'httpsPort', props.httpsPort ?? 443);
@@ -215,6 +237,8 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
       },
     });
     this.gatewayName = this.gateway.name;
+    // Only a given implementation is recorded: the analysis infers the default from the class as the construct does.
+    if (props.implementation !== undefined) this.gateway.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
     if (this.gatewayClassName === 'istio' && (this.gatewayName.length > 57 || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(this.gatewayName))) {
       fail(this, `name ${JSON.stringify(this.gatewayName)} cannot be the name of an Istio gateway: Istio deploys it as a Deployment and Service `
         + 'named <name>-istio, so the name must be an RFC 1035 label (lowercase letters, digits and \'-\', starting with a letter) of at most '

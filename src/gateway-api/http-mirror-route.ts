@@ -5,10 +5,13 @@ import { AppIndex, claimObjects } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
+import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
 import { checkDnsSubdomain, checkGatewayFlavor, fail, GatewayFlavor } from '../core/validate';
 import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
+import { GatewayImplementation } from './gateway-implementation';
 import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
+import { IMPLEMENTATION_ANNOTATION, judgeMirrors, MirrorUse } from './rules/implementations';
 
 /**
  * Properties of an `HttpMirrorRoute`.
@@ -21,6 +24,15 @@ export interface HttpMirrorRouteProps extends MirrorRouteOptions {
    * @default - none: the route applies to mesh-internal traffic only (a GAMMA route attached to the destination's Service)
    */
   readonly gateways?: IGatewayApiGateway[];
+  /**
+   * The implementation (and version) that runs this route, checked at synth time: a route (or a stage of its rollout
+   * plan) that needs a mirroring feature the implementation does not have, or silently ignores, fails with the
+   * feature, the implementation and the fix. Set it for mesh (GAMMA) routes, or to override the gateways'.
+   *
+   * @default - the `implementation` of each gateway the route attaches to (a `GatewayApiGateway` infers it from
+   * well-known class names); none for a mesh route, which is then not checked against an implementation
+   */
+  readonly implementation?: GatewayImplementation;
 }
 
 const RENDERER = new HttpRouteRenderer();
@@ -58,6 +70,8 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   /** The ReferenceGrants, by target namespace, and the services each grant covers. */
   private readonly grants = new Map<string, { grant: gw.ReferenceGrantV1Beta1; services: IMeshService[] }>();
   private readonly grantChecks: Array<() => string[]> = [];
+  /** The implementations the route is checked against: its own, else its gateways'. */
+  private readonly implementations: GatewayImplementation[];
 
   /**
    * Defines a `HttpMirrorRoute` (writes an HTTPRoute).
@@ -68,10 +82,20 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GATEWAY_API_FLAVOR, ISTIO_FLAVOR)]);
+    if (props.implementation !== undefined && !(props.implementation instanceof GatewayImplementation)) {
+      fail(this, `implementation must be a GatewayImplementation (e.g. GatewayImplementation.of('istio', '1.28')), got ${JSON.stringify(props.implementation)}`);
+    }
+    const fromGateways = (props.gateways ?? []).map(g => g.implementation).filter((i): i is GatewayImplementation => i !== undefined);
+    this.implementations = props.implementation !== undefined ? [props.implementation]
+      : fromGateways.filter((i, n) => fromGateways.findIndex(j => j.toString() === i.toString()) === n);
     let httpRoute: gw.HttpRoute | undefined;
-    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })),
-      [() => this.grantChecks.flatMap(c => c()), this.claimGatewayHosts()]);
+    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [
+      () => this.grantChecks.flatMap(c => c()),
+      this.claimGatewayHosts(),
+      () => this.implementationProblems(this.currentModel()),
+    ]);
     this.httpRoute = httpRoute!;
+    if (props.implementation !== undefined) this.httpRoute.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
   }
 
   /** @internal */
@@ -93,7 +117,29 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   protected _stageProblems(model: RouteModel): string[] {
     const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
     return ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
-      + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)');
+      + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)')
+      .concat(this.implementationProblems(model));
+  }
+
+  /** The route's own model (the one its validation checks). */
+  private currentModel(): RouteModel {
+    return this._spec.model();
+  }
+
+  /**
+   * The mirroring features `model` needs that an implementation running the route does not have or ignores (errors
+   * of `judgeMirrors`; its warnings are the analyzer's, as a construct validation can only fail).
+   */
+  private implementationProblems(model: RouteModel): string[] {
+    const mirroring = model.rules.filter(r => r.mirrors.length > 0);
+    if (mirroring.length === 0 || this.implementations.length === 0) return [];
+    const use: MirrorUse = {
+      maxMirrorsPerRule: Math.max(...mirroring.map(r => r.mirrors.length)),
+      partial: mirroring.some(r => r.mirrors.some(m => m.percent < 100)),
+      fraction: mirroring.some(r => r.mirrors.some(m => m.percent < 100 && !Number.isInteger(m.percent))),
+      withBodies: mirroring.some(r => r.methods === undefined || r.methods.some(m => !SAFE_METHODS.includes(m))),
+    };
+    return this.implementations.flatMap(i => judgeMirrors(use, i._choice()).filter(v => v.level === 'error').map(v => v.message));
   }
 
   /** With the Gateway API a backend is the version's own Service. @internal */

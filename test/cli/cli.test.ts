@@ -85,6 +85,37 @@ test('fails with 3 on a missing file; with 2 on no input, unknown command or opt
   expect(run()).toMatchObject({ status: 2, err: expect.stringMatching(/^Usage: /) });
 });
 
+describe('--implementation NAME[@VERSION]', () => {
+  // Istio's own Gateway API conversion input (test/fixtures/gateway-api/README.md): two mirrors, a fraction 4/8 and a
+  // percent 80, on a Gateway of class istio. Its Services are not part of it, hence the suppressed TM0101.
+  const istio = path.join(__dirname, '..', 'fixtures', 'gateway-api', 'istio-http-mirror.yaml');
+  const analyze = (...args: string[]) => run('analyze', istio, '-S', 'TM0101=*', ...args);
+
+  test('judges every route against the implementation given: an error (exit 1) where it lacks or ignores a feature', () => {
+    const r = analyze('--implementation', 'istio@1.23.0');
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/^TM0200 Error HTTPRoute default\/mirror: Implementation Istio 1.23.0, given to the analysis: the route needs HTTPRouteRequestPercentageMirror/m);
+    expect(analyze('--implementation=traefik').out).toMatch(/^TM0200 Error HTTPRoute default\/mirror: .*HTTPRouteRequestMirror .*Traefik/m);
+  });
+
+  test('passes (exit 0) where the implementation supports what the route uses, warnings aside', () => {
+    const r = analyze('--implementation', 'istio@1.30.3');
+    expect(r.status).toBe(0);
+    expect(r.out.trimEnd().split('\n').map(l => l.split(' ').slice(0, 2).join(' '))).toEqual(['TM0203 Warning']);
+    // Without the flag the class istio says Istio, without version: the -shadow suffix and older versions are warnings.
+    expect(analyze().status).toBe(0);
+    expect(analyze('--failure-threshold', 'Warning').status).toBe(1);
+  });
+
+  test('fails with 2 on an unknown implementation or a bad version, naming the allowed values', () => {
+    expect(analyze('--implementation', 'haproxy')).toMatchObject({
+      status: 2, err: expect.stringMatching(/^error: --implementation: unknown implementation "haproxy": expected one of istio, envoy-gateway, .*traefik/),
+    });
+    expect(analyze('--implementation', 'contour@one')).toMatchObject({ status: 2, err: expect.stringMatching(/must be a release number such as 1.28/) });
+    expect(analyze('--implementation')).toMatchObject({ status: 2, err: expect.stringMatching(/^error: option --implementation needs a value/) });
+  });
+});
+
 const compiled = path.join(__dirname, '..', '..', 'lib', 'src', 'cli', 'cli.js');
 const e2e = fs.existsSync(compiled) ? test : test.skip;
 e2e('the compiled bin runs under node (needs the jsii build)', () => {

@@ -116,6 +116,27 @@ test('places objects without namespace in defaultNamespace', async () => {
   expect(recorded.violations[0].recommendation).toMatch(/^Error VirtualService web\/httpbin:/);
 });
 
+test('implementation: routes are judged against it, an unsupported mirror feature is a violation', async () => {
+  const objects = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: web-v1, port: 80}]
+    filters:
+    - {type: RequestMirror, requestMirror: {backendRef: {name: web-v2, port: 80}, percent: 10}}
+`;
+  const { ctx, recorded } = context({ 'app.k8s.yaml': objects });
+  await new MeshAnalysisValidation({ implementation: 'contour@1.33' }).validate(ctx);
+  expect(recorded.violations.map(v => v.ruleName)).toContain('TM0200 MirrorFeatureUnsupported');
+  expect(recorded.violations.find(v => v.ruleName.startsWith('TM0200')).recommendation).toMatch(/Contour 1.33 ignores percent and fraction/);
+
+  const again = context({ 'app.k8s.yaml': objects });
+  await new MeshAnalysisValidation({ implementation: 'envoy-gateway@1.9.0' }).validate(again.ctx);
+  expect(again.recorded.violations.map(v => v.ruleName)).not.toContain('TM0200 MirrorFeatureUnsupported');
+});
+
 // End to end through the real `cdk8s synth`, with the compiled plugin (lib/, built by `npm run build`).
 const compiled = path.join(ROOT, 'lib', 'src', 'cli', 'validation-plugin.js');
 const e2e = fs.existsSync(compiled) ? test : test.skip;
@@ -246,15 +267,21 @@ describe('properties', () => {
   test('fails when a property is misspelt or of the wrong type, listing the valid properties', () => {
     expect(() => new MeshAnalysisValidation({ perDirectry: true } as any)).toThrow(
       'MeshAnalysisValidation (cdk8s.yaml validations[].properties): unknown property "perDirectry" (did you mean "perDirectory"?). '
-      + 'Valid properties: failOnWarnings (boolean), perDirectory (boolean), defaultNamespace (string).');
+      + 'Valid properties: failOnWarnings (boolean), perDirectory (boolean), defaultNamespace (string), implementation (string).');
     expect(() => new MeshAnalysisValidation({ failOnWarnings: 'yes' } as any))
       .toThrow(/property "failOnWarnings" must be a boolean \(true or false, unquoted\), got "yes"/);
     expect(() => new MeshAnalysisValidation({ defaultNamespace: 5 } as any)).toThrow(/property "defaultNamespace" must be a non-empty string, got 5/);
     expect(() => new MeshAnalysisValidation('x' as any)).toThrow(/properties must be a mapping/);
   });
 
+  test('fails when implementation is not a known NAME[@VERSION]', () => {
+    expect(() => new MeshAnalysisValidation({ implementation: 'haproxy' })).toThrow(
+      /properties\): property "implementation": unknown implementation "haproxy": expected one of istio, .*traefik .*Valid properties:/);
+    expect(() => new MeshAnalysisValidation({ implementation: 'istio@x' })).toThrow(/property "implementation": the version of implementation istio must be/);
+  });
+
   test('accepts the valid properties, and none', () => {
-    expect(() => new MeshAnalysisValidation({ failOnWarnings: true, perDirectory: false, defaultNamespace: 'apps' })).not.toThrow();
+    expect(() => new MeshAnalysisValidation({ failOnWarnings: true, perDirectory: false, defaultNamespace: 'apps', implementation: 'kgateway@v2.2.1' })).not.toThrow();
     expect(() => new MeshAnalysisValidation()).not.toThrow();
   });
 });

@@ -45,7 +45,7 @@ describe('main', () => {
     }
   });
 
-  test('MIRROR_API=gateway-api writes the same scenario with the Gateway API: every file schema-valid, no finding, same names', () => {
+  test('MIRROR_API=gateway-api writes the same scenario with the Gateway API: every file schema-valid, no finding but Istio\'s warnings, same names', () => {
     for (const percent of [undefined, '0', '12.5']) {
       const outdir = synth(percent, 'gateway-api');
       const files = [path.join(outdir, 'httpbin-mirror.k8s.yaml'),
@@ -58,7 +58,10 @@ describe('main', () => {
           'Gateway httpbin-gateway', 'HTTPRoute httpbin-gateway-https-redirect', 'HTTPRoute httpbin', 'Telemetry httpbin-v2-access-logs',
         ]);
         expectValidManifests(manifests);
-        expect(MeshAnalyzer.analyze(manifests).map(MeshAnalyzer.formatFinding)).toEqual([]);
+        // No finding but the warnings of the implementation (Istio, from the class istio, without version: the -shadow
+        // suffix up to 1.27, bodies over 1 MiB, percentages before 1.24.3), which test/analysis/analyzers/implementation.test.ts checks.
+        const findings = MeshAnalyzer.analyze(manifests);
+        expect(findings.filter(f => !['TM0201', 'TM0202', 'TM0203'].includes(f.code) || f.level !== 'Warning').map(MeshAnalyzer.formatFinding)).toEqual([]);
       }
       const route = MeshAnalyzer.parseYaml(read(files[0])).find(m => m.kind === 'HTTPRoute' && m.metadata.name === 'httpbin');
       const mirror = route.spec.rules[0].filters?.find((f: any) => f.type === 'RequestMirror')?.requestMirror;
