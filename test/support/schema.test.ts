@@ -121,6 +121,7 @@ describe('valid manifests', () => {
     expectValidManifests([deployment(), service(), destinationRule(), gateway(), virtualService(), serviceEntry(), telemetry()]);
     expect(supportedKinds().sort()).toEqual([
       'apps/v1/Deployment',
+      'gateway.networking.k8s.io/v1/GRPCRoute',
       'gateway.networking.k8s.io/v1/Gateway',
       'gateway.networking.k8s.io/v1/HTTPRoute',
       'gateway.networking.k8s.io/v1/ReferenceGrant',
