@@ -195,6 +195,16 @@ export const CATALOGUE = {
     level: FindingLevel.ERROR,
     fix: 'Move the RequestMirror filter from backendRefs[].filters to the rule\'s filters.',
   },
+  TM0121: {
+    name: 'GRPCRouteMirrorFailsRoute',
+    level: FindingLevel.ERROR,
+    fix: 'Fix the mirror\'s backendRef (an existing Service, a port, a ReferenceGrant for another namespace) or remove the mirror: Istio fails the whole GRPCRoute on it.',
+  },
+  TM0122: {
+    name: 'GRPCBackendNotHTTP2',
+    level: FindingLevel.WARNING,
+    fix: 'Name the Service port grpc, grpc-web or http2 (or grpc-<suffix>; or set appProtocol), so Istio sends the gRPC calls as HTTP/2.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A code of the catalogue: what `Report.add` accepts, so a code without an entry does not compile. */

@@ -8,6 +8,7 @@
  */
 import { analyzeDestinationRules } from './analyzers/destinationrule';
 import { analyzeGateways } from './analyzers/gateway';
+import { analyzeGrpcRoutes } from './analyzers/grpcroute';
 import { analyzeGatewayApi } from './analyzers/httproute';
 import { analyzeServices } from './analyzers/service';
 import { analyzeVirtualServices } from './analyzers/virtualservice';
@@ -68,7 +69,9 @@ export function runAnalyzers(manifests: any[], defaultNamespace: string): Findin
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }
-  analyzeGatewayApi(objects.filter(m => !invalid.has(m)), defaultNamespace, report);
+  const valid = objects.filter(m => !invalid.has(m));
+  analyzeGatewayApi(valid, defaultNamespace, report);
+  analyzeGrpcRoutes(valid, defaultNamespace, report);
   return withoutSuppressed(report.findings, objects, defaultNamespace);
 }
 

@@ -26,7 +26,7 @@ test('lists every code the analyzer reports, and no other', () => {
   expect(codes).toEqual([
     'IST0101', 'IST0106', 'IST0109', 'IST0112', 'IST0118', 'IST0130', 'IST0131', 'IST0132', 'IST0140', 'IST0145', 'IST0150', 'IST0162', 'IST0165', 'IST0173', 'IST0174',
     'TM0001', 'TM0002', 'TM0003', 'TM0004', 'TM0005', 'TM0006', 'TM0007', 'TM0008',
-    'TM0101', 'TM0102', 'TM0103', 'TM0104', 'TM0105', 'TM0106', 'TM0108',
+    'TM0101', 'TM0102', 'TM0103', 'TM0104', 'TM0105', 'TM0106', 'TM0108', 'TM0121', 'TM0122',
   ]);
 });
 

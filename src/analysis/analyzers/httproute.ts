@@ -19,7 +19,7 @@ import { Report, Subject } from '../report';
 
 const GROUP = 'gateway.networking.k8s.io';
 
-interface GatewayApiObject extends Subject {
+export interface GatewayApiObject extends Subject {
   readonly spec: any;
 }
 
@@ -32,7 +32,7 @@ interface Listener {
 }
 
 /** The Gateway API objects of the input (and the Services they refer to), indexed once. */
-class GatewayApiIndex {
+export class GatewayApiIndex {
   public readonly routes: GatewayApiObject[] = [];
   public readonly gateways: GatewayApiObject[] = [];
   public readonly listeners = new Map<string, Listener[] | undefined>();
@@ -105,7 +105,7 @@ export function analyzeGatewayApi(manifests: any[], defaultNamespace: string, re
   }
 }
 
-function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiObject): void {
+export function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiObject): void {
   const hostnames = strings(route.spec.hostnames);
   asArray(route.spec.parentRefs).forEach((p: any, i: number) => {
     if (!isObject(p)) return;
@@ -173,7 +173,7 @@ function checkRule(index: GatewayApiIndex, report: Report, route: GatewayApiObje
   });
 }
 
-function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, where: string): void {
+export function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, where: string): void {
   if (mirror.percent !== undefined && mirror.fraction !== undefined) {
     report.add('IST0106', route, `Schema validation error: only one of percent or fraction may be specified in HTTPRequestMirrorFilter (${where}). `
       + 'Keep percent for a whole percentage, fraction for a decimal one.');
@@ -193,7 +193,9 @@ function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, 
   }
 }
 
-function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiObject, b: any, where: string, mirror: boolean): void {
+/** The checks of one backendRef or mirror backendRef of a route of kind `routeKind` (the `from` kind a ReferenceGrant must admit). */
+export function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiObject, b: any, where: string, mirror: boolean,
+  routeKind = 'HTTPRoute'): void {
   if (!isObject(b) || (b.group ?? '') !== '' || (b.kind ?? 'Service') !== 'Service') return;
   const namespace = typeof b.namespace === 'string' ? b.namespace : route.namespace;
   const key = `${namespace}/${b.name}`;
@@ -212,9 +214,9 @@ function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiO
     report.add('TM0101', route, `Referenced port ${b.port} of Service "${key}" not found (${where}): the Service exposes `
       + `${ports.length > 0 ? `port(s) ${ports.join(', ')}` : 'no ports'}; use one of those (the Service port, not the container port).`);
   }
-  if (namespace !== route.namespace && !index.granted(GROUP, 'HTTPRoute', route.namespace, '', 'Service', namespace, String(b.name))) {
+  if (namespace !== route.namespace && !index.granted(GROUP, routeKind, route.namespace, '', 'Service', namespace, String(b.name))) {
     report.add('TM0105', route, `Reference to Service "${key}" in another namespace without a ReferenceGrant (${where}): the reference is refused `
-      + `(RefNotPermitted). Add a ReferenceGrant in namespace "${namespace}" from HTTPRoute in "${route.namespace}" to Service.`);
+      + `(RefNotPermitted). Add a ReferenceGrant in namespace "${namespace}" from ${routeKind} in "${route.namespace}" to Service.`);
   }
 }
 
