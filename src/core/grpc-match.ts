@@ -18,6 +18,8 @@ export enum GrpcMethodMatchType {
  * The gRPC method a call is made to: `package.Service` and `Method`, as in the call's path `/echo.Echo/Ping`.
  *
  * @example
+ * import { GrpcMethodMatch } from 'cdk8s-traffic-mirror';
+ *
  * const ping: GrpcMethodMatch = { service: 'echo.Echo', method: 'Ping' };
  *
  * @see https://gateway-api.sigs.k8s.io/reference/spec/#grpcmethodmatch
@@ -49,6 +51,8 @@ export interface GrpcMethodMatch {
  * `/<service>/<method>` and its HTTP method always POST.
  *
  * @example
+ * import { GrpcRequestMatch } from 'cdk8s-traffic-mirror';
+ *
  * const match: GrpcRequestMatch = {
  *   method: { service: 'echo.Echo', method: 'Ping' },
  *   headers: { 'x-mirror': StringMatch.exact('yes') },

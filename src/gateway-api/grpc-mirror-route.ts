@@ -40,6 +40,9 @@ const RENDERER = new GrpcRouteRenderer();
  * not only the copies.
  *
  * @example
+ * import { GrpcMirrorRoute, MeshService } from 'cdk8s-traffic-mirror';
+ * declare const echo: MeshService; // port `grpc` 9000, versions v1 and v2, versionServices: true
+ *
  * new GrpcMirrorRoute(chart, 'route', {
  *   destination: { service: echo, version: 'v1' },
  *   mirror: { service: echo, version: 'v2' },

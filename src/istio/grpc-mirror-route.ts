@@ -21,6 +21,9 @@ const RENDERER = new IstioGrpcRouteRenderer();
  * sidecars would speak HTTP/1.1 to the pods.
  *
  * @example
+ * import { IstioGrpcMirrorRoute, MeshService } from 'cdk8s-traffic-mirror';
+ * declare const echo: MeshService; // port `grpc` 9000, versions v1 and v2
+ *
  * new IstioGrpcMirrorRoute(chart, 'route', {
  *   destination: { service: echo, version: 'v1' },
  *   mirror: { service: echo, version: 'v2' },

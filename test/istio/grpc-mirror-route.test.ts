@@ -157,6 +157,15 @@ describe('IstioGrpcMirrorRoute', () => {
       })).toThrow(/^grpc\/http: mirrorGrpcMatches is an option of gRPC routes: use GrpcMirrorRoute \(Gateway API\) or IstioGrpcMirrorRoute/);
     });
 
+    test('an HTTP MirrorRoute and a gRPC route apply to the same mesh host (Istio applies one VirtualService per host on sidecars)', () => {
+      const f = fixture('grpc', true);
+      route(f, { port: 9000 });
+      new MirrorRoute(f.chart, 'http', {
+        name: 'grpc-echo-http', port: 8080, destination: { service: f.service, version: 'v1', port: 8080 }, mirror: { service: f.service, version: 'v2', port: 8080 },
+      });
+      expect(() => Testing.synth(f.chart)).toThrow(/IST0109 .*grpc-echo-http/);
+    });
+
     test('mirrorGrpcMatches are set but nothing is mirrored', () => {
       const f = fixture();
       route(f, { mirror: undefined, mirrorGrpcMatches: [{ method: { service: 'echo.Echo' } }] });
