@@ -6,6 +6,7 @@ import { IstioGrpcMirrorRoute, IstioGrpcMirrorRouteProps } from '../../src/istio
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MeshService } from '../../src/istio/mesh-service';
 import { MirrorRoute } from '../../src/istio/mirror-route';
+import { MirrorRolloutPlan } from '../../src/rollout/rollout-plan';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 
@@ -115,6 +116,23 @@ describe('IstioGrpcMirrorRoute', () => {
     expect(vs.spec.gateways).toEqual([gateway.gatewayName]);
     expect(vs.spec.hosts).toEqual(gateway.hosts);
     expect(vs.spec.http[0].match).toEqual([{ uri: { exact: '/echo.Echo/Ping' } }]);
+  });
+
+  test('a rollout plan renders its stages through the gRPC renderer: the method match stays on the mirrored rule', () => {
+    const f = fixture();
+    const r = route(f, { mirrorPercent: 0, mirrorGrpcMatches: [{ method: { service: 'echo.Echo', method: 'Ping' } }] });
+    const plan = new MirrorRolloutPlan(f.chart, 'plan', {
+      route: r,
+      stages: MirrorRolloutPlan.mirrorThenCanary({ stable: { service: f.service, version: 'v1' }, candidate: { service: f.service, version: 'v2' } }),
+    });
+    const stage = (name: string) => plan.stageManifests(name).find(m => m.kind === 'VirtualService').spec.http;
+    expect(stage('01-route')).toHaveLength(1);
+    expect(stage('01-route')[0].mirror).toBeUndefined();
+    const mirror10 = stage('02-mirror-10');
+    expect(mirror10[0].match).toEqual([{ uri: { exact: '/echo.Echo/Ping' } }]);
+    expect(mirror10[0].mirrorPercentage).toEqual({ value: 10 });
+    expect(mirror10[1].match).toBeUndefined();
+    plan.stageNames.forEach(name => expectValidManifests(plan.stageManifests(name)));
   });
 
   describe('fails when', () => {
