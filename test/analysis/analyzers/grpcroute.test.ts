@@ -1,5 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
 import { DEFINED_ELSEWHERE_ANNOTATION } from '../../../src/core/defined-elsewhere';
 import { MeshAnalyzer } from '../../../src/analysis/mesh-analyzer';
+import { grpcMethodMatchProblem } from '../../../src/istio/rules/grpc';
+import { schemaErrors } from '../../support/schema';
 
 // GRPCRoute: the HTTPRoute's reference checks (httproute.test.ts) on a GRPCRoute, and what differs for gRPC: the
 // GRPCMethodMatch CEL rules (gateway-api v1.6.1 apis/v1/grpcroute_types.go), a mirror Istio cannot resolve failing the
@@ -102,4 +107,31 @@ test('TM0108: a RequestMirror inside a GRPCRoute backendRef', () => {
   const found = findings([...base, route(rule)]);
   expect(found.map(f => f.code)).toEqual(['TM0108']);
   expect(found[0].message).toContain('drops the whole route');
+});
+
+describe('upstream GRPCRoutes (gateway-api v1.6.1, vendored in test/fixtures/gateway-api/)', () => {
+  const read = (name: string) => parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'gateway-api', name), 'utf8')).map(d => d.toJS());
+
+  test.each([['basic-grpc.yaml'], ['grpcroute-exact-method-matching.yaml']])('%s: its GRPCRoutes are schema-valid and their method names pass', (name) => {
+    const routes = read(name).filter(m => m.kind === 'GRPCRoute');
+    expect(routes.length).toBeGreaterThan(0);
+    for (const r of routes) {
+      expect(schemaErrors(r)).toEqual([]);
+      for (const rule of r.spec.rules) {
+        for (const m of rule.matches ?? []) {
+          expect(grpcMethodMatchProblem(m.method?.type ?? 'Exact', m.method?.service, m.method?.method)).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  test('basic-grpc.yaml: only its Services are missing (TM0101 for each backend); with grpc Services it analyzes clean', () => {
+    const objects = read('basic-grpc.yaml');
+    expect(findings(objects).map(f => `${f.code} ${f.kind}/${f.name} ${f.message}`)).toEqual([
+      expect.stringMatching(/^TM0101 GRPCRoute\/grpc-app-1 Referenced Service "default\/my-service1" not found \(rules\[0\]\.backendRefs\[0\]\)/),
+      expect.stringMatching(/^TM0101 GRPCRoute\/grpc-app-1 Referenced Service "default\/my-service2" not found \(rules\[1\]\.backendRefs\[0\]\)/),
+    ]);
+    const services = ['my-service1', 'my-service2'].map(n => service(n, 'default', { name: 'grpc', port: 50051 }));
+    expect(codes([...objects, ...services])).toEqual([]);
+  });
 });
