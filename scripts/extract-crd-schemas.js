@@ -20,7 +20,7 @@
  *   reads istio-networking-v1.json) stays about the networking kinds the analyzer checks.
  *
  * - test/support/schemas/gateway-api-v1.json: the unmodified openAPIV3Schema (descriptions dropped) of the Gateway API
- *   v1.6.1 standard-channel Gateway v1, HTTPRoute v1 and ReferenceGrant v1beta1 and v1 (default
+ *   v1.6.1 standard-channel Gateway v1, HTTPRoute v1, GRPCRoute v1 and ReferenceGrant v1beta1 and v1 (default
  *   ../shared/crds/gateway-api-standard.yaml, the CRDs of the release's standard-install.yaml), CEL rules included.
  *
  * - test/support/schemas/argo-rollouts-v1alpha1.json and test/support/schemas/flagger-v1beta1.json: the unmodified
@@ -71,7 +71,7 @@ const GATEWAY_API = {
   commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3',
   group: 'gateway.networking.k8s.io',
   // The kinds and versions the Gateway API flavor writes (ReferenceGrant in v1beta1) or may write (ReferenceGrant v1).
-  versions: [['Gateway', 'v1'], ['HTTPRoute', 'v1'], ['ReferenceGrant', 'v1beta1'], ['ReferenceGrant', 'v1']],
+  versions: [['Gateway', 'v1'], ['HTTPRoute', 'v1'], ['GRPCRoute', 'v1'], ['ReferenceGrant', 'v1beta1'], ['ReferenceGrant', 'v1']],
 };
 
 const CONTROLLERS = [

@@ -8,7 +8,8 @@ export * as telemetry from '../imports/telemetry.istio.io';
 
 // core: the renderer-neutral route model's inputs
 export { IMeshService, IRouteGateway, IServiceVersion } from './core/references';
-export { MirrorRouteOptions, MirrorTarget, RouteTarget, WeightedTarget } from './core/route-model';
+export { GrpcMirrorRouteOptions, MirrorRouteOptions, MirrorTarget, RouteTarget, WeightedTarget } from './core/route-model';
+export { GrpcMethodMatch, GrpcMethodMatchType, GrpcRequestMatch } from './core/grpc-match';
 export { RequestMatch, StringMatch, StringMatchType } from './core/request-match';
 export { HeaderOperations, RetryOn, RetryOptions } from './core/route-policy';
 export { MirrorRouteBase, StageRendering } from './core/mirror-route-base';
@@ -24,12 +25,14 @@ export * from './services/mesh-service';
 export * from './istio/service-subsets';
 export * from './istio/istio-gateway';
 export * from './istio/mirror-route';
+export * from './istio/grpc-mirror-route';
 export * from './istio/access-logging';
 
 // the Kubernetes Gateway API
 export * from './gateway-api/gateway-api-gateway';
 export * from './gateway-api/http-mirror-route';
 export * from './gateway-api/gateway-implementation';
+export * from './gateway-api/grpc-mirror-route';
 
 // rollout plan
 export * from './rollout/rollout-plan';

@@ -220,6 +220,16 @@ export const CATALOGUE = {
     level: FindingLevel.WARNING,
     fix: 'Remove the route kinds the listener\'s protocol does not support from allowedRoutes.kinds, or use a listener of the protocol they need.',
   },
+  TM0121: {
+    name: 'GRPCRouteMirrorFailsRoute',
+    level: FindingLevel.ERROR,
+    fix: 'Fix the mirror\'s backendRef (an existing Service, a port, a ReferenceGrant for another namespace) or remove the mirror: Istio fails the whole GRPCRoute on it.',
+  },
+  TM0122: {
+    name: 'GRPCBackendNotHTTP2',
+    level: FindingLevel.WARNING,
+    fix: 'Name the Service port grpc, grpc-web or http2 (or grpc-<suffix>; or set appProtocol), so Istio sends the gRPC calls as HTTP/2.',
+  },
   TM0200: {
     name: 'MirrorFeatureUnsupported',
     level: FindingLevel.ERROR,

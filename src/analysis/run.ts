@@ -8,6 +8,7 @@
  */
 import { analyzeDestinationRules } from './analyzers/destinationrule';
 import { analyzeGateways } from './analyzers/gateway';
+import { analyzeGrpcRoutes } from './analyzers/grpcroute';
 import { analyzeGatewayApi } from './analyzers/httproute';
 import { analyzeRollouts } from './analyzers/rollouts';
 import { analyzeImplementations } from './analyzers/implementation';
@@ -74,9 +75,11 @@ export function runAnalyzers(manifests: any[], defaultNamespace: string, impleme
   for (const analyze of ANALYZERS) {
     analyze(index, report);
   }
-  analyzeGatewayApi(objects.filter(m => !invalid.has(m)), defaultNamespace, report);
-  analyzeRollouts(objects.filter(m => !invalid.has(m)), index, defaultNamespace, report);
-  analyzeImplementations(objects.filter(m => !invalid.has(m)), defaultNamespace, report, implementation);
+  const valid = objects.filter(m => !invalid.has(m));
+  analyzeGatewayApi(valid, defaultNamespace, report);
+  analyzeGrpcRoutes(valid, defaultNamespace, report);
+  analyzeRollouts(valid, index, defaultNamespace, report);
+  analyzeImplementations(valid, defaultNamespace, report, implementation);
   return withoutSuppressed(report.findings, objects, defaultNamespace);
 }
 

@@ -51,7 +51,7 @@ export abstract class MirrorRouteBase extends Construct {
   protected constructor(scope: Construct, id: string, props: MirrorRouteOptions, gateways: IRouteGateway[]) {
     super(scope, id);
     this.renderer = this._renderer();
-    this._spec = new RouteSpec(this, props, gateways);
+    this._spec = new RouteSpec(this, props, gateways, this.renderer.grpc ?? false);
     this.routeName = this._spec.name;
     this.namespace = this._spec.namespace;
     const model = this._spec.model();

@@ -1,5 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { GrpcRequestMatch, grpcMatchProblems } from './grpc-match';
 import { IMeshService, IRouteGateway } from './references';
 import { RequestMatch, requestMatchProblems, SAFE_METHODS } from './request-match';
 import {
@@ -183,6 +184,22 @@ export interface MirrorRouteOptions {
   readonly includeMesh?: boolean;
 }
 
+/**
+ * What a mirror route of a gRPC service does (`GrpcMirrorRoute`, `IstioGrpcMirrorRoute`): the options of every mirror
+ * route, with gRPC method matches in place of HTTP requests matches. `mirrorMatches` and `mirrorSafeMethodsOnly` are
+ * rejected: a gRPC call's path is its method and its HTTP method is always POST, so match the gRPC method instead.
+ */
+export interface GrpcMirrorRouteOptions extends MirrorRouteOptions {
+  /**
+   * Mirror only the calls that match any of these (e.g. `[{ method: { service: 'echo.Echo', method: 'Ping' } }]`); every
+   * other call is routed the same way but not mirrored. The route then has two rules: the matching one with the mirrors
+   * first, then a catch-all without. Mirror only methods that are safe to run twice, or give the mirror its own state.
+   *
+   * @default - every call is mirrored (at the mirrors' percentages)
+   */
+  readonly mirrorGrpcMatches?: GrpcRequestMatch[];
+}
+
 /** A resolved target: a service, optionally one version of it, and the service port. */
 export interface ModelBackend {
   readonly service: IMeshService;
@@ -211,6 +228,8 @@ export interface ModelHttpRule {
   readonly matches?: RequestMatch[];
   /** The rule applies only to requests with one of these methods (in addition to `matches`); undefined = any. */
   readonly methods?: string[];
+  /** A gRPC route's rule applies to calls matching any of these (never set with `matches`); undefined = every call. */
+  readonly grpcMatches?: GrpcRequestMatch[];
   /** The rule applies only to requests to this port of the hosts (in addition to `matches`). */
   readonly port?: number;
   readonly destinations: ModelWeightedBackend[];
@@ -243,6 +262,8 @@ export interface RouteModel {
    * checks them where they are declared, even while no rule uses them (a mirror at 0%, or added later).
    */
   readonly mirrorMatches?: RequestMatch[];
+  /** The gRPC calls the mirrors apply to, as declared (`mirrorGrpcMatches`), whether or not a mirror is active. */
+  readonly grpcMatches?: GrpcRequestMatch[];
   /** How many mirrors the route (or the stage) declares, those at 0% included. */
   readonly declaredMirrorCount?: number;
 }
@@ -254,6 +275,8 @@ export interface RouteModel {
 export interface RouteRenderer {
   /** The API's name, for messages (e.g. `the Istio API`). */
   readonly api: string;
+  /** Whether the renderer writes gRPC routes (the model then has gRPC matches in place of HTTP request matches); undefined = no. */
+  readonly grpc?: boolean;
   /** Throws (naming `scope` and the prop) when the model uses what the API cannot express or rejects. */
   validate(scope: IConstruct, model: RouteModel): void;
   /** The problems that depend on other constructs (gateways, services), checked at synth time; empty when fine. */
@@ -303,6 +326,7 @@ export class RouteSpec {
   private readonly declaredMirrors: ModelMirror[] = [];
   private readonly matches?: RequestMatch[];
   private readonly methods?: string[];
+  private readonly grpcMatches?: GrpcRequestMatch[];
   private readonly port?: number;
   private readonly timeoutMillis?: number;
   private readonly retries?: ModelRetries;
@@ -312,8 +336,12 @@ export class RouteSpec {
   private readonly gateways: ModelGatewayParent[];
   private readonly meshService?: IMeshService;
 
-  constructor(private readonly scope: IConstruct, private readonly props: MirrorRouteOptions, gateways: IRouteGateway[]) {
-    for (const list of ['destinations', 'mirrors', 'mirrorMatches', 'hosts'] as const) {
+  /**
+   * @param grpc whether the route is a gRPC route: only then are `mirrorGrpcMatches` accepted, and then
+   * `mirrorMatches` and `mirrorSafeMethodsOnly` are not
+   */
+  constructor(private readonly scope: IConstruct, private readonly props: GrpcMirrorRouteOptions, gateways: IRouteGateway[], grpc: boolean = false) {
+    for (const list of ['destinations', 'mirrors', 'mirrorMatches', 'mirrorGrpcMatches', 'hosts'] as const) {
       if (props[list] !== undefined) checkArray(scope, list, props[list] as unknown[]);
     }
     if ((props.destination === undefined) === (props.destinations === undefined)) {
@@ -356,6 +384,7 @@ export class RouteSpec {
 
     this.port = props.port === undefined ? undefined : checkPort(scope, 'port', props.port);
     const safeOnly = props.mirrorSafeMethodsOnly ?? false;
+    this.grpcMatches = this.resolveGrpcMatches(props, grpc);
     this.matches = this.resolveMatches(props.mirrorMatches, safeOnly);
     this.methods = safeOnly ? [...SAFE_METHODS] : undefined;
     this.timeoutMillis = props.timeout === undefined ? undefined : checkTimeout(scope, 'timeout', props.timeout);
@@ -432,6 +461,9 @@ export class RouteSpec {
     if (this.props.mirrorMatches !== undefined && noMirror) {
       problems.push('mirrorMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorMatches');
     }
+    if (this.props.mirrorGrpcMatches !== undefined && noMirror) {
+      problems.push('mirrorGrpcMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorGrpcMatches');
+    }
     if (this.props.mirrorSafeMethodsOnly && noMirror) {
       problems.push('mirrorSafeMethodsOnly is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop it');
     }
@@ -448,12 +480,12 @@ export class RouteSpec {
       requestHeaders: this.requestHeaders,
       responseHeaders: this.responseHeaders,
     };
-    const selective = (this.matches !== undefined || this.methods !== undefined) && mirrors.length > 0;
+    const selective = (this.matches !== undefined || this.methods !== undefined || this.grpcMatches !== undefined) && mirrors.length > 0;
     const rules: ModelHttpRule[] = selective
-      ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
+      ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, grpcMatches: this.grpcMatches, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
       : [{ ...base, mirrors }];
-    const { name, namespace, hosts, gateways, meshService } = this;
-    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches, declaredMirrorCount: declared.length };
+    const { name, namespace, hosts, gateways, meshService, grpcMatches } = this;
+    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches, grpcMatches, declaredMirrorCount: declared.length };
   }
 
   private activeMirrors(declared: ModelMirror[]): ModelMirror[] {
@@ -512,6 +544,33 @@ export class RouteSpec {
         + 'adjust them so every request has a destination');
     }
     return result;
+  }
+
+  private resolveGrpcMatches(props: GrpcMirrorRouteOptions, grpc: boolean): GrpcRequestMatch[] | undefined {
+    const matches = props.mirrorGrpcMatches;
+    if (!grpc) {
+      if (matches !== undefined) {
+        fail(this.scope, 'mirrorGrpcMatches is an option of gRPC routes: use GrpcMirrorRoute (Gateway API) or IstioGrpcMirrorRoute (Istio API) '
+          + 'for a gRPC service, or mirrorMatches for HTTP requests');
+      }
+      return undefined;
+    }
+    if (props.mirrorMatches !== undefined) {
+      fail(this.scope, 'mirrorMatches matches HTTP requests (uri, method, query parameters), which a gRPC route does not have: a gRPC call\'s '
+        + 'path is its method; use mirrorGrpcMatches (e.g. [{ method: { service: \'echo.Echo\', method: \'Ping\' } }])');
+    }
+    if (props.mirrorSafeMethodsOnly) {
+      fail(this.scope, 'mirrorSafeMethodsOnly selects HTTP methods, but every gRPC call is a POST: list the gRPC methods that are safe to run '
+        + 'twice in mirrorGrpcMatches');
+    }
+    if (matches !== undefined && matches.length === 0) {
+      fail(this.scope, 'mirrorGrpcMatches must not be empty: list the calls to mirror, or leave it unset to mirror every call');
+    }
+    const problems = (matches ?? []).flatMap((m, i) => grpcMatchProblems(m, `mirrorGrpcMatches[${i}]`));
+    if (problems.length > 0) {
+      fail(this.scope, problems.join('; '));
+    }
+    return matches === undefined ? undefined : matches.map(m => ({ ...m, headers: m.headers === undefined ? undefined : { ...m.headers } }));
   }
 
   private resolveMatches(matches: RequestMatch[] | undefined, safeOnly: boolean): RequestMatch[] | undefined {

@@ -256,6 +256,15 @@ export class MeshService extends Construct implements IMeshService {
     return [...this.attached];
   }
 
+  /**
+   * The name of the Service's port `port` (which tells Istio its protocol), or undefined when the Service has no such port.
+   *
+   * @param port the port number
+   */
+  public portName(port: number): string | undefined {
+    return this.ports.find(p => p.port === port)?.name;
+  }
+
   /** The Service's port numbers. */
   public get portNumbers(): number[] | undefined {
     return this.ports.map(p => p.port);

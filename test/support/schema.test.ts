@@ -125,6 +125,7 @@ describe('valid manifests', () => {
       'argoproj.io/v1alpha1/Rollout',
       'flagger.app/v1beta1/Canary',
       'flagger.app/v1beta1/MetricTemplate',
+      'gateway.networking.k8s.io/v1/GRPCRoute',
       'gateway.networking.k8s.io/v1/Gateway',
       'gateway.networking.k8s.io/v1/HTTPRoute',
       'gateway.networking.k8s.io/v1/ReferenceGrant',

@@ -6,7 +6,7 @@
  *   scripts/extract-crd-schemas.js), including their CEL `x-kubernetes-validations` rules, evaluated with @bufbuild/cel.
  * - Istio telemetry.istio.io/v1 Telemetry likewise (test/support/schemas/istio-telemetry-v1.json, same bundle), CEL rules
  *   included (e.g. only one of selector, targetRef and targetRefs; no wildcard in selector labels).
- * - Gateway API gateway.networking.k8s.io/v1 Gateway and HTTPRoute, and ReferenceGrant v1beta1 and v1, against the
+ * - Gateway API gateway.networking.k8s.io/v1 Gateway, HTTPRoute and GRPCRoute, and ReferenceGrant v1beta1 and v1, against the
  *   v1.6.1 standard-channel CRDs' openAPIV3Schema (test/support/schemas/gateway-api-v1.json), CEL rules included (e.g. a
  *   RequestMirror filter sets percent or fraction, not both; fraction numerator <= denominator).
  * - Argo Rollouts v1.9.1 argoproj.io/v1alpha1 Rollout and AnalysisTemplate, and Flagger v1.44.0 flagger.app/v1beta1 Canary and

@@ -27,7 +27,7 @@ import { Report, Subject } from '../report';
 
 const GROUP = 'gateway.networking.k8s.io';
 
-interface GatewayApiObject extends Subject {
+export interface GatewayApiObject extends Subject {
   readonly spec: any;
 }
 
@@ -116,7 +116,7 @@ const SUPPORTED_BACKENDS = new Set(['/Service', 'networking.istio.io/Hostname', 
 const PORTED_BACKENDS = new Set(['/Service', 'networking.istio.io/Hostname', 'multicluster.x-k8s.io/ServiceImport']);
 
 /** The Gateway API objects of the input (and the Services they refer to), indexed once. */
-class GatewayApiIndex {
+export class GatewayApiIndex {
   public readonly routes: GatewayApiObject[] = [];
   public readonly gateways: GatewayApiObject[] = [];
   public readonly listeners = new Map<string, Listener[] | undefined>();
@@ -301,13 +301,13 @@ function checkListenerRouteKinds(report: Report, gateway: GatewayApiObject): voi
  * (`convertHTTPRoute(ctx, r, obj, n, !mesh)` in route_collections.go); the Gateway API asks none for a mesh route's
  * backends either (conformance/tests/mesh/mesh-consumer-route.yaml routes to another namespace without a grant).
  */
-function isMeshParent(p: any): boolean {
+export function isMeshParent(p: any): boolean {
   const group = p?.group ?? GROUP;
   const kind = p?.kind ?? 'Gateway';
   return (group === '' && kind === 'Service') || (group === 'networking.istio.io' && kind === 'ServiceEntry');
 }
 
-function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiObject): void {
+export function checkParents(index: GatewayApiIndex, report: Report, route: GatewayApiObject): void {
   const hostnames = strings(route.spec.hostnames);
   asArray(route.spec.parentRefs).forEach((p: any, i: number) => {
     if (!isObject(p) || index.foreignParent(p, route.namespace)) return;
@@ -424,7 +424,7 @@ function checkMirrorWithoutBackend(report: Report, route: GatewayApiObject, rule
     + 'sends no copy either. Add the backendRef that serves the requests (the mirror only copies them).');
 }
 
-function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, where: string): void {
+export function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, where: string): void {
   if (mirror.percent !== undefined && mirror.fraction !== undefined) {
     report.add('IST0106', route, `Schema validation error: only one of percent or fraction may be specified in HTTPRequestMirrorFilter (${where}). `
       + 'Keep percent for a whole percentage, fraction for a decimal one.');
@@ -444,8 +444,12 @@ function checkMirrorShare(report: Report, route: GatewayApiObject, mirror: any, 
   }
 }
 
-function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiObject, b: any, where: string, mirror: boolean,
-  enforceGrants: boolean): void {
+/**
+ * The checks of one backendRef or mirror backendRef of a route of kind `routeKind` (the `from` kind a ReferenceGrant must
+ * admit); grants are checked only when `enforceGrants` (not for a mesh route).
+ */
+export function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiObject, b: any, where: string, mirror: boolean,
+  enforceGrants: boolean, routeKind = 'HTTPRoute'): void {
   if (!isObject(b)) return;
   const group = typeof b.group === 'string' ? b.group : '';
   const kind = typeof b.kind === 'string' ? b.kind : 'Service';
@@ -494,9 +498,9 @@ function checkBackend(index: GatewayApiIndex, report: Report, route: GatewayApiO
     report.add('TM0101', route, `Referenced port ${b.port} of Service "${key}" not found (${where}): the Service exposes `
       + `${ports.length > 0 ? `port(s) ${ports.join(', ')}` : 'no ports'}; use one of those (the Service port, not the container port).`);
   }
-  if (enforceGrants && namespace !== route.namespace && !index.granted(GROUP, 'HTTPRoute', route.namespace, '', 'Service', namespace, String(b.name))) {
+  if (enforceGrants && namespace !== route.namespace && !index.granted(GROUP, routeKind, route.namespace, '', 'Service', namespace, String(b.name))) {
     report.add('TM0105', route, `Reference to Service "${key}" in another namespace without a ReferenceGrant (${where}): the reference is refused `
-      + `(RefNotPermitted). Add a ReferenceGrant in namespace "${namespace}" from HTTPRoute in "${route.namespace}" to Service.`);
+      + `(RefNotPermitted). Add a ReferenceGrant in namespace "${namespace}" from ${routeKind} in "${route.namespace}" to Service.`);
   }
 }
 
