@@ -1,15 +1,13 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { claimObjects } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
-import { IMeshService } from '../core/references';
 import { GrpcMirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkDnsSubdomain, fail } from '../core/validate';
-import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
+import { checkGatewayFlavor, GatewayFlavor } from '../core/validate';
+import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GrpcRouteRenderer } from './grpc-route-renderer';
-import { backendServiceName, serviceNamesOf } from './http-route-renderer';
+import { backendServiceName } from './http-route-renderer';
+import { RouteGrants } from './route-grants';
 
 /**
  * Properties of a `GrpcMirrorRoute`.
@@ -24,6 +22,9 @@ export interface GrpcMirrorRouteProps extends GrpcMirrorRouteOptions {
 }
 
 const RENDERER = new GrpcRouteRenderer();
+
+const GRPC_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'GrpcMirrorRoute' };
+const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'IstioGrpcMirrorRoute' };
 
 /**
  * A Kubernetes Gateway API GRPCRoute that routes the gRPC calls of a service to one version (or splits them by weight)
@@ -55,9 +56,8 @@ const RENDERER = new GrpcRouteRenderer();
 export class GrpcMirrorRoute extends MirrorRouteBase {
   /** The GRPCRoute. */
   public readonly grpcRoute: gw.GrpcRoute;
-  /** The ReferenceGrants, by target namespace, and the services each grant covers. */
-  private readonly grants = new Map<string, { grant: gw.ReferenceGrantV1Beta1; services: IMeshService[] }>();
-  private readonly grantChecks: Array<() => string[]> = [];
+  /** The ReferenceGrants of the route's targets in other namespaces. */
+  private readonly grants = new RouteGrants(this, 'GRPCRoute');
 
   /**
    * Defines a `GrpcMirrorRoute` (writes a GRPCRoute).
@@ -67,9 +67,9 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gRPC matches, gateways and policies
    */
   constructor(scope: Construct, id: string, props: GrpcMirrorRouteProps) {
-    super(scope, id, props, [...(props.gateways ?? [])]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GRPC_FLAVOR, ISTIO_FLAVOR)]);
     let grpcRoute: gw.GrpcRoute | undefined;
-    this._writeObject((metadata, spec) => (grpcRoute = new gw.GrpcRoute(this, 'Resource', { metadata, spec })), [() => this.grantChecks.flatMap(c => c())]);
+    this._writeObject((metadata, spec) => (grpcRoute = new gw.GrpcRoute(this, 'Resource', { metadata, spec })), [() => this.grants.problems()]);
     this.grpcRoute = grpcRoute!;
   }
 
@@ -80,7 +80,7 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
 
   /** The ReferenceGrants follow the targets. @internal */
   protected _targetsChanged(model: RouteModel): void {
-    this.grantTargets(model);
+    this.grants.follow(model);
     super._targetsChanged(model);
   }
 
@@ -90,9 +90,7 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    * @internal
    */
   protected _stageProblems(model: RouteModel): string[] {
-    const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
-    return ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
-      + 'target, so no ReferenceGrant lets the GRPCRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)');
+    return this.grants.stageProblems(model);
   }
 
   /** With the Gateway API a backend is the version's own Service. @internal */
@@ -100,41 +98,5 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
     return { kind: 'Service', namespace: backend.service.namespace ?? 'default', name: backendServiceName(backend), ports: backend.service.portNumbers };
   }
 
-  /** The services of `model` in another namespace than the route's. */
-  private crossNamespaceServices(model: RouteModel): IMeshService[] {
-    const services = model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]);
-    return services.filter((s, i) => services.indexOf(s) === i && s.namespace !== undefined && s.namespace !== this.namespace);
-  }
 
-  /**
-   * One ReferenceGrant per target namespace, from GRPCRoutes of the route's namespace to the Services of the targeted
-   * services: as `HttpMirrorRoute` writes them for HTTPRoutes (a grant names the kind it admits, so the two cannot share one).
-   */
-  private grantTargets(model: RouteModel): void {
-    for (const service of this.crossNamespaceServices(model)) {
-      const namespace = service.namespace!;
-      let entry = this.grants.get(namespace);
-      if (entry === undefined) {
-        if (this.namespace === undefined) {
-          fail(this, `service ${service.serviceName} is in namespace ${namespace} but the route has no namespace: the ReferenceGrant there must name `
-            + 'the route\'s namespace; set namespace (or the chart\'s namespace)');
-        }
-        const name = checkDnsSubdomain(this, 'ReferenceGrant name', `${this.namespace}-${this.routeName}-grpcroute`);
-        const services: IMeshService[] = [];
-        const grant = new gw.ReferenceGrantV1Beta1(this, `Grant-${namespace}`, {
-          metadata: { name, namespace },
-          spec: {
-            from: [{ group: GATEWAY_API_GROUP, kind: 'GRPCRoute', namespace: this.namespace }],
-            to: Lazy.any({
-              produce: () => services.flatMap(s => serviceNamesOf(s)).filter((n, i, all) => all.indexOf(n) === i).map(n => ({ group: '', kind: 'Service', name: n })),
-            }),
-          },
-        });
-        entry = { grant, services };
-        this.grants.set(namespace, entry);
-        this.grantChecks.push(claimObjects(this, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name }]));
-      }
-      if (!entry.services.includes(service)) entry.services.push(service);
-    }
-  }
 }

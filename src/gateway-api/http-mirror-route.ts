@@ -1,16 +1,15 @@
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { AppIndex, claimObjects } from '../core/app-index';
+import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
-import { IMeshService } from '../core/references';
 import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkDnsSubdomain, checkGatewayFlavor, fail, GatewayFlavor } from '../core/validate';
-import { GATEWAY_API_GROUP, IGatewayApiGateway } from './gateway-api-gateway';
+import { checkGatewayFlavor, fail, GatewayFlavor } from '../core/validate';
+import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
-import { backendServiceName, HttpRouteRenderer, serviceNamesOf } from './http-route-renderer';
+import { backendServiceName, HttpRouteRenderer } from './http-route-renderer';
+import { RouteGrants } from './route-grants';
 import { IMPLEMENTATION_ANNOTATION, judgeMirrors, MirrorUse } from './rules/implementations';
 
 /**
@@ -67,9 +66,8 @@ const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio 
 export class HttpMirrorRoute extends MirrorRouteBase {
   /** The HTTPRoute. */
   public readonly httpRoute: gw.HttpRoute;
-  /** The ReferenceGrants, by target namespace, and the services each grant covers. */
-  private readonly grants = new Map<string, { grant: gw.ReferenceGrantV1Beta1; services: IMeshService[] }>();
-  private readonly grantChecks: Array<() => string[]> = [];
+  /** The ReferenceGrants of the route's targets in other namespaces. */
+  private readonly grants = new RouteGrants(this, 'HTTPRoute');
   /** The implementations the route is checked against: its own, else its gateways'. */
   private readonly implementations: GatewayImplementation[];
 
@@ -90,7 +88,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
       : fromGateways.filter((i, n) => fromGateways.findIndex(j => j.toString() === i.toString()) === n);
     let httpRoute: gw.HttpRoute | undefined;
     this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [
-      () => this.grantChecks.flatMap(c => c()),
+      () => this.grants.problems(),
       this.claimGatewayHosts(),
       () => this.implementationProblems(this.currentModel()),
     ]);
@@ -105,7 +103,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
 
   /** The ReferenceGrants follow the targets. @internal */
   protected _targetsChanged(model: RouteModel): void {
-    this.grantTargets(model);
+    this.grants.follow(model);
     super._targetsChanged(model);
   }
 
@@ -115,10 +113,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @internal
    */
   protected _stageProblems(model: RouteModel): string[] {
-    const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
-    return ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
-      + 'target, so no ReferenceGrant lets the HTTPRoute reach it: add the service to the route (e.g. as a weighted destination of weight 0)')
-      .concat(this.implementationProblems(model));
+    return [...this.grants.stageProblems(model), ...this.implementationProblems(model)];
   }
 
   /** The route's own model (the one its validation checks). */
@@ -147,41 +142,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     return { kind: 'Service', namespace: backend.service.namespace ?? 'default', name: backendServiceName(backend), ports: backend.service.portNumbers };
   }
 
-  /** The services of `model` in another namespace than the route's. */
-  private crossNamespaceServices(model: RouteModel): IMeshService[] {
-    const services = model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]);
-    return services.filter((s, i) => services.indexOf(s) === i && s.namespace !== undefined && s.namespace !== this.namespace);
-  }
 
-  /** One ReferenceGrant per target namespace: from HTTPRoutes of the route's namespace to the Services of the targeted services. */
-  private grantTargets(model: RouteModel): void {
-    for (const service of this.crossNamespaceServices(model)) {
-      const namespace = service.namespace!;
-      let entry = this.grants.get(namespace);
-      if (entry === undefined) {
-        if (this.namespace === undefined) {
-          fail(this, `service ${service.serviceName} is in namespace ${namespace} but the route has no namespace: the ReferenceGrant there must name `
-            + 'the route\'s namespace; set namespace (or the chart\'s namespace)');
-        }
-        const name = checkDnsSubdomain(this, 'ReferenceGrant name', `${this.namespace}-${this.routeName}-httproute`);
-        const services: IMeshService[] = [];
-        const grant = new gw.ReferenceGrantV1Beta1(this, `Grant-${namespace}`, {
-          metadata: { name, namespace },
-          spec: {
-            from: [{ group: GATEWAY_API_GROUP, kind: 'HTTPRoute', namespace: this.namespace }],
-            to: Lazy.any({
-              produce: () => services.flatMap(s => serviceNamesOf(s)).filter((n, i, all) => all.indexOf(n) === i).map(n => ({ group: '', kind: 'Service', name: n })),
-            }),
-          },
-        });
-        entry = { grant, services };
-        this.grants.set(namespace, entry);
-        this.grantChecks.push(claimObjects(this, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name,
-          rename: 'name or namespace (the ReferenceGrant is named <namespace>-<name>-httproute)' }]));
-      }
-      if (!entry.services.includes(service)) entry.services.push(service);
-    }
-  }
 
   /**
    * Two HTTPRoutes for one hostname on one Gateway are merged by the Gateway API, and where their rules match the same
