@@ -16,8 +16,18 @@ export interface IServiceVersion {
   readonly namespace?: string;
   /** The port the container listens on, if declared. */
   readonly containerPort?: number;
+  /**
+   * Every containerPort of every container of the pods, each once, or undefined when not known (a Deployment applied
+   * elsewhere whose ports were not given).
+   */
+  readonly containerPorts?: number[];
   /** Every label of the pod template. */
   readonly podLabels: { [key: string]: string };
+  /**
+   * Whether the pods are written outside this app and the app only names them (`ServiceVersion.fromDeploymentName()`,
+   * e.g. a Deployment applied by Helm): the manifests then hold no workload for this version.
+   */
+  readonly definedElsewhere: boolean;
 }
 
 /**
