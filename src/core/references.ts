@@ -16,14 +16,18 @@ export interface IServiceVersion {
   readonly namespace?: string;
   /** The port the container listens on, if declared. */
   readonly containerPort?: number;
+  /**
+   * Every containerPort of every container of the pods, each once, or undefined when not known (a Deployment applied
+   * elsewhere whose ports were not given).
+   */
+  readonly containerPorts?: number[];
   /** Every label of the pod template. */
   readonly podLabels: { [key: string]: string };
   /**
-   * Every port the version's containers listen on, if known (a Service's `targetPort` must be one of them).
-   *
-   * @default - unknown
+   * Whether the pods are written outside this app and the app only names them (`ServiceVersion.fromDeploymentName()`,
+   * e.g. a Deployment applied by Helm): the manifests then hold no workload for this version.
    */
-  readonly containerPorts?: number[];
+  readonly definedElsewhere: boolean;
   /**
    * Whether the version has pods (replicas above 0), if known: a version without pods cannot serve requests or
    * receive copies.

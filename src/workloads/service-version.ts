@@ -1,12 +1,14 @@
-import { ApiObject, App, Chart, Size } from 'cdk8s';
+import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { applyRestricted, restrictedViolations } from './pod-security';
 import { claimObjects, memoized } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
-import { checkCount, checkDnsLabel, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
+import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
-// This is the only file that uses cdk8s-plus-27: moving to a newer cdk8s-plus is a change to this file alone.
-// None of its types appear in this library's public API.
+// This is the only file that imports cdk8s-plus-27 (eslint.config.mjs enforces it). Its types are part of this
+// library's public API on purpose: `ServiceVersion.deployment` is the cdk8s-plus Deployment itself, probes are
+// `kplus.Probe`s, and `ServiceVersion.fromDeployment()` takes a user's Deployment (cdk8s-plus-27 is a peer dependency).
 
 /**
  * When Kubernetes pulls the container image.
@@ -56,12 +58,24 @@ export interface WorkloadResources {
 }
 
 /**
+ * The Pod Security Standard level a `WorkloadSecurity` meets.
+ *
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+ */
+export enum PodSecurityLevel {
+  /** Prevents known privilege escalations; starts images that run as root. */
+  BASELINE = 'baseline',
+  /** Hardened: non-root, no privilege escalation, every capability dropped, a RuntimeDefault seccomp profile. */
+  RESTRICTED = 'restricted',
+}
+
+/**
  * Options of `WorkloadSecurity.restricted()`.
  */
 export interface RestrictedSecurityOptions {
   /**
    * The numeric user id the container runs as. Required by Kubernetes' `runAsNonRoot` check when the image's
-   * own user is a name rather than a number.
+   * own user is a name rather than a number. Must not be 0 (root).
    *
    * @default - the image's user (it must not be root)
    */
@@ -73,7 +87,7 @@ export interface RestrictedSecurityOptions {
    */
   readonly group?: number;
   /**
-   * Mount the root filesystem read-only.
+   * Mount the root filesystem read-only (not a rule of the standard, but what images built for it expect).
    *
    * @default true
    */
@@ -81,11 +95,11 @@ export interface RestrictedSecurityOptions {
 }
 
 /**
- * The security context of a version's container.
+ * The security context of a version's pod and containers.
  *
  * Which one is right depends on the image, so it is a deliberate choice: `imageDefaults()` (the default) runs
  * the image the way it was built and starts any image; `restricted()` follows Kubernetes' restricted Pod Security
- * Standard and starts only images built to run as a non-root user on a read-only filesystem.
+ * Standard and starts only images built to run as a non-root user.
  *
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
  */
@@ -93,23 +107,35 @@ export class WorkloadSecurity {
   /**
    * Run the image as it was built: as the image's user (which may be root) with a writable root filesystem,
    * but never privileged and without privilege escalation. Starts any image, including httpbin, which runs
-   * as root and writes to /tmp.
+   * as root and writes to /tmp. Meets the baseline Pod Security Standard (not the restricted one).
    */
   public static imageDefaults(): WorkloadSecurity {
-    return new WorkloadSecurity(false, false, undefined, undefined);
+    return new WorkloadSecurity(PodSecurityLevel.BASELINE, false, false, undefined, undefined);
   }
 
   /**
-   * Kubernetes' restricted profile: the container must run as a non-root user (Kubernetes refuses to start it
-   * otherwise) and, by default, on a read-only root filesystem.
+   * Kubernetes' restricted Pod Security Standard, every rule of it, on every container of the pod (init containers
+   * and containers added later through `deployment` included): `runAsNonRoot: true`, never user 0,
+   * `allowPrivilegeEscalation: false`, `capabilities.drop: [ALL]`, a `RuntimeDefault` seccomp profile on the pod, and
+   * by default a read-only root filesystem. What cdk8s-plus-27 cannot express (capabilities, seccomp) is written when
+   * the Deployment is rendered; a pod that still breaks a rule of the standard there (say, a container added with
+   * `privileged: true`, or a hostPath volume) is an error naming the rule, not a pod that the namespace's admission
+   * rejects later.
    *
    * @param options the user to run as and whether the root filesystem is read-only
+   * @see https://github.com/kubernetes/pod-security-admission/tree/master/policy
    */
   public static restricted(options: RestrictedSecurityOptions = {}): WorkloadSecurity {
-    return new WorkloadSecurity(true, options.readOnlyRootFilesystem ?? true, options.user, options.group);
+    if (options.user === 0) {
+      throw new Error('WorkloadSecurity.restricted(): user must not be 0 (root), which the restricted Pod Security Standard forbids '
+        + '(check runAsUser); give a non-zero user id or leave it unset to run as the image\'s (non-root) user');
+    }
+    return new WorkloadSecurity(PodSecurityLevel.RESTRICTED, true, options.readOnlyRootFilesystem ?? true, options.user, options.group);
   }
 
   private constructor(
+    /** The Pod Security Standard level the pod meets. */
+    public readonly level: PodSecurityLevel,
     /** Whether Kubernetes must refuse to start the container as root. */
     public readonly runAsNonRoot: boolean,
     /** Whether the root filesystem is mounted read-only. */
@@ -177,7 +203,8 @@ export interface ServiceVersionProps {
    */
   readonly args?: string[];
   /**
-   * Environment variables of the container.
+   * Environment variables of the container. For values from ConfigMaps or Secrets use
+   * `version.container.env.addVariable()` or `version.container.env.copyFrom()`.
    *
    * @default - none
    */
@@ -202,7 +229,7 @@ export interface ServiceVersionProps {
    */
   readonly resources?: WorkloadResources;
   /**
-   * The container's security context.
+   * The pod's and container's security context.
    *
    * @default WorkloadSecurity.imageDefaults()
    */
@@ -213,13 +240,88 @@ export interface ServiceVersionProps {
    * @default - none
    */
   readonly podLabels?: { [key: string]: string };
+  /**
+   * Annotations of the pod template (e.g. `sidecar.istio.io/proxyCPU`, `prometheus.io/scrape`). Changing one rolls the pods.
+   *
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
+  /**
+   * When the container is ready to receive requests; a pod that is not ready gets no traffic (mirrored copies included).
+   *
+   * @default - no readiness probe
+   * @see https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * When the container is restarted.
+   *
+   * @default - no liveness probe
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * When the container has started (the other probes wait for it).
+   *
+   * @default - cdk8s-plus's default: a TCP probe on `containerPort` when one is set, none otherwise
+   */
+  readonly startup?: kplus.Probe;
+  /**
+   * The service account the pods run as: one defined in the app (`new kplus.ServiceAccount(...)`) or elsewhere
+   * (`kplus.ServiceAccount.fromServiceAccountName(scope, id, name)`).
+   *
+   * @default - the namespace's `default` service account
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
+  /**
+   * Mount the service account's API token into the pods. Only workloads that call the Kubernetes API need it.
+   *
+   * @default false
+   */
+  readonly automountServiceAccountToken?: boolean;
 }
 
 /**
- * One version of an application: a Deployment whose pods carry the labels `app` and `version`.
+ * Which version a workload defined elsewhere is: its `app` and `version` pod labels.
+ */
+export interface WorkloadVersionOptions {
+  /** The `app` pod label the workload's pods carry (the one the service selects). */
+  readonly app: string;
+  /** The `version` pod label the workload's pods carry (a subset name once attached to a `MeshService`). */
+  readonly version: string;
+}
+
+/**
+ * A Deployment that something other than this app applies (Helm, another pipeline), named by `ServiceVersion.fromDeploymentName()`.
+ */
+export interface DeploymentNameOptions extends WorkloadVersionOptions {
+  /** The Deployment's name. */
+  readonly name: string;
+  /**
+   * The Deployment's namespace.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Every containerPort of the Deployment's containers, if known; one port is also the version's `containerPort`.
+   *
+   * @default - unknown: set `targetPort` on the mesh service
+   */
+  readonly containerPorts?: number[];
+}
+
+/**
+ * One version of an application: a cdk8s-plus-27 Deployment whose pods carry the labels `app` and `version`.
  *
  * The Deployment selects exactly `{app, version}`, so two versions of one app never adopt each other's pods,
  * while the app's Service (selector `app`) reaches both and a DestinationRule subset per version tells them apart.
+ * `deployment` is the cdk8s-plus Deployment itself and `container` its container, so everything cdk8s-plus offers
+ * works on them (volumes, ConfigMap env sources, init containers, more containers, pod metadata). Its pod template
+ * does not carry cdk8s-plus's construct-address label (`cdk8s.io/metadata.addr`), so moving the construct does not roll
+ * the pods; cdk8s-plus selectors of it (`exposeViaService()`, network policy peers) select `{app, version}` instead.
+ *
+ * A version whose pods are written by something else: `ServiceVersion.fromDeployment()` (a cdk8s-plus Deployment of
+ * yours), `fromApiObject()` (any workload object of the app) and `fromDeploymentName()` (a Deployment applied elsewhere).
  *
  * @example
  * new ServiceVersion(chart, 'reviews-v2', {
@@ -230,21 +332,68 @@ export interface ServiceVersionProps {
  * });
  */
 export class ServiceVersion extends Construct implements IServiceVersion {
+  /**
+   * A version whose pods a cdk8s-plus-27 Deployment of yours writes. The `app` and `version` pod labels are added to
+   * its pod template when missing; a pod label of another value is an error, and so is one changed afterwards (at synth).
+   * The Deployment stays yours: its selector (by default cdk8s-plus's `cdk8s.io/metadata.addr` label, which then stays
+   * on its pods), security context and everything else are written as you set them.
+   *
+   * @param scope the construct the version belongs to (errors name its path)
+   * @param id the construct id
+   * @param deployment the Deployment, already in the app's construct tree
+   * @param options the `app` and `version` labels
+   */
+  public static fromDeployment(scope: Construct, id: string, deployment: kplus.Deployment, options: WorkloadVersionOptions): IServiceVersion {
+    return new DeploymentVersion(scope, id, deployment, options);
+  }
+
+  /**
+   * A version whose pods an `ApiObject` of the app writes: an `apps/v1` Deployment, StatefulSet, DaemonSet or
+   * ReplicaSet (e.g. an `Include`d manifest or an imported `KubeDeployment`). Its pod template must carry the `app`
+   * and `version` labels when the app is synthesized (labels may be added after this call); nothing is added to it.
+   *
+   * @param scope the construct the version belongs to (errors name its path)
+   * @param id the construct id
+   * @param apiObject the workload object
+   * @param options the `app` and `version` labels
+   */
+  public static fromApiObject(scope: Construct, id: string, apiObject: ApiObject, options: WorkloadVersionOptions): IServiceVersion {
+    return new ApiObjectVersion(scope, id, apiObject, options);
+  }
+
+  /**
+   * A version whose Deployment this app only names: applied by Helm or another pipeline, so nothing is written for
+   * it and it is `definedElsewhere`. Its pods must carry the `app` and `version` labels given here; that cannot be
+   * checked at synth.
+   *
+   * @param scope the construct the version belongs to (errors name its path)
+   * @param id the construct id
+   * @param options the labels, the Deployment's name and namespace, and its container ports if known
+   */
+  public static fromDeploymentName(scope: Construct, id: string, options: DeploymentNameOptions): IServiceVersion {
+    return new NamedDeploymentVersion(scope, id, options);
+  }
+
   public readonly app: string;
   public readonly version: string;
   /** The Deployment's name (the `name` prop, or its default `<app>-<version>`). */
   public readonly deploymentName: string;
   public readonly namespace?: string;
   public readonly containerPort?: number;
+  /** Always false: the Deployment is written by this app. */
+  public readonly definedElsewhere = false;
   /** The number of pods. */
   public readonly replicas: number;
   /** Whether the version has pods (`replicas` above 0). */
   public readonly hasPods?: boolean;
   /** The image. */
   public readonly image: string;
-  /** The Deployment. */
-  public readonly deployment: ApiObject;
-  private readonly labels: { [key: string]: string };
+  /** The security the pod was given (`security`, or its default). */
+  public readonly security: WorkloadSecurity;
+  /** The cdk8s-plus Deployment (in the construct tree as this construct's `Resource`). */
+  public readonly deployment: kplus.Deployment;
+  /** The version's container (the Deployment's first), as cdk8s-plus models it. */
+  public readonly container: kplus.Container;
 
   /**
    * Defines a `ServiceVersion` (writes a Deployment).
@@ -274,19 +423,21 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       checkLabelKey(this, 'podLabels', key);
       checkLabelValue(this, `podLabels["${key}"]`, value);
     }
-    this.labels = { ...props.podLabels, app: this.app, version: this.version };
+    for (const key of Object.keys(props.podAnnotations ?? {})) {
+      checkLabelKey(this, 'podAnnotations', key); // annotation keys have the syntax of label keys
+    }
 
-    const security = props.security ?? WorkloadSecurity.imageDefaults();
-    // cdk8s-plus builds the Deployment in a scratch chart of its own and is rendered once, here; a plain ApiObject
-    // writes the result. Rendering cdk8s-plus's typed objects is the most expensive step of synthesizing a large
-    // app, and cdk8s renders every object at each validation pass as well as when writing it. Rendering once is
-    // safe because nothing can change the spec later: ServiceVersion has no mutators and the scratch chart is private.
-    const scratch = new Chart(new App(), 'scratch');
-    const deployment = new kplus.Deployment(scratch, 'Deployment', {
-      metadata: { name: this.deploymentName },
+    this.security = props.security ?? WorkloadSecurity.imageDefaults();
+    const security = this.security;
+    // The id 'Resource' makes the Deployment this construct's default child (`ApiObject.of(version)` finds its object);
+    // the object's name is set explicitly, so the id changes only construct paths, not names.
+    this.deployment = new VersionDeployment(this, 'Resource', {
+      metadata: { name: this.deploymentName, namespace: this.namespace, labels: { app: this.app, version: this.version } },
       replicas: this.replicas,
       select: false,
-      podMetadata: { labels: this.labels },
+      podMetadata: { labels: { ...props.podLabels, app: this.app, version: this.version }, annotations: props.podAnnotations },
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       securityContext: {
         ensureNonRoot: security.runAsNonRoot,
         user: security.user,
@@ -301,6 +452,9 @@ export class ServiceVersion extends Construct implements IServiceVersion {
         portNumber: this.containerPort,
         resources: renderResources(this, props.resources ?? {}),
         envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
+        readiness: props.readiness,
+        liveness: props.liveness,
+        startup: props.startup,
         securityContext: {
           ensureNonRoot: security.runAsNonRoot,
           readOnlyRootFilesystem: security.readOnlyRootFilesystem,
@@ -310,26 +464,201 @@ export class ServiceVersion extends Construct implements IServiceVersion {
           group: security.group,
         },
       }],
-    });
-    deployment.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
-    const rendered = ApiObject.of(deployment).toJson();
-    // cdk8s-plus labels every pod with its construct address even when it does not select on it; the label would
-    // change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
-    delete rendered.spec.template.metadata.labels[kplus.Pod.ADDRESS_LABEL];
-    this.deployment = new ApiObject(this, 'Resource', {
-      apiVersion: rendered.apiVersion,
-      kind: rendered.kind,
-      metadata: { name: this.deploymentName, namespace: this.namespace, labels: { app: this.app, version: this.version } },
-      spec: rendered.spec,
-    });
-    const duplicates = claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]);
-    this.node.addValidation({ validate: memoized(duplicates) });
+    }, this.app, this.version, security.level === PodSecurityLevel.RESTRICTED);
+    this.deployment.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
+    this.container = this.deployment.containers[0];
+    const duplicates = memoized(claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
+    this.node.addValidation({ validate: () => [...podLabelProblems(this.deployment, this.app, this.version, 'the Deployment\'s'), ...duplicates()] });
   }
 
-  /** Every label of the pod template (a copy). */
+  /** Every label of the pod template (a copy), labels added through `deployment.podMetadata` included. */
   public get podLabels(): { [key: string]: string } {
-    return { ...this.labels };
+    return templateLabels(this.deployment);
   }
+
+  /** Every containerPort of the Deployment's containers, in order, each once. */
+  public get containerPorts(): number[] | undefined {
+    return kplusContainerPorts(this.deployment);
+  }
+}
+
+/**
+ * The Deployment of a `ServiceVersion`: a cdk8s-plus Deployment that, when rendered, leaves out the construct-address
+ * label and, for `WorkloadSecurity.restricted()`, writes and checks the restricted standard on the whole pod.
+ */
+class VersionDeployment extends kplus.Deployment {
+  constructor(scope: Construct, id: string, props: kplus.DeploymentProps,
+    private readonly app: string, private readonly version: string, private readonly restricted: boolean) {
+    super(scope, id, props);
+  }
+
+  /** @internal cdk8s-plus renders the spec here (a Lazy of the KubeDeployment): the one place to see the final pod. */
+  public _toKube(): any {
+    const spec: any = super._toKube();
+    // cdk8s-plus labels every pod template with its construct address even when it does not select on it; the label
+    // would change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
+    delete spec.template.metadata?.labels?.[kplus.Pod.ADDRESS_LABEL];
+    if (this.restricted) {
+      const problems = restrictedViolations(applyRestricted(spec.template.spec));
+      if (problems.length > 0) {
+        throw new Error(`${this.node.scope!.node.path}: WorkloadSecurity.restricted() promises the restricted Pod Security Standard, but the pod `
+          + `breaks it: ${problems.join('; ')}. Fix the containers or volumes added to the Deployment, or use WorkloadSecurity.imageDefaults()`);
+      }
+    }
+    return spec;
+  }
+
+  /** cdk8s-plus selects a workload's pods by their address label, which this Deployment's pods do not carry. */
+  public toPodSelectorConfig(): kplus.PodSelectorConfig {
+    return {
+      labelSelector: kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }),
+      namespaces: this.metadata.namespace ? { names: [this.metadata.namespace] } : undefined,
+    };
+  }
+}
+
+/** `ServiceVersion.fromDeployment()`. */
+class DeploymentVersion extends Construct implements IServiceVersion {
+  public readonly app: string;
+  public readonly version: string;
+  public readonly namespace?: string;
+  public readonly definedElsewhere = false;
+
+  constructor(scope: Construct, id: string, private readonly deployment: kplus.Deployment, options: WorkloadVersionOptions) {
+    super(scope, id);
+    this.app = checkLabelValue(this, 'app', options.app);
+    this.version = checkLabelValue(this, 'version', options.version);
+    if (deployment.node.root !== this.node.root) {
+      fail(this, `the Deployment ${deployment.node.path} belongs to another app: define the version in the app that writes the Deployment`);
+    }
+    for (const [key, value] of [['app', this.app], ['version', this.version]]) {
+      const current = deployment.podMetadata.getLabel(key);
+      if (current === undefined) {
+        deployment.podMetadata.addLabel(key, value);
+      } else if (current !== value) {
+        fail(this, `the Deployment ${deployment.node.path} labels its pods ${key}=${JSON.stringify(current)}, but this version says ${key} `
+          + `${JSON.stringify(value)}: pass ${key}: ${JSON.stringify(current)} or change the Deployment's pod label`);
+      }
+    }
+    this.namespace = deployment.metadata.namespace ?? Chart.of(deployment).namespace;
+    this.node.addValidation({ validate: () => podLabelProblems(deployment, this.app, this.version, `the Deployment ${deployment.node.path}'s`) });
+  }
+
+  public get podLabels(): { [key: string]: string } {
+    return templateLabels(this.deployment);
+  }
+
+  public get containerPorts(): number[] | undefined {
+    return kplusContainerPorts(this.deployment);
+  }
+
+  public get containerPort(): number | undefined {
+    return onlyPort(this.containerPorts);
+  }
+}
+
+/** The pod-template kinds `ServiceVersion.fromApiObject()` accepts (all `apps/v1`). */
+const POD_TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+/** `ServiceVersion.fromApiObject()`. */
+class ApiObjectVersion extends Construct implements IServiceVersion {
+  public readonly app: string;
+  public readonly version: string;
+  public readonly namespace?: string;
+  public readonly definedElsewhere = false;
+
+  constructor(scope: Construct, id: string, private readonly apiObject: ApiObject, options: WorkloadVersionOptions) {
+    super(scope, id);
+    this.app = checkLabelValue(this, 'app', options.app);
+    this.version = checkLabelValue(this, 'version', options.version);
+    if (apiObject.apiVersion !== 'apps/v1' || !POD_TEMPLATE_KINDS.includes(apiObject.kind)) {
+      fail(this, `${apiObject.node.path} is a ${apiObject.apiVersion} ${apiObject.kind}, which has no pod template: pass an apps/v1 `
+        + `${POD_TEMPLATE_KINDS.join(', ')} (a Pod of its own is not a version), or use ServiceVersion.fromDeploymentName() for pods written elsewhere`);
+    }
+    if (apiObject.node.root !== this.node.root) {
+      fail(this, `${apiObject.node.path} belongs to another app: define the version in the app that writes the object`);
+    }
+    this.namespace = apiObject.metadata.namespace ?? Chart.of(apiObject).namespace;
+    // At synth, so that labels set after this call (a JSON patch, metadata set later) count; the object is rendered
+    // once per validation pass, as cdk8s renders it anyway.
+    this.node.addValidation({
+      validate: () => {
+        const labels = this.podLabels;
+        return ['app', 'version'].flatMap(key => {
+          const want = key === 'app' ? this.app : this.version;
+          return labels[key] === want ? [] : [`${apiObject.kind} ${apiObject.node.path} must label its pods ${key}=${want} `
+            + `(spec.template.metadata.labels), but ${labels[key] === undefined ? 'has no such label' : `has ${key}=${labels[key]}`}: `
+            + `add the label to its pod template, or pass the ${key} its pods carry`];
+        });
+      },
+    });
+  }
+
+  /** The pod template's labels, as the object renders now. */
+  public get podLabels(): { [key: string]: string } {
+    return { ...this.apiObject.toJson().spec?.template?.metadata?.labels };
+  }
+
+  public get containerPorts(): number[] | undefined {
+    const containers: any[] = this.apiObject.toJson().spec?.template?.spec?.containers ?? [];
+    return [...new Set(containers.flatMap(c => (c.ports ?? []).map((p: any) => p.containerPort)).filter(p => typeof p === 'number'))];
+  }
+
+  public get containerPort(): number | undefined {
+    return onlyPort(this.containerPorts);
+  }
+}
+
+/** `ServiceVersion.fromDeploymentName()`. */
+class NamedDeploymentVersion extends Construct implements IServiceVersion {
+  public readonly app: string;
+  public readonly version: string;
+  public readonly namespace?: string;
+  public readonly definedElsewhere = true;
+  public readonly containerPorts?: number[];
+  public readonly containerPort?: number;
+  /** The Deployment's name. */
+  public readonly deploymentName: string;
+
+  constructor(scope: Construct, id: string, options: DeploymentNameOptions) {
+    super(scope, id);
+    this.app = checkLabelValue(this, 'app', options.app);
+    this.version = checkLabelValue(this, 'version', options.version);
+    this.deploymentName = checkDnsSubdomain(this, 'name', options.name);
+    this.namespace = checkOptionalDnsLabel(this, 'namespace', options.namespace ?? Chart.of(this).namespace);
+    if (options.containerPorts !== undefined) {
+      this.containerPorts = [...new Set(options.containerPorts.map((p, i) => checkPort(this, `containerPorts[${i}]`, p)))];
+      this.containerPort = onlyPort(this.containerPorts);
+    }
+  }
+
+  public get podLabels(): { [key: string]: string } {
+    return { app: this.app, version: this.version };
+  }
+}
+
+/** The pod template's labels of a cdk8s-plus workload, without the construct-address label a `ServiceVersion` drops. */
+function templateLabels(deployment: kplus.Deployment): { [key: string]: string } {
+  const labels = { ...deployment.podMetadata.toJson().labels };
+  if (deployment instanceof VersionDeployment) delete labels[kplus.Pod.ADDRESS_LABEL];
+  return labels;
+}
+
+function kplusContainerPorts(deployment: kplus.Deployment): number[] {
+  return [...new Set(deployment.containers.flatMap(c => c.ports.map(p => p.number)))];
+}
+
+function onlyPort(ports: number[] | undefined): number | undefined {
+  return ports !== undefined && ports.length === 1 ? ports[0] : undefined;
+}
+
+/** The `app`/`version` pod labels of `deployment` that were changed after they were set (checked at synth). */
+function podLabelProblems(deployment: kplus.Deployment, app: string, version: string, whose: string): string[] {
+  return [['app', app], ['version', version]].flatMap(([key, want]) => {
+    const got = deployment.podMetadata.getLabel(key);
+    return got === want ? [] : [`${whose} pod label ${key} is ${got === undefined ? 'missing' : JSON.stringify(got)}, but it must be `
+      + `${JSON.stringify(want)} (the version's ${key}): do not change the label through podMetadata, as the service and its subsets select the pods by it`];
+  });
 }
 
 function toKplusPullPolicy(policy: ImagePullPolicy): kplus.ImagePullPolicy {

@@ -14,7 +14,9 @@ import { ServiceVersion } from '../../src/workloads/service-version';
 // leaves to the full analysis (raw ApiObjects, patches, workloads the app does not deploy).
 
 /** A version whose pods this app does not deploy. */
-const versionOf = (app: string, version: string, namespace?: string): IServiceVersion => ({ app, version, namespace, podLabels: { app, version } });
+const versionOf = (app: string, version: string, namespace?: string): IServiceVersion => ({
+  app, version, namespace, podLabels: { app, version }, definedElsewhere: false,
+});
 
 /** A gateway for `host` with the defaults of `IstioGateway` (selector istio=ingressgateway, HTTP on 80). */
 const rawGateway = (chart: Chart, name: string, host: string) => new ApiObject(chart, name, {

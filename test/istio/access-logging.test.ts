@@ -134,7 +134,7 @@ describe('AccessLogging', () => {
 
   test('fails when one version is given twice, its namespace once unset and once "default" (the same namespace)', () => {
     const chart = Testing.chart();
-    const versionIn = (namespace?: string) => ({ app: 'a', version: 'v1', namespace, podLabels: { app: 'a', version: 'v1' } });
+    const versionIn = (namespace?: string) => ({ app: 'a', version: 'v1', namespace, podLabels: { app: 'a', version: 'v1' }, definedElsewhere: false });
     expect(() => new AccessLogging(chart, 'logs', { versions: [versionIn(undefined), versionIn('default')] })).toThrow('test/logs: version a/v1 is listed twice: each version gets one Telemetry');
   });
 
@@ -164,7 +164,7 @@ describe('AccessLogging', () => {
 
   test('fails when a version\'s labels are no label values (a wildcard would select every pod of the app)', () => {
     const chart = Testing.chart();
-    const wildcard: IServiceVersion = { app: 'httpbin', version: 'v*', podLabels: { app: 'httpbin', version: 'v*' } };
+    const wildcard: IServiceVersion = { app: 'httpbin', version: 'v*', podLabels: { app: 'httpbin', version: 'v*' }, definedElsewhere: false };
     expect(() => new AccessLogging(chart, 'logs', { versions: [wildcard] })).toThrow(/logs: the version's version label must be a non-empty Kubernetes label value .* got "v\*"/);
   });
 });

@@ -58,7 +58,7 @@ describe('the reference scenario with the Gateway API', () => {
 
   test('fails when a version Service name is longer than 63 characters', () => {
     const chart = Testing.chart();
-    expect(() => new MeshService(chart, 's', { app: 'a'.repeat(60), port: 80, versionServices: true, versions: [{ app: 'a'.repeat(60), version: 'v10', podLabels: {} }] }))
+    expect(() => new MeshService(chart, 's', { app: 'a'.repeat(60), port: 80, versionServices: true, versions: [{ app: 'a'.repeat(60), version: 'v10', podLabels: {}, definedElsewhere: false }] }))
       .toThrow(/the Service of version "v10" would be named "a{60}-v10" \(<service>-<version>\), which is not a Service name/);
   });
 });

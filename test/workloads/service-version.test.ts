@@ -1,5 +1,6 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
-import { ImagePullPolicy, ServiceVersion, ServiceVersionProps, WorkloadSecurity } from '../../src/workloads/service-version';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { ImagePullPolicy, PodSecurityLevel, ServiceVersion, ServiceVersionProps, WorkloadSecurity } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
 
 const ADDRESS_LABEL = 'cdk8s.io/metadata.addr';
@@ -68,8 +69,10 @@ describe('ServiceVersion', () => {
     expect(version.deploymentName).toBe('reviews-v2');
     expect(synthOne(chart).metadata.name).toBe(version.deploymentName);
     expect(version.namespace).toBeUndefined();
-    expect(ApiObject.of(version)).toBe(version.deployment);
-    expect(version.deployment.kind).toBe('Deployment');
+    expect(ApiObject.of(version)).toBe(ApiObject.of(version.deployment));
+    expect(ApiObject.of(version).kind).toBe('Deployment');
+    expect(version.definedElsewhere).toBe(false);
+    expect(version.containerPorts).toEqual([reviewsV2.containerPort]);
   });
 
   test('does not label the pods with the construct address', () => {
@@ -112,7 +115,7 @@ describe('ServiceVersion', () => {
     expect(synthOne(explicit)).toEqual(synthOne(implicit));
   });
 
-  test('WorkloadSecurity.restricted() runs as non-root on a read-only root filesystem', () => {
+  test('WorkloadSecurity.restricted() runs as non-root on a read-only root filesystem, without capabilities, with RuntimeDefault seccomp', () => {
     const chart = Testing.chart();
     new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, security: WorkloadSecurity.restricted() });
     const deployment = synthOne(chart);
@@ -122,8 +125,13 @@ describe('ServiceVersion', () => {
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,
+      capabilities: { drop: ['ALL'] },
     });
-    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(deployment.spec.template.spec.securityContext).toEqual({
+      runAsNonRoot: true,
+      fsGroupChangePolicy: 'Always',
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expectValidManifests([deployment]);
   });
 
@@ -141,16 +149,30 @@ describe('ServiceVersion', () => {
       privileged: false,
       runAsUser: 1000,
       runAsGroup: 3000,
+      capabilities: { drop: ['ALL'] },
     });
     expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 3000 });
   });
 
   test('WorkloadSecurity factories report what they set', () => {
     const defaults = WorkloadSecurity.imageDefaults();
-    expect([defaults.runAsNonRoot, defaults.readOnlyRootFilesystem, defaults.user, defaults.group]).toEqual([false, false, undefined, undefined]);
+    expect([defaults.level, defaults.runAsNonRoot, defaults.readOnlyRootFilesystem, defaults.user, defaults.group])
+      .toEqual([PodSecurityLevel.BASELINE, false, false, undefined, undefined]);
     const restricted = WorkloadSecurity.restricted();
-    expect([restricted.runAsNonRoot, restricted.readOnlyRootFilesystem, restricted.user, restricted.group])
-      .toEqual([true, true, undefined, undefined]);
+    expect([restricted.level, restricted.runAsNonRoot, restricted.readOnlyRootFilesystem, restricted.user, restricted.group])
+      .toEqual([PodSecurityLevel.RESTRICTED, true, true, undefined, undefined]);
+  });
+
+  test('WorkloadSecurity.imageDefaults() writes no capabilities or seccomp profile (the image as built)', () => {
+    const chart = Testing.chart();
+    new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+    const deployment = synthOne(chart);
+    expect(container(deployment).securityContext.capabilities).toBeUndefined();
+    expect(deployment.spec.template.spec.securityContext.seccompProfile).toBeUndefined();
+  });
+
+  test('fails when WorkloadSecurity.restricted() is given user 0', () => {
+    expect(() => WorkloadSecurity.restricted({ user: 0 })).toThrow(/user must not be 0 \(root\).*give a non-zero user id/);
   });
 
   test('defaults the resources to a small HTTP service without a CPU limit', () => {
@@ -275,6 +297,137 @@ describe('ServiceVersion', () => {
     expectValidManifests(deployments);
   });
 
+  describe('the cdk8s-plus Deployment', () => {
+    test('is in the construct tree as the version\'s Resource, with the props applied', () => {
+      const chart = Testing.chart();
+      const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      expect(version.deployment).toBeInstanceOf(kplus.Deployment);
+      expect(version.node.defaultChild).toBe(version.deployment);
+      expect(version.deployment.node.path).toBe('test/reviews-v2/Resource');
+      expect(version.container).toBe(version.deployment.containers[0]);
+      expect(version.container.name).toBe('reviews');
+      expect(version.deployment.replicas).toBe(1);
+      expect(version.deployment.metadata.name).toBe(version.deploymentName);
+    });
+
+    test('takes what users add through cdk8s-plus: a volume, a ConfigMap env source, an init container, a pod annotation, a probe', () => {
+      const chart = Testing.chart();
+      const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      const config = new kplus.ConfigMap(chart, 'config', { metadata: { name: 'reviews-config' }, data: { STAR_COLOR: 'red' } });
+      const cache = kplus.Volume.fromEmptyDir(chart, 'cache', 'cache');
+      version.container.mount('/var/cache/reviews', cache);
+      version.container.env.copyFrom(kplus.Env.fromConfigMap(config));
+      version.deployment.addInitContainer({ name: 'migrate', image: 'ghcr.io/example/migrate:1', securityContext: { ensureNonRoot: false } });
+      version.deployment.podMetadata.addAnnotation('prometheus.io/scrape', 'true');
+      version.deployment.podMetadata.addLabel('team', 'bookinfo');
+      const manifests = Testing.synth(chart);
+      const deployment = manifests.find(m => m.kind === 'Deployment');
+      const pod = deployment.spec.template;
+      expect(pod.spec.volumes).toEqual([{ name: 'cache', emptyDir: {} }]);
+      expect(container(deployment).volumeMounts).toEqual([{ name: 'cache', mountPath: '/var/cache/reviews' }]);
+      expect(container(deployment).envFrom).toEqual([{ configMapRef: { name: 'reviews-config' } }]);
+      expect(pod.spec.initContainers.map((c: any) => c.name)).toEqual(['migrate']);
+      expect(pod.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true' });
+      expect(pod.metadata.labels).toEqual({ app: 'reviews', version: 'v2', team: 'bookinfo' });
+      expect(version.podLabels).toEqual({ app: 'reviews', version: 'v2', team: 'bookinfo' });
+      // The selector stays exactly {app, version}.
+      expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'reviews', version: 'v2' } });
+      expectValidManifests([deployment]);
+    });
+
+    test('containerPorts lists the ports of every container, including containers added later', () => {
+      const chart = Testing.chart();
+      const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      version.deployment.addContainer({ name: 'metrics', image: 'ghcr.io/example/exporter:1', portNumber: 9102 });
+      expect(version.containerPorts).toEqual([9080, 9102]);
+      // containerPort stays the version's own (the prop), which the mesh service forwards to.
+      expect(version.containerPort).toBe(9080);
+      const none = new ServiceVersion(chart, 'reviews-v3', { ...reviewsV2, version: 'v3', containerPort: undefined });
+      expect(none.containerPorts).toEqual([]);
+    });
+
+    test('does not carry the construct-address label, also after cdk8s-plus selects it; its selectors select app and version', () => {
+      const chart = Testing.chart();
+      const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      const service = version.deployment.exposeViaService({ name: 'reviews-direct' });
+      const manifests = Testing.synth(chart);
+      const deployment = manifests.find(m => m.kind === 'Deployment');
+      expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain(ADDRESS_LABEL);
+      expect(JSON.stringify(manifests)).not.toContain(ADDRESS_LABEL);
+      // A Service of cdk8s-plus selects the pods by what they carry, not by the address label they lack.
+      const svc = manifests.find(m => m.kind === 'Service' && m.metadata.name === service.name);
+      expect(svc.spec.selector).toEqual({ app: 'reviews', version: 'v2' });
+      expect(Object.entries(svc.spec.selector).every(([k, v]) => deployment.spec.template.metadata.labels[k] === v)).toBe(true);
+    });
+
+    test('fails at synth when the app or version pod label is changed through cdk8s-plus', () => {
+      const chart = Testing.chart();
+      const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      version.deployment.podMetadata.addLabel('version', 'v3');
+      expect(() => Testing.synth(chart)).toThrow(/\[test\/reviews-v2\] the Deployment's pod label version is "v3", but it must be "v2" \(the version's version\): do not change/);
+    });
+  });
+
+  describe('probes, pod annotations and the service account', () => {
+    test('renders readiness, liveness and startup probes', () => {
+      const chart = Testing.chart();
+      new ServiceVersion(chart, 'reviews-v2', {
+        ...reviewsV2,
+        readiness: kplus.Probe.fromHttpGet('/health/ready', { port: 9080, periodSeconds: Duration.seconds(5) }),
+        liveness: kplus.Probe.fromHttpGet('/health/live', { port: 9080, failureThreshold: 5 }),
+        startup: kplus.Probe.fromTcpSocket({ port: 9080, initialDelaySeconds: Duration.seconds(2) }),
+      });
+      const deployment = synthOne(chart);
+      const c = container(deployment);
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: 9080 }, periodSeconds: 5 });
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: 9080 }, failureThreshold: 5 });
+      expect(c.startupProbe).toMatchObject({ tcpSocket: { port: 9080 }, initialDelaySeconds: 2 });
+      expectValidManifests([deployment]);
+    });
+
+    test('without probes: no readiness or liveness probe, and cdk8s-plus\'s TCP startup probe on the container port', () => {
+      const chart = Testing.chart();
+      new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      const c = container(synthOne(chart));
+      expect(c.readinessProbe).toBeUndefined();
+      expect(c.livenessProbe).toBeUndefined();
+      expect(c.startupProbe).toEqual({ failureThreshold: 3, tcpSocket: { port: 9080 } });
+    });
+
+    test('renders pod annotations on the pod template only', () => {
+      const chart = Testing.chart();
+      new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, podAnnotations: { 'sidecar.istio.io/proxyCPU': '100m', 'prometheus.io/scrape': 'true' } });
+      const deployment = synthOne(chart);
+      expect(deployment.spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/proxyCPU': '100m', 'prometheus.io/scrape': 'true' });
+      expect(deployment.metadata.annotations).toBeUndefined();
+    });
+
+    test('runs as the given service account, with its token mounted only on request', () => {
+      const chart = Testing.chart();
+      const account = new kplus.ServiceAccount(chart, 'reviews-sa', { metadata: { name: 'reviews' } });
+      new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, serviceAccount: account });
+      new ServiceVersion(chart, 'reviews-v3', {
+        ...reviewsV2,
+        version: 'v3',
+        serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'shared', 'bookinfo-reviews'),
+        automountServiceAccountToken: true,
+      });
+      const manifests = Testing.synth(chart);
+      const pod = (name: string) => manifests.find(m => m.kind === 'Deployment' && m.metadata.name === name).spec.template.spec;
+      expect(pod('reviews-v2')).toMatchObject({ serviceAccountName: 'reviews', automountServiceAccountToken: false });
+      expect(pod('reviews-v3')).toMatchObject({ serviceAccountName: 'bookinfo-reviews', automountServiceAccountToken: true });
+      expectValidManifests(manifests.filter(m => m.kind === 'Deployment'));
+    });
+
+    test('without a service account: the namespace default, no token', () => {
+      const chart = Testing.chart();
+      new ServiceVersion(chart, 'reviews-v2', reviewsV2);
+      const pod = synthOne(chart).spec.template.spec;
+      expect(pod.serviceAccountName).toBeUndefined();
+      expect(pod.automountServiceAccountToken).toBe(false);
+    });
+  });
+
   describe('fails', () => {
     test.each([
       ['the version is empty', { version: '' }, /^test\/reviews-v2: version must be a non-empty Kubernetes label value .*got ""$/],
@@ -303,6 +456,7 @@ describe('ServiceVersion', () => {
       ['the CPU request exceeds the limit', { resources: { cpuRequestMillis: 500, cpuLimitMillis: 200 } },
         /^test\/reviews-v2: resources.cpuRequestMillis \(500\) must not exceed resources.cpuLimitMillis \(200\)/],
       ['a podLabels key is not a label key', { podLabels: { 'bad key!': 'x' } }, /^test\/reviews-v2: podLabels has an invalid label key "bad key!"/],
+      ['a podAnnotations key is not a valid key', { podAnnotations: { 'bad key!': 'x' } }, /^test\/reviews-v2: podAnnotations has an invalid label key "bad key!"/],
     ])('when %s', (_, override, message) => {
       const chart = Testing.chart();
       expect(() => new ServiceVersion(chart, 'reviews-v2', { ...reviewsV2, ...override })).toThrow(message);
