@@ -9,11 +9,16 @@ import { ImplementationChoice, parseImplementation, profileOfGatewayClass } from
  * version, a route is judged as of the newest version this library knows.
  *
  * @example
- * new HttpMirrorRoute(chart, 'route', {
- *   destination: { service: httpbin, version: 'v1' },
- *   mirror: { service: httpbin, version: 'v2' },
+ * // HTTPRoutes reach a version through its own Service: httpbin-v1, httpbin-v2 (versionServices).
+ * const web = new MeshService(chart, 'web', { port: 8000, versions: [v1, v2], versionServices: true });
+ * const webGateway = new GatewayApiGateway(chart, 'web-gateway', {
+ *   name: 'web-gateway', hostname: 'web.example.com', credentialName: 'web-credential',
+ * });
+ * new HttpMirrorRoute(chart, 'web-route', {
+ *   destination: { service: web, version: 'v1' },
+ *   mirror: { service: web, version: 'v2' },
  *   mirrorPercent: 10,
- *   gateways: [gateway],
+ *   gateways: [webGateway],
  *   implementation: GatewayImplementation.of('contour', '1.33'), // fails: Contour ignores the percentage
  * });
  *

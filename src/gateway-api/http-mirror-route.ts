@@ -54,11 +54,16 @@ const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio 
  * 1.24.2 mirrored 100 times too few requests for `percent` and `fraction`.
  *
  * @example
- * new HttpMirrorRoute(chart, 'route', {
- *   destination: { service: httpbin, version: 'v1' },
- *   mirror: { service: httpbin, version: 'v2' },
+ * // HTTPRoutes reach a version through its own Service: httpbin-v1, httpbin-v2 (versionServices).
+ * const web = new MeshService(chart, 'web', { port: 8000, versions: [v1, v2], versionServices: true });
+ * const webGateway = new GatewayApiGateway(chart, 'web-gateway', {
+ *   name: 'web-gateway', hostname: 'web.example.com', credentialName: 'web-credential',
+ * });
+ * new HttpMirrorRoute(chart, 'web-route', {
+ *   destination: { service: web, version: 'v1' },
+ *   mirror: { service: web, version: 'v2' },
  *   mirrorPercent: 12.5, // fraction 125/1000
- *   gateways: [gateway],
+ *   gateways: [webGateway],
  * });
  *
  * @see https://gateway-api.sigs.k8s.io/guides/http-request-mirroring/
