@@ -503,6 +503,9 @@ class ManifestReader {
   private readYaml(start: number): void {
     let pos = start;
     while (pos < this.len) {
+      // go-yaml drops a byte order mark at the start of its input (yaml_parser_determine_encoding, readerc.go), and
+      // kubectl unmarshals each `---` chunk on its own: a mark at the start of any document is not part of it.
+      if (this.text.charCodeAt(pos) === 0xfeff && pos > 0) pos++;
       this.chunkStart = pos;
       let end: number;
       let value: any;

@@ -6,15 +6,30 @@
  * to it still find it. Internal: not exported from index.ts.
  *
  * The types come from `schema-types.generated.ts` (see scripts/extract-type-table.js): 's' string, 'i' integer,
- * 'n' number, 'b' boolean, 'x' int-or-string, '*' anything, `[T]` a list, `{field: T}` an object, `{'*': T}` a map.
- * `null` is accepted anywhere (the API server treats it as unset); fields the table does not list are not checked.
+ * 'i32' an integer in int32 range, 'u32' one in uint32 range, 'n' number, 'b' boolean, 'x' int-or-string (its integer
+ * in int32 range), '*' anything, `[T]` a list, `{field: T}` an object, `{'*': T}` a map. `null` is accepted anywhere
+ * (the API server treats it as unset); fields the table does not list are not checked.
+ *
+ * The ranges are part of the type: the API server decodes a core/v1 Service into Go int32 fields (an out-of-range
+ * `port` fails to decode) and checks a CRD field's `format: int32` and `minimum`/`maximum` (kube-openapi validation),
+ * while Istio reads the proto field as int32 or uint32; a weight of 4294967296 is not a large weight but an object the
+ * cluster refuses.
  */
 import { SPEC_TYPES } from './schema-types.generated';
 
 /** At most this many wrong fields are reported per object: after that, the object is clearly of another shape. */
 const MAX_ERRORS = 5;
 
-const TYPE_NAMES: Record<string, string> = { s: 'string', i: 'integer', n: 'number', b: 'boolean', x: 'integer or string' };
+const TYPE_NAMES: Record<string, string> = {
+  's': 'string', 'i': 'integer', 'i32': 'integer', 'u32': 'integer', 'n': 'number', 'b': 'boolean', 'x': 'integer or string',
+};
+
+/** Integer ranges of the encodings that have one: [min, max, name]. */
+const RANGES: Record<string, [number, number, string]> = {
+  i32: [-2147483648, 2147483647, 'int32'],
+  u32: [0, 4294967295, 'uint32'],
+  x: [-2147483648, 2147483647, 'int32'],
+};
 
 /** The table entry for a manifest: Istio networking kinds of any version, and core v1 Services. */
 function typesOf(manifest: any): any {
@@ -52,11 +67,16 @@ export function typeErrors(manifest: any): Array<[string, string]> {
     if (value === null || type === '*') continue;
     if (typeof type === 'string') {
       const ok = type === 's' ? typeof value === 'string'
-        : type === 'i' ? Number.isInteger(value)
+        : type === 'i' || type === 'i32' || type === 'u32' ? Number.isInteger(value)
           : type === 'n' ? typeof value === 'number' && Number.isFinite(value)
             : type === 'b' ? typeof value === 'boolean'
               : Number.isInteger(value) || typeof value === 'string';
-      if (!ok) errors.push([where, `must be of type ${TYPE_NAMES[type]}, got ${jsonType(value)} ${show(value)}`]);
+      const range = RANGES[type];
+      if (!ok) {
+        errors.push([where, `must be of type ${TYPE_NAMES[type]}, got ${jsonType(value)} ${show(value)}`]);
+      } else if (range !== undefined && typeof value === 'number' && (value < range[0] || value > range[1])) {
+        errors.push([where, `must be an integer from ${range[0]} to ${range[1]} (${range[2]}), got ${show(value)}`]);
+      }
     } else if (Array.isArray(type)) {
       if (!Array.isArray(value)) {
         errors.push([where, `must be a list, got ${jsonType(value)} ${show(value)}`]);

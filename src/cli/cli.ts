@@ -9,7 +9,7 @@ import { CATALOGUE } from '../analysis/catalogue';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
 import { parseImplementation } from '../gateway-api/rules/implementations';
 import { formatProblem, readInput, UnreadableInput } from './input';
-import { formatJson, formatSarif, formatYaml, origin, Position, positionKey } from './output';
+import { formatJson, formatSarif, formatYaml, origin, Position, positionKey, shorten } from './output';
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -25,7 +25,10 @@ export const EXIT = {
   FINDINGS: 1,
   /** Bad usage: unknown command or option, bad option value. */
   USAGE: 2,
-  /** An input path that cannot be read: missing, unreadable, or a directory without manifest files. */
+  /**
+   * An input path that cannot be read: missing, without read permission, not a regular file (a FIFO, a device), larger
+   * than the size limit, or a directory without manifest files.
+   */
   UNREADABLE: 3,
   /** Input that is not Kubernetes manifests (syntax error, binary, not UTF-8, ...), unless --ignore-unknown. */
   NOT_MANIFESTS: 4,
@@ -62,10 +65,14 @@ with istioctl analyze codes (IST0101, ...) and this library's TM codes.
                               kong, traefik), else the advice TM0204
   -h, --help                  print this help
 
+Files are read only when they are regular files of at most 128 MiB; other entries of a directory with a
+manifest file name (FIFOs, devices, sockets) are skipped with a warning.
+
 Exit status: 0 no finding at or above the failure threshold; 1 at least one; 2 bad usage; 3 an input path
-that cannot be read (or a directory without manifest files); 4 input that is not Kubernetes manifests
-(YAML syntax error, too deeply nested, excessive aliasing, binary or non-UTF-8 file, a document that is a
-scalar or a list or has no apiVersion/kind) unless --ignore-unknown; 5 no Kubernetes object in the input;
+that cannot be read (missing, no permission, not a regular file, over 128 MiB, or a directory without
+manifest files); 4 input that is not Kubernetes manifests
+(YAML syntax error, too deeply nested, excessive aliasing, binary or non-UTF-8 file, a document or an
+item of a List that is a scalar or a list or has no apiVersion/kind) unless --ignore-unknown; 5 no Kubernetes object in the input;
 70 an internal error. Findings decide before 4 and 5, as in istioctl.
 `;
 
@@ -127,8 +134,9 @@ function run(argv: string[], io: CliIo): number {
     io.err(`error: ${e.message}\n`);
     return EXIT.UNREADABLE;
   }
+  for (const s of input.skipped) io.err(`warning: ${s}\n`);
   for (const p of input.problems) {
-    io.err(`${options.ignoreUnknown ? 'warning' : 'error'}: ${formatProblem(p)}\n`);
+    io.err(`${options.ignoreUnknown ? 'warning' : 'error'}: ${shorten(formatProblem(p))}\n`);
   }
 
   const positions = new Map<string, Position>();
@@ -156,7 +164,7 @@ function run(argv: string[], io: CliIo): number {
     case 'yaml': io.out(formatYaml(shown, positions)); break;
     case 'sarif': io.out(formatSarif(shown, positions)); break;
     default:
-      for (const f of shown) io.out(`${MeshAnalyzer.formatFinding(f)}\n`);
+      for (const f of shown) io.out(`${shorten(MeshAnalyzer.formatFinding(f))}\n`);
   }
   if (options.format === 'log' && shown.length === 0 && manifests.length > 0) {
     const unread = input.problems.length > 0 ? ` (${input.problems.length} document(s) could not be read)` : '';
@@ -261,6 +269,21 @@ function parseSuppression(value: string, warnings: string[]): { code: string; pa
   return { code, pattern: new RegExp(`^(?:${forms.join('|')})$`, 's') };
 }
 
+/**
+ * Ends the process quietly when the reader of its output goes away (`analyze ... | head`): Node.js ignores SIGPIPE, so
+ * the write fails with EPIPE, reported as an 'error' event of the stream, which would otherwise end in an unhandled
+ * error and a stack trace. The exit status is the one the run computed (the status of a closed pipe's writer is
+ * rarely read; `set -o pipefail` then sees the analysis's result).
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.OK);
+  });
+}
+
 if (require.main === module) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   process.exitCode = runCli(process.argv.slice(2));
 }

@@ -33,12 +33,20 @@ export interface Input {
   readonly manifests: Located[];
   /** Documents or files that are not Kubernetes objects (exit status 4 unless `--ignore-unknown`). */
   readonly problems: InputProblem[];
+  /** Entries of the directories searched that have a manifest file name but are not regular files, and why (warnings). */
+  readonly skipped: string[];
 }
 
 /** A path that cannot be read at all (exit status 3). */
 export class UnreadableInput extends Error {}
 
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+/**
+ * Largest file read, in bytes. kubectl has no limit, but a file is held in memory several times over while it is
+ * decoded and analyzed (a 50 MB file peaks at about 550 MB), so a larger one is refused up front instead of exhausting
+ * memory; split it into several files.
+ */
+export const MAX_FILE_BYTES = 128 * 1024 * 1024;
 /** cdk8s writes this next to the manifests; it holds no Kubernetes object. */
 const CDK8S_METADATA = 'construct-metadata.json';
 
@@ -50,8 +58,9 @@ export function formatProblem(p: InputProblem): string {
 /** Reads every input path: files as themselves, directories recursively (*.yaml, *.yml, *.json, sorted). */
 export function readInput(inputs: string[]): Input {
   const files: string[] = [];
+  const skipped: string[] = [];
   for (const input of inputs) {
-    const found = expand(input);
+    const found = expand(input, skipped);
     if (found.length === 0) {
       throw new UnreadableInput(`no *.yaml, *.yml or *.json files in directory "${input}"`);
     }
@@ -62,51 +71,136 @@ export function readInput(inputs: string[]): Input {
   for (const file of files) {
     readFile(file, manifests, problems);
   }
-  return { files, manifests, problems };
+  return { files, manifests, problems, skipped };
 }
 
-function expand(input: string): string[] {
+/** A system error as words: `permission denied (EACCES)`. */
+function describeError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory', EACCES: 'permission denied', EPERM: 'operation not permitted', ENOTDIR: 'not a directory',
+    ELOOP: 'too many levels of symbolic links', EISDIR: 'is a directory', EMFILE: 'too many open files', EIO: 'input/output error',
+  };
+  if (code === undefined) return oneLine(e);
+  if (code === 'ENOENT') return words[code];
+  return words[code] ? `${words[code]} (${code})` : code;
+}
+
+/** What a file system entry is, when it is not a regular file or a directory. */
+function describeType(stat: fs.Stats): string {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+function expand(input: string, skipped: string[]): string[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(input);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UnreadableInput(`cannot read "${input}": ${code === 'ENOENT' ? 'no such file or directory' : code ?? String(e)}`);
+    throw new UnreadableInput(`cannot read "${input}": ${describeError(e)}`);
   }
   if (!stat.isDirectory()) return [input];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(input, { withFileTypes: true });
+  } catch (e) {
+    throw new UnreadableInput(`cannot read directory "${input}": ${describeError(e)}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
-  const entries = fs.readdirSync(input, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = path.join(input, entry.name);
     if (entry.isDirectory()) {
-      for (const f of expand(full)) out.push(f);
+      for (const f of expand(full, skipped)) out.push(f);
     } else if (MANIFEST_FILE.test(entry.name) && entry.name !== CDK8S_METADATA) {
-      out.push(full);
+      // Only regular files (or links to them): a FIFO or a device would block or never end (kubectl hangs on them).
+      let target: fs.Stats | undefined;
+      try {
+        target = entry.isFile() ? undefined : fs.statSync(full);
+      } catch (e) {
+        skipped.push(`skipped "${full}": ${describeError(e)}`);
+        continue;
+      }
+      if (target === undefined || target.isFile()) out.push(full);
+      else skipped.push(`skipped "${full}": ${describeType(target)}, not a regular file`);
     }
   }
   return out;
 }
 
-function readFile(file: string, out: Located[], problems: InputProblem[]): void {
-  let bytes: Buffer;
+/**
+ * The bytes of a regular file of at most {@link MAX_FILE_BYTES}. The file is opened without blocking and checked on
+ * the open descriptor, so that a FIFO or a device given as input (or put in place of a file after the directory was
+ * read) is refused instead of blocking forever or being read without end (`/dev/zero`).
+ */
+export function readRegularFile(file: string): Buffer {
+  let fd: number;
   try {
-    bytes = fs.readFileSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw new UnreadableInput(`cannot read "${file}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UnreadableInput(`cannot read "${file}": ${describeError(e)}`);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) {
+      throw new UnreadableInput(`cannot read "${file}": ${describeType(stat)}, not a regular file; give manifest files or directories`);
+    }
+    if (stat.size > MAX_FILE_BYTES) {
+      throw new UnreadableInput(`cannot read "${file}": ${stat.size} bytes, more than the limit of ${MAX_FILE_BYTES} bytes (128 MiB); `
+        + 'split it into several files');
+    }
+    const bytes = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = fs.readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read < bytes.length ? bytes.subarray(0, read) : bytes;
+  } catch (e) {
+    if (e instanceof UnreadableInput) throw e;
+    throw new UnreadableInput(`cannot read "${file}": ${describeError(e)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A file's text as kubectl decodes it (cli-runtime `pkg/resource/visitor.go` `FileVisitor.Visit`:
+ * `unicode.BOMOverride(unicode.UTF8.NewDecoder())`): UTF-16LE or UTF-16BE when the file starts with that byte order
+ * mark, otherwise UTF-8; the mark itself is dropped. Returns the problem instead when the bytes are not text in that
+ * encoding (kubectl would replace invalid UTF-8 with U+FFFD and apply the mangled text; this tool refuses it).
+ */
+export function decodeText(bytes: Buffer): { text: string } | { problem: string } {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
+  if (utf16 !== undefined) {
+    try {
+      return { text: new TextDecoder(utf16, { fatal: true, ignoreBOM: false }).decode(bytes) };
+    } catch {
+      return { problem: `not ${utf16.toUpperCase()} text (its byte order mark says so, but an invalid code unit follows); save the file as UTF-8` };
+    }
   }
   const nul = bytes.indexOf(0);
-  if (nul >= 0) {
-    problems.push({ file, message: `binary file (NUL byte at offset ${nul}), not YAML or JSON` });
-    return;
-  }
-  let text: string;
+  if (nul >= 0) return { problem: `binary file (NUL byte at offset ${nul}), not YAML or JSON` };
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // ignoreBOM false: a UTF-8 byte order mark at the start is dropped, as BOMOverride does.
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
-    problems.push({ file, message: `not UTF-8 text (invalid byte sequence at offset ${firstInvalidUtf8(bytes)}); save the file as UTF-8` });
+    return { problem: `not UTF-8 text (invalid byte sequence at offset ${firstInvalidUtf8(bytes)}); save the file as UTF-8` };
+  }
+}
+
+function readFile(file: string, out: Located[], problems: InputProblem[]): void {
+  const decoded = decodeText(readRegularFile(file));
+  if ('problem' in decoded) {
+    problems.push({ file, message: decoded.problem });
     return;
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = decoded.text;
   for (const [offsetLine, chunk] of chunks(text)) {
     let docs: any[];
     try {
@@ -118,8 +212,12 @@ function readFile(file: string, out: Located[], problems: InputProblem[]): void 
     const line = offsetLine + firstContentLine(chunk);
     for (const doc of docs) {
       const problem = notAnObject(doc);
-      if (problem) problems.push({ file, line, message: problem });
-      else out.push({ manifest: doc, file, line });
+      if (problem) {
+        problems.push({ file, line, message: problem });
+        continue;
+      }
+      out.push({ manifest: doc, file, line });
+      for (const message of listItemProblems(doc)) problems.push({ file, line, message });
     }
   }
 }
@@ -178,12 +276,30 @@ function syntaxProblem(file: string, offsetLine: number, e: unknown): InputProbl
   return { file, line: offsetLine + 1, message };
 }
 
+/**
+ * Why items of a `List` (`kind` ending in `List` with an `items` list, as `kubectl get -o yaml` writes it) are not
+ * Kubernetes objects: kubectl refuses to apply such a List (`meta.ExtractList` needs objects), while the analyzer
+ * would pass over them, so each is a problem of the input (`items[2] of List: item is a string ...`). Nested Lists
+ * are checked item by item as well (the reader limits nesting to MAX_NESTING_DEPTH, so the recursion is bounded).
+ */
+export function listItemProblems(doc: any, where = '', problems: string[] = []): string[] {
+  if (typeof doc.kind !== 'string' || !doc.kind.endsWith('List') || !Array.isArray(doc.items)) return problems;
+  doc.items.forEach((item: any, i: number) => {
+    const problem = notAnObject(item);
+    if (problem) problems.push(`${where}items[${i}] of ${doc.kind}: ${problem.replace(/^document is/, 'item is')}`);
+    else listItemProblems(item, `${where}items[${i}].`, problems);
+  });
+  return problems;
+}
+
 /** Why a parsed document is not a Kubernetes object, or undefined when it is one. */
 function notAnObject(doc: any): string | undefined {
   if (Array.isArray(doc)) return 'document is a list, not a Kubernetes object (a mapping with apiVersion and kind)';
+  if (doc === null) return 'document is null, not a Kubernetes object (a mapping with apiVersion and kind)';
   if (typeof doc !== 'object') {
-    return `document is a ${typeof doc === 'string' ? 'string' : typeof doc} (${oneLine(JSON.stringify(doc)).slice(0, 40)}), not a Kubernetes `
-      + 'object (a mapping with apiVersion and kind)';
+    // Only the start of a long scalar is shown (a 20 MB string is not echoed).
+    const shown = oneLine(JSON.stringify(typeof doc === 'string' ? doc.slice(0, 40) : doc)).slice(0, 40);
+    return `document is a ${typeof doc === 'string' ? 'string' : typeof doc} (${shown}), not a Kubernetes object (a mapping with apiVersion and kind)`;
   }
   const missing = ['apiVersion', 'kind'].filter(k => typeof doc[k] !== 'string' || doc[k] === '');
   return missing.length > 0 ? `not a Kubernetes object: ${missing.join(' and ')} missing` : undefined;

@@ -25,6 +25,34 @@ export function origin(f: Finding): string {
   return `${f.kind} ${f.namespace}/${f.name}`;
 }
 
+/** Longest run of non-space characters printed as it is; longer ones (a 20 MB host or name) are cut. */
+export const MAX_WORD = 200;
+
+/**
+ * `text` with every run of more than {@link MAX_WORD} non-space characters cut to its first 100 and a count of the rest
+ * (`aaaa… [19999900 more characters]`): findings quote the values they are about, and a value of the input can be
+ * megabytes long. What a finding is about stays recognizable, and each line stays a line.
+ */
+export function shorten(text: string): string {
+  if (text.length <= MAX_WORD) return text;
+  // A scan, not a regular expression: V8's regexp engine overflows its stack on a run of millions of characters.
+  const parts: string[] = [];
+  let start = 0;
+  let word = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      if (i - word > MAX_WORD) {
+        parts.push(text.slice(start, word + 100), `… [${i - word - 100} more characters]`);
+        start = i;
+      }
+      word = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.join('');
+}
+
 /** The object identity the CLI records positions under. */
 export function positionKey(kind: string, namespace: string, name: string): string {
   return `${kind}|${namespace}|${name}`;
@@ -44,8 +72,8 @@ export function istioctlMessages(findings: Finding[], positions: ReadonlyMap<str
       code: f.code,
       documentationUrl: documentationUrl(f.code),
       level: f.level,
-      message: f.message,
-      origin: origin(f),
+      message: shorten(f.message),
+      origin: shorten(origin(f)),
       ...(reference !== undefined ? { reference } : {}),
     };
   });
@@ -86,10 +114,10 @@ export function formatSarif(findings: Finding[], positions: ReadonlyMap<string, 
       ruleId: f.code,
       ruleIndex: codes.indexOf(f.code),
       level: SARIF_LEVEL[f.level],
-      message: { text: f.message },
+      message: { text: shorten(f.message) },
       locations: [{
         ...(at ? { physicalLocation: { artifactLocation: { uri: toUri(at.file) }, region: { startLine: at.line } } } : {}),
-        logicalLocations: [{ fullyQualifiedName: origin(f), kind: 'resource' }],
+        logicalLocations: [{ fullyQualifiedName: shorten(origin(f)), kind: 'resource' }],
       }],
     };
   });

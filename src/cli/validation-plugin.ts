@@ -25,18 +25,28 @@
  * of each directory on their own; an object defined in several manifests is logged as a hint.
  *
  * The module runs inside the cdk8s CLI during every synth, so it loads only the analyzer (no cdk8s, no cdk8s-plus).
- * Manifests are read with `read-manifests.ts`, as `kubectl apply -f` reads them (YAML 1.1), not with the cdk8s CLI's
- * `context.parseManifest` (YAML 1.2), so that the plugin and the `analyze` command see what kubectl applies.
+ * Manifests are read as the `analyze` command reads them (`input.ts`: regular files only, UTF-8 or UTF-16 with a byte
+ * order mark, YAML 1.1 as `kubectl apply -f` reads it), not with the cdk8s CLI's `context.parseManifest` (YAML 1.2),
+ * so that the plugin and the `analyze` command see what kubectl applies.
  *
- * Properties are checked when the plugin is created: a misspelt one (`perDirectry`) or one of the wrong type
- * (`failOnWarnings: "yes"`) fails the synth with the list of valid properties, instead of being ignored.
+ * The plugin never throws: the cdk8s CLI prints any exception of a plugin (from its constructor or `validate`) as a
+ * stack trace. Properties are checked when the plugin is created, and a misspelt one (`perDirectry`), one of the wrong
+ * type (`failOnWarnings: "yes"`) or a `defaultNamespace` that is not a namespace name fails the synth in `validate`
+ * with one violation listing the valid properties, instead of being ignored. A manifest that cannot be read (or a
+ * document of it that is not a Kubernetes object) is a violation naming the file and line; the rest is analyzed.
+ *
+ * The report's "Construct Path" is the cdk8s CLI's lookup of the violating resource's name in construct-metadata.json,
+ * which maps each object *name* to one construct path (cdk8s `App.writeConstructMetadata`: `resources[apiObject.name]`,
+ * the last object of that name wins). Where several objects of the output share a name, that path may be another
+ * object's, so the plugin then names the object by `Kind namespace/name`, which is no key of the metadata: the report
+ * shows `N/A` rather than a wrong construct. `MeshAnalysis.analyze(scope)` gives every finding its exact path.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { codeInfo } from '../analysis/catalogue';
 import type { Finding } from '../analysis/mesh-analyzer';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
-import { parseManifests } from '../analysis/read-manifests';
+import { formatProblem, Located, readInput, UnreadableInput } from './input';
+import { shorten } from './output';
 import { parseImplementation } from '../gateway-api/rules/implementations';
 
 /** The subset of the cdk8s CLI's `ValidationContext` the plugin uses (cdk8s-cli/lib/plugins/validation.d.ts). */
@@ -70,7 +80,8 @@ export interface MeshAnalysisValidationProperties {
    */
   readonly perDirectory?: boolean;
   /**
-   * Namespace of manifests without `metadata.namespace`.
+   * Namespace of manifests without `metadata.namespace`: a namespace name (an RFC 1123 label: at most 63 lowercase
+   * letters, digits and `-`, starting and ending with a letter or digit).
    *
    * @default 'default'
    */
@@ -83,6 +94,9 @@ export interface MeshAnalysisValidationProperties {
    */
   readonly implementation?: string;
 }
+
+/** A violation of the report (the cdk8s CLI's `ValidationViolation`). */
+type Violation = Parameters<ValidationContextLike['report']['addViolation']>[0];
 
 /** `(http[0].mirror)`, `(servers[1])` in a message: where in the spec the problem is. */
 const SPEC_LOCATION = /\(((?:http|tcp|tls|servers|hosts|subsets)\[\d+\][^)\s]*)\)/;
@@ -97,16 +111,48 @@ export class MeshAnalysisValidation {
   private readonly perDirectory: boolean;
   private readonly defaultNamespace: string;
   private readonly implementation?: string;
+  /** Why the properties are invalid (reported by `validate`), or undefined. */
+  private readonly propertyProblem: string | undefined;
+  /** Object names that more than one object of the output has: their construct path cannot be looked up by name. */
+  private sharedNames = new Set<string>();
 
   constructor(properties: MeshAnalysisValidationProperties = {}) {
-    checkProperties(properties);
-    this.failOnWarnings = properties.failOnWarnings === true;
-    this.perDirectory = properties.perDirectory === true;
-    this.defaultNamespace = properties.defaultNamespace ?? 'default';
-    this.implementation = properties.implementation;
+    this.propertyProblem = propertyProblem(properties);
+    const valid = this.propertyProblem === undefined;
+    this.failOnWarnings = valid && properties.failOnWarnings === true;
+    this.perDirectory = valid && properties.perDirectory === true;
+    this.defaultNamespace = valid ? properties.defaultNamespace ?? 'default' : 'default';
+    this.implementation = valid ? properties.implementation : undefined;
   }
 
   public async validate(context: ValidationContextLike): Promise<void> {
+    if (this.propertyProblem !== undefined) {
+      context.logger.log(`error: ${this.propertyProblem}`);
+      context.report.addViolation({
+        ruleName: 'MeshAnalysisValidation properties',
+        recommendation: this.propertyProblem,
+        fix: `Correct the plugin's properties in cdk8s.yaml (validations[].properties); valid properties: ${VALID_PROPERTIES}.`,
+        violatingResources: [{ resourceName: 'cdk8s.yaml', locations: ['validations[].properties'], manifestPath: 'cdk8s.yaml' }],
+      });
+      context.report.submit('failure', { Objects: '0', Errors: '0', Warnings: '0', Info: '0' });
+      return;
+    }
+    const read = new Map<string, Located[]>();
+    const inputProblems: Violation[] = [];
+    const names = new Map<string, number>();
+    for (const file of context.manifests) {
+      const manifests = this.read(file, inputProblems);
+      read.set(file, manifests);
+      for (const { manifest } of manifests) {
+        for (const m of objectsOf(manifest)) {
+          const name = typeof m.metadata?.name === 'string' ? m.metadata.name : '';
+          names.set(name, (names.get(name) ?? 0) + 1);
+        }
+      }
+    }
+    this.sharedNames = new Set([...names].filter(([, n]) => n > 1).map(([name]) => name));
+    inputProblems.forEach(v => context.report.addViolation(v));
+
     const groups = new Map<string, string[]>();
     for (const file of context.manifests) {
       const group = this.perDirectory ? path.dirname(file) : '';
@@ -117,11 +163,11 @@ export class MeshAnalysisValidation {
     const findings: Finding[] = [];
     let objects = 0;
     for (const files of groups.values()) {
-      objects += this.analyzeSet(context, files, findings);
+      objects += this.analyzeSet(context, files.map(file => [file, read.get(file)!]), findings);
     }
 
     const count = (level: FindingLevel) => String(findings.filter(f => f.level === level).length);
-    context.report.submit(findings.some(f => this.fails(f)) ? 'failure' : 'success', {
+    context.report.submit(inputProblems.length > 0 || findings.some(f => this.fails(f)) ? 'failure' : 'success', {
       Objects: String(objects),
       Errors: count(FindingLevel.ERROR),
       Warnings: count(FindingLevel.WARNING),
@@ -130,13 +176,12 @@ export class MeshAnalysisValidation {
   }
 
   /** Analyzes the manifests of `files` as one set, reports the findings, appends them to `all`; returns the object count. */
-  private analyzeSet(context: ValidationContextLike, files: string[], all: Finding[]): number {
+  private analyzeSet(context: ValidationContextLike, files: Array<[string, Located[]]>, all: Finding[]): number {
     const manifests: any[] = [];
     // `Kind|namespace|name` -> the manifest files that define the object.
     const definedIn = new Map<string, string[]>();
-    for (const file of files) {
-      for (const m of this.read(file)) {
-        if (m === null || typeof m !== 'object') continue;
+    for (const [file, located] of files) {
+      for (const { manifest: m } of located) {
         manifests.push(m);
         const key = this.key(m.kind, m.metadata?.namespace, m.metadata?.name);
         const list = definedIn.get(key) ?? [];
@@ -147,19 +192,22 @@ export class MeshAnalysisValidation {
     const findings = MeshAnalyzer.analyze(manifests, { defaultNamespace: this.defaultNamespace, implementation: this.implementation });
     for (const f of findings) {
       if (!this.fails(f)) {
-        context.logger.log(MeshAnalyzer.formatFinding(f));
+        context.logger.log(shorten(MeshAnalyzer.formatFinding(f)));
         continue;
       }
       // istioctl's message name and the one-line fix of the code, from the analyzer's catalogue.
       const rule = codeInfo(f.code);
       const location = SPEC_LOCATION.exec(f.message)?.[1];
+      const object = shorten(`${f.kind} ${f.namespace}/${f.name}`);
       context.report.addViolation({
         ruleName: rule ? `${f.code} ${rule.name}` : f.code,
-        recommendation: `${f.level} ${f.kind} ${f.namespace}/${f.name}: ${f.message}`,
+        recommendation: shorten(`${f.level} ${f.kind} ${f.namespace}/${f.name}: ${f.message}`),
         fix: rule?.fix ?? 'See the recommendation.',
         violatingResources: [{
-          resourceName: f.name,
-          locations: [`${f.kind} ${f.namespace}/${f.name}${location ? ` spec.${location}` : ''}`],
+          // The name is what the cdk8s CLI looks the construct path up by; a name several objects share would find
+          // another object's construct, so such an object is named in full (no construct path rather than a wrong one).
+          resourceName: this.sharedNames.has(f.name) ? object : shorten(f.name),
+          locations: [`${object}${location ? ` spec.${location}` : ''}`],
           // The analyzer analyzes the last definition of an object given more than once (TM0006).
           manifestPath: definedIn.get(this.key(f.kind, f.namespace, f.name))?.slice(-1)[0] ?? 'N/A',
         }],
@@ -169,12 +217,25 @@ export class MeshAnalysisValidation {
     return manifests.length;
   }
 
-  /** The manifests of a file; a file kubectl could not read fails the validation with one line naming it. */
-  private read(file: string): any[] {
+  /**
+   * The manifests of a file, read as the `analyze` command reads them; what cannot be read (the file, or documents of
+   * it that are not Kubernetes objects) is added to `problems` as a violation naming the file and line.
+   */
+  private read(file: string, problems: Violation[]): Located[] {
+    const violation = (message: string, line?: number): Violation => ({
+      ruleName: 'MeshAnalysisValidation input',
+      recommendation: shorten(message),
+      fix: 'Correct the manifest (kubectl apply cannot read it either), or remove it from the output.',
+      violatingResources: [{ resourceName: path.basename(file), locations: [line !== undefined ? `line ${line}` : 'file'], manifestPath: file }],
+    });
     try {
-      return parseManifests(fs.readFileSync(file, 'utf8'));
+      const input = readInput([file]);
+      for (const p of input.problems) problems.push(violation(formatProblem(p), p.line));
+      return input.manifests;
     } catch (e) {
-      throw new Error(`MeshAnalysisValidation: cannot read ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      if (!(e instanceof UnreadableInput)) throw e;
+      problems.push(violation(e.message));
+      return [];
     }
   }
 
@@ -188,36 +249,52 @@ export class MeshAnalysisValidation {
   }
 }
 
-/** The properties the plugin takes, with their type: what `checkProperties` accepts. */
+/** A manifest and, for a List, its items (nested Lists too): the objects whose names the report looks up. */
+function objectsOf(manifest: any): any[] {
+  if (typeof manifest?.kind === 'string' && manifest.kind.endsWith('List') && Array.isArray(manifest.items)) {
+    return manifest.items.filter((i: any) => i !== null && typeof i === 'object').flatMap(objectsOf);
+  }
+  return [manifest];
+}
+
+/** The properties the plugin takes, with their type: what `propertyProblem` accepts. */
 const PROPERTIES: Record<string, 'boolean' | 'string'> = {
   failOnWarnings: 'boolean', perDirectory: 'boolean', defaultNamespace: 'string', implementation: 'string',
 };
+const VALID_PROPERTIES = Object.entries(PROPERTIES).map(([k, t]) => `${k} (${t})`).join(', ');
+
+/** A namespace name: an RFC 1123 label (k8s.io/apimachinery `validation.IsDNS1123Label`, which `ValidateNamespaceName` uses). */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * Throws for properties the plugin does not know, or of the wrong type. The cdk8s CLI passes `properties` from
- * cdk8s.yaml as written, so a typo would otherwise be silently ignored (and `failOnWarnings: "yes"` would not fail).
+ * Why the properties are invalid: properties the plugin does not know, of the wrong type, or a `defaultNamespace` that
+ * is no namespace name; undefined when they are valid. The cdk8s CLI passes `properties` from cdk8s.yaml as written, so
+ * a typo would otherwise be silently ignored (and `failOnWarnings: "yes"` would not fail), and objects would be
+ * analyzed in a namespace that cannot exist.
  */
-function checkProperties(properties: any): void {
-  const valid = Object.entries(PROPERTIES).map(([k, t]) => `${k} (${t})`).join(', ');
+function propertyProblem(properties: any): string | undefined {
   if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
-    throw new Error(`MeshAnalysisValidation properties must be a mapping, got ${JSON.stringify(properties)}; valid properties: ${valid}`);
+    return `MeshAnalysisValidation properties must be a mapping, got ${shorten(String(JSON.stringify(properties)))}; valid properties: ${VALID_PROPERTIES}`;
   }
   const problems: string[] = [];
   for (const [key, value] of Object.entries(properties)) {
     const type = Object.prototype.hasOwnProperty.call(PROPERTIES, key) ? PROPERTIES[key] : undefined;
+    const shown = shorten(String(JSON.stringify(value)));
     if (type === undefined) {
       const near = Object.keys(PROPERTIES).find(k => k.toLowerCase() === key.toLowerCase() || closeTo(k.toLowerCase(), key.toLowerCase()));
-      problems.push(`unknown property "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
+      problems.push(`unknown property "${shorten(key)}"${near ? ` (did you mean "${near}"?)` : ''}`);
     } else if (typeof value !== type || (type === 'string' && value === '')) {
-      problems.push(`property "${key}" must be a ${type === 'string' ? 'non-empty string' : 'boolean (true or false, unquoted)'}, got ${JSON.stringify(value)}`);
+      problems.push(`property "${key}" must be a ${type === 'string' ? 'non-empty string' : 'boolean (true or false, unquoted)'}, got ${shown}`);
+    } else if (key === 'defaultNamespace' && ((value as string).length > 63 || !DNS1123_LABEL.test(value as string))) {
+      problems.push(`property "defaultNamespace" must be a namespace name (at most 63 lowercase letters, digits and "-", starting and ending `
+        + `with a letter or digit, e.g. "default" or "team-a"), got ${shown}`);
     } else if (key === 'implementation') {
       const choice = parseImplementation(value as string);
       if (typeof choice === 'string') problems.push(`property "implementation": ${choice}`);
     }
   }
-  if (problems.length > 0) {
-    throw new Error(`MeshAnalysisValidation (cdk8s.yaml validations[].properties): ${problems.join('; ')}. Valid properties: ${valid}.`);
-  }
+  if (problems.length === 0) return undefined;
+  return `MeshAnalysisValidation (cdk8s.yaml validations[].properties): ${problems.join('; ')}. Valid properties: ${VALID_PROPERTIES}.`;
 }
 
 /** Whether two names are at most two edits apart (Levenshtein), for "did you mean". */

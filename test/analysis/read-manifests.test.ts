@@ -185,6 +185,13 @@ describe('documents', () => {
     expect(parse('\ufeffa: 1\r\nb:\r\n- x\r\n---\r\nc: |\r\n  t\r\n')).toEqual([{ a: 1, b: ['x'] }, { c: 't\n' }]);
   });
 
+  test('a byte order mark at the start of a later document is dropped (go-yaml reads each chunk as its own input)', () => {
+    // yaml_parser_determine_encoding (go-yaml v2 readerc.go) skips a mark at the start of every Unmarshal input.
+    expect(parse('a: 1\n---\n\ufeffb: 2\n---\n\ufeff{c: 3}\n')).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    // Inside a document a mark is content, as before.
+    expect(parse('a: "\ufeffx"\n')).toEqual([{ a: '\ufeffx' }]);
+  });
+
   test('block and flow styles a manifest uses', () => {
     const text = [
       'apiVersion: v1',

@@ -50,6 +50,33 @@ spec:
     expect(typeErrors({ apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 'two' } })).toEqual([]);
   });
 
+  test('integers out of their int32 or uint32 range are IST0106, at the range\'s edges not', () => {
+    const route = (weight: number, port: number) => ({
+      apiVersion: 'networking.istio.io/v1', kind: 'VirtualService',
+      spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'a', port: { number: port } }, weight }] }] },
+    });
+    // weight: format int32 in the CRD; destination.port.number: uint32 (minimum 0, maximum 4294967295).
+    expect(typeErrors(route(2147483647, 4294967295))).toEqual([]);
+    expect(typeErrors(route(2147483648, 4294967296))).toEqual([
+      ['spec.http[0].route[0].destination.port.number', 'must be an integer from 0 to 4294967295 (uint32), got 4294967296'],
+      ['spec.http[0].route[0].weight', 'must be an integer from -2147483648 to 2147483647 (int32), got 2147483648'],
+    ]);
+    expect(typeErrors(route(-2147483649, -1)).map(([where]) => where)).toEqual(['spec.http[0].route[0].destination.port.number', 'spec.http[0].route[0].weight']);
+    // A core/v1 Service decodes into Go int32 fields, an int-or-string targetPort too.
+    const service = (port: number, targetPort: number | string) => ({ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ port, targetPort }] } });
+    expect(typeErrors(service(2147483647, 'http'))).toEqual([]);
+    expect(typeErrors(service(99999999999, 2147483648))).toEqual([
+      ['spec.ports[0].port', 'must be an integer from -2147483648 to 2147483647 (int32), got 99999999999'],
+      ['spec.ports[0].targetPort', 'must be an integer from -2147483648 to 2147483647 (int32), got 2147483648'],
+    ]);
+  });
+
+  test('an out-of-range Service port read from YAML is reported on the Service, which is then not analyzed', () => {
+    const yaml = docs(SERVICE.replace('port: 8000', 'port: 4294967376'), vs('route: [{destination: {host: httpbin}}]'));
+    expect(analyze(yaml)).toEqual(['IST0106 Error Service default/httpbin']);
+    expect(messages(yaml, 'IST0106')[0]).toMatch(/^Schema validation error: spec\.ports\[0\]\.port must be an integer from -2147483648 to 2147483647 \(int32\), got 4294967376\./);
+  });
+
   test('at most five wrong fields per object; a deeply nested value in a field the table does not type is not walked', () => {
     const many = { apiVersion: 'v1', kind: 'Service', spec: { ports: Array.from({ length: 50 }, () => ({ port: 'x' })) } };
     expect(typeErrors(many)).toHaveLength(5);

@@ -124,3 +124,15 @@ e2e('the compiled bin runs under node (needs the jsii build)', () => {
   expect(r.stdout).toMatch(/^IST0101 Error VirtualService default\/httpbin: /);
   expect(fs.readFileSync(compiled, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
 });
+
+e2e('a reader that closes the pipe early (`analyze ... | head`) ends the CLI quietly, with the analysis\'s status', () => {
+  // 3,000 findings: far more output than a pipe buffer, so the CLI is still writing when head has gone.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-epipe-'));
+  const input = path.join(dir, 'many.yaml');
+  fs.writeFileSync(input, Array.from({ length: 3_000 }, (_, i) => 'apiVersion: networking.istio.io/v1\nkind: VirtualService\n'
+    + `metadata: {name: vs-${i}}\nspec: {hosts: [h${i}], http: [{route: [{destination: {host: missing-${i}}}]}]}\n`).join('---\n'));
+  const script = 'set -o pipefail; "$0" "$1" analyze -o json "$2" 2>"$3" | head -c 100 >/dev/null; echo "status $?"';
+  const r = spawnSync('bash', ['-c', script, process.execPath, compiled, input, path.join(dir, 'stderr')], { encoding: 'utf8' });
+  expect(r.stdout).toBe('status 1\n');
+  expect(fs.readFileSync(path.join(dir, 'stderr'), 'utf8')).toBe('');
+});

@@ -2,10 +2,12 @@
  * The CLI on input that is not what it expects: every case has a defined exit status and a one-line message, never a
  * stack trace (src/cli/input.ts, src/cli/cli.ts).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EXIT, runCli } from '../../src/cli/cli';
+import { MAX_FILE_BYTES } from '../../src/cli/input';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'analysis');
 
@@ -129,3 +131,115 @@ test('many objects in one file do not overflow the stack (no push(...spread) of 
   const r = run('analyze', f);
   expect(r).toEqual({ status: EXIT.OK, out: '', err: 'No findings in 200000 objects from 1 file(s).\n' });
 }, 60_000);
+
+describe('only regular files are read (a FIFO or a device would block or never end)', () => {
+  const fifo = (name: string) => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    // mkfifo(1): Node.js has no API to create one.
+    const r = spawnSync('mkfifo', [p]);
+    if (r.status !== 0) throw new Error(`mkfifo ${p} failed: ${r.stderr}`);
+    return p;
+  };
+
+  test('a FIFO given as input is refused at once with status 3', () => {
+    const r = run('analyze', fifo('given.yaml'));
+    expect(r).toMatchObject({ status: EXIT.UNREADABLE, out: '' });
+    expect(r.err).toMatch(/^error: cannot read ".*given\.yaml": a FIFO \(named pipe\), not a regular file; give manifest files or directories\n$/);
+  });
+
+  test('/dev/zero is refused with status 3 instead of being read without end', () => {
+    expect(run('analyze', '/dev/zero')).toEqual({
+      status: EXIT.UNREADABLE, out: '', err: 'error: cannot read "/dev/zero": a character device, not a regular file; give manifest files or directories\n',
+    });
+  });
+
+  test('a FIFO in a directory is skipped with a warning saying why; the regular files are analyzed', () => {
+    const pipe = fifo('with-fifo/a-pipe.yaml');
+    file('with-fifo/web.yaml', SERVICE);
+    const r = run('analyze', path.join(dir, 'with-fifo'));
+    expect(r.status).toBe(EXIT.OK);
+    expect(r.err).toBe(`warning: skipped "${pipe}": a FIFO (named pipe), not a regular file\nNo findings in 1 objects from 1 file(s).\n`);
+  });
+
+  test('a file larger than the limit is refused before it is read (status 3)', () => {
+    const big = path.join(dir, 'sparse.yaml');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, MAX_FILE_BYTES + 1); // sparse: no disk space used
+    expect(run('analyze', big)).toEqual({
+      status: EXIT.UNREADABLE, out: '',
+      err: `error: cannot read "${big}": ${MAX_FILE_BYTES + 1} bytes, more than the limit of ${MAX_FILE_BYTES} bytes (128 MiB); split it into several files\n`,
+    });
+  });
+});
+
+test('a directory that cannot be listed is status 3 (documented), not an internal error', () => {
+  // Tests may run as root, who can list any directory, so the permission error is injected where input.ts lists.
+  const locked = path.join(dir, 'locked');
+  fs.mkdirSync(locked, { recursive: true });
+  const denied = Object.assign(new Error(`EACCES: permission denied, scandir '${locked}'`), { code: 'EACCES' });
+  const spy = jest.spyOn(fs, 'readdirSync').mockImplementation(() => { throw denied; });
+  try {
+    expect(run('analyze', locked)).toEqual({
+      status: EXIT.UNREADABLE, out: '', err: `error: cannot read directory "${locked}": permission denied (EACCES)\n`,
+    });
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+describe('text encodings, as kubectl decodes files (cli-runtime FileVisitor: unicode.BOMOverride of UTF-8)', () => {
+  const yaml = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{name: http, port: 80}]}\n'
+    + '---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web}\n'
+    + 'spec: {hosts: [web], http: [{route: [{destination: {host: missing}}]}]}\n';
+
+  test.each([
+    ['UTF-16LE', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(yaml, 'utf16le')])],
+    ['UTF-16BE', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(yaml, 'utf16le').swap16()])],
+    ['UTF-8 with a byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(yaml)])],
+  ])('%s: read like UTF-8, with the same lines', (name, bytes) => {
+    const r = run('analyze', '-o', 'json', file(`encoded-${name.replace(/\W+/g, '-')}.yaml`, bytes));
+    expect(r.status).toBe(EXIT.FINDINGS);
+    expect(JSON.parse(r.out).map((f: any) => [f.origin, f.reference.replace(/^.*:/, '')])).toEqual([['VirtualService default/web', '6']]);
+  });
+
+  test('a byte order mark at the start of a later document is not part of its first key', () => {
+    const f = file('bom-later.yaml', yaml.replace('---\n', '---\n\ufeff'));
+    const r = run('analyze', f);
+    expect(r.status).toBe(EXIT.FINDINGS);
+    expect(r.out).toMatch(/^IST0101 Error VirtualService default\/web: Referenced host not found: "missing"/);
+    expect(r.err).toBe('');
+  });
+
+  test('UTF-16 with an unpaired surrogate is refused naming the encoding (status 4)', () => {
+    const broken = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('kind: x\n', 'utf16le'), Buffer.from([0x00, 0xd8, 0x41, 0x00])]);
+    expect(run('analyze', file('broken-utf16.yaml', broken))).toMatchObject({
+      status: EXIT.NOT_MANIFESTS, err: expect.stringMatching(/broken-utf16\.yaml: not UTF-16LE text/),
+    });
+  });
+});
+
+test('items of a List that are not Kubernetes objects are reported (status 4), not dropped', () => {
+  const f = file('list.yaml', `apiVersion: v1\nkind: List\nitems:\n- ${SERVICE.trimEnd().split('\n').join('\n  ')}\n- 5\n- {kind: Service}\n`
+    + '- apiVersion: v1\n  kind: ServiceList\n  items: ["x"]\n');
+  const r = run('analyze', f);
+  expect(r.status).toBe(EXIT.NOT_MANIFESTS);
+  expect(r.err.split('\n').filter(l => l.startsWith('error: ') && l.includes('items['))).toEqual([
+    `error: ${f}:1: items[1] of List: item is a number (5), not a Kubernetes object (a mapping with apiVersion and kind)`,
+    `error: ${f}:1: items[2] of List: not a Kubernetes object: apiVersion missing`,
+    `error: ${f}:1: items[3].items[0] of ServiceList: item is a string ("x"), not a Kubernetes object (a mapping with apiVersion and kind)`,
+  ]);
+  expect(run('analyze', '--ignore-unknown', f).status).toBe(EXIT.OK);
+});
+
+test('a 20 MB value is not echoed whole into a finding or an input problem', () => {
+  const host = 'h'.repeat(20_000_000);
+  const f = file('long-value.yaml', `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web}\n`
+    + `spec: {hosts: [web], http: [{route: [{destination: {host: ${host}}}]}]}\n---\n"${host}"\n`);
+  const runs = ['log', 'json', 'sarif'].map(format => run('analyze', '-o', format, f));
+  expect(runs.map(r => r.status)).toEqual([EXIT.FINDINGS, EXIT.FINDINGS, EXIT.FINDINGS]);
+  expect(runs.map(r => r.out.length + r.err.length < 10_000)).toEqual([true, true, true]);
+  // The run is the quoted host: 20,000,002 characters.
+  expect(runs[0].out).toContain(`"${'h'.repeat(99)}… [19999902 more characters]`);
+  expect(run('analyze', f).err).toMatch(/document is a string \("h{39}\), not a Kubernetes object/);
+});

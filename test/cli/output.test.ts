@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { EXIT, runCli } from '../../src/cli/cli';
+import { MAX_WORD, shorten } from '../../src/cli/output';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'analysis');
 const BROKEN = path.join(FIXTURES, 'broken-mirror.yaml');
@@ -70,4 +71,14 @@ test('--failure-threshold sets the lowest level that fails; --output-threshold t
   expect(run('analyze', '--failure-threshold', 'fatal', WARNING)).toMatchObject({ status: EXIT.USAGE, err: expect.stringMatching(/must be Info, Warning or Error, got "fatal"/) });
   expect(run('analyze', '-o', 'xml', WARNING)).toMatchObject({ status: EXIT.USAGE, err: expect.stringMatching(/unknown output format "xml"/) });
   expect(run('analyze', WARNING, '-o')).toMatchObject({ status: EXIT.USAGE, err: expect.stringMatching(/option -o needs a value/) });
+});
+
+test('shorten cuts only runs of more than MAX_WORD non-space characters, keeping their start and counting the rest', () => {
+  const short = `host "${'a'.repeat(MAX_WORD - 2)}" (http[0])`;
+  expect(shorten(short)).toBe(short);
+  const long = `Referenced host not found: "${'b'.repeat(1_000)}" (http[0].route[0]). Fix it.`;
+  expect(shorten(long)).toBe(`Referenced host not found: "${'b'.repeat(99)}… [902 more characters] (http[0].route[0]). Fix it.`);
+  // Two long runs, the second at the very end; and one of 20 million characters (a regular expression overflows here).
+  expect(shorten(`${'c'.repeat(300)} and ${'d'.repeat(250)}`)).toBe(`${'c'.repeat(100)}… [200 more characters] and ${'d'.repeat(100)}… [150 more characters]`);
+  expect(shorten(`x ${'e'.repeat(20_000_000)}`)).toBe(`x ${'e'.repeat(100)}… [19999900 more characters]`);
 });

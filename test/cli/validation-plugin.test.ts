@@ -81,8 +81,10 @@ test('fails with one violation per error, naming the rule, the object and its ma
   expect(v.ruleName).toBe('IST0101 ReferencedResourceNotFound');
   expect(v.recommendation).toMatch(/^Error VirtualService default\/httpbin: Referenced mirror host not found: "httpbin-shadow" \(http\[0\]\.mirror\)/);
   expect(v.fix).toMatch(/Create the missing object or correct the reference/);
+  // The Service and the VirtualService are both named httpbin: construct-metadata.json (keyed by name) cannot tell
+  // their constructs apart, so the resource is named in full and the cdk8s CLI finds no (wrong) construct path for it.
   expect(v.violatingResources).toEqual([{
-    resourceName: 'httpbin',
+    resourceName: 'VirtualService default/httpbin',
     locations: ['VirtualService default/httpbin spec.http[0].mirror'],
     manifestPath: ctx.manifests[1],
   }]);
@@ -161,7 +163,7 @@ function cdk8sSynth(fixed: boolean) {
 }
 
 /** Runs the real `cdk8s synth` with the README's `validations:` block in a temp folder whose app is `appJs`. */
-function cdk8sSynthApp(appJs: string) {
+function cdk8sSynthApp(appJs: string, properties: string[] = []) {
   const dir = tmpDir('mesh-synth-');
   fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), [
     'language: typescript',
@@ -170,6 +172,7 @@ function cdk8sSynthApp(appJs: string) {
     `  - package: ${compiled}`,
     '    class: MeshAnalysisValidation',
     '    version: 1.0.0',
+    ...(properties.length > 0 ? ['    properties:', ...properties.map(p => `      ${p}`)] : []),
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'app.js'), appJs);
@@ -188,6 +191,20 @@ e2e('`cdk8s synth` fails with the report table when the app has an error', () =>
   expect(result.stdout).toContain('Construct Path: broken/route');
   expect(result.stdout).toContain('Referenced host not found: "httpbin"');
   expect(result.stderr).toContain('Validation failed');
+});
+
+e2e('`cdk8s synth` with a misspelt property fails with the report and one line, not a stack trace from the constructor', () => {
+  const app = `const { App, Chart } = require(${JSON.stringify(require.resolve('cdk8s'))});
+    const app = new App(); new Chart(app, 'empty'); app.synth();`;
+  const result = cdk8sSynthApp(app, ['perDirectry: true', 'defaultNamespace: Team_A']);
+
+  expect(result.status).toBe(2);
+  expect(result.stdout).toContain('MeshAnalysisValidation properties');
+  expect(result.stdout).toContain('unknown property "perDirectry" (did you mean "perDirectory"?); property "defaultNamespace" must be a namespace name');
+  // No exception of the plugin: no stack frame of it, no uncaught Error with its message. (cdk8s-cli's own upgrade check
+  // may print a stack trace of a failed network request on an offline machine; that is not the plugin's.)
+  expect(`${result.stdout}${result.stderr}`).not.toMatch(/\n\s+at .*validation-plugin/);
+  expect(result.stderr).not.toContain('Error: MeshAnalysisValidation');
 });
 
 e2e('`cdk8s synth` succeeds when the error is fixed', () => {
@@ -263,26 +280,56 @@ test('analyzes each directory on its own with perDirectory (e.g. the stages of a
   expect(dirs.recorded.metadata).toMatchObject({ Objects: '6', Warnings: '2' });
 });
 
+test('an object whose name no other object has keeps its name as resource name (the construct path is found by it)', async () => {
+  const { ctx, recorded } = context({ 'b.k8s.yaml': route('httpbin-shadow') });
+  await new MeshAnalysisValidation().validate(ctx);
+  const names = recorded.violations.map(v => v.violatingResources[0].resourceName);
+  expect(names.length).toBeGreaterThan(0);
+  expect(new Set(names)).toEqual(new Set(['httpbin']));
+});
+
 describe('properties', () => {
-  test('fails when a property is misspelt or of the wrong type, listing the valid properties', () => {
-    expect(() => new MeshAnalysisValidation({ perDirectry: true } as any)).toThrow(
-      'MeshAnalysisValidation (cdk8s.yaml validations[].properties): unknown property "perDirectry" (did you mean "perDirectory"?). '
-      + 'Valid properties: failOnWarnings (boolean), perDirectory (boolean), defaultNamespace (string), implementation (string).');
-    expect(() => new MeshAnalysisValidation({ failOnWarnings: 'yes' } as any))
-      .toThrow(/property "failOnWarnings" must be a boolean \(true or false, unquoted\), got "yes"/);
-    expect(() => new MeshAnalysisValidation({ defaultNamespace: 5 } as any)).toThrow(/property "defaultNamespace" must be a non-empty string, got 5/);
-    expect(() => new MeshAnalysisValidation('x' as any)).toThrow(/properties must be a mapping/);
+  /** The one violation and status of a plugin made with `properties`, and that its constructor did not throw. */
+  async function rejected(properties: any) {
+    const plugin = new MeshAnalysisValidation(properties);
+    const { ctx, recorded } = context({ 'a.k8s.yaml': SERVICE });
+    await plugin.validate(ctx);
+    expect(recorded.violations).toHaveLength(1);
+    return { status: recorded.status, ...recorded.violations[0], logs: recorded.logs };
+  }
+
+  test('fails when a property is misspelt or of the wrong type: one violation listing the valid properties, no exception', async () => {
+    const misspelt = await rejected({ perDirectry: true });
+    expect(misspelt).toMatchObject({
+      status: 'failure',
+      ruleName: 'MeshAnalysisValidation properties',
+      recommendation: 'MeshAnalysisValidation (cdk8s.yaml validations[].properties): unknown property "perDirectry" (did you mean "perDirectory"?). '
+        + 'Valid properties: failOnWarnings (boolean), perDirectory (boolean), defaultNamespace (string), implementation (string).',
+      violatingResources: [{ resourceName: 'cdk8s.yaml', locations: ['validations[].properties'], manifestPath: 'cdk8s.yaml' }],
+    });
+    expect(misspelt.logs).toEqual([`error: ${misspelt.recommendation}`]);
+    expect((await rejected({ failOnWarnings: 'yes' })).recommendation)
+      .toMatch(/property "failOnWarnings" must be a boolean \(true or false, unquoted\), got "yes"/);
+    expect((await rejected({ defaultNamespace: 5 })).recommendation).toMatch(/property "defaultNamespace" must be a non-empty string, got 5/);
+    expect((await rejected('x')).recommendation).toMatch(/properties must be a mapping/);
   });
 
-  test('fails when implementation is not a known NAME[@VERSION]', () => {
-    expect(() => new MeshAnalysisValidation({ implementation: 'haproxy' })).toThrow(
-      /properties\): property "implementation": unknown implementation "haproxy": expected one of istio, .*traefik .*Valid properties:/);
-    expect(() => new MeshAnalysisValidation({ implementation: 'istio@x' })).toThrow(/property "implementation": the version of implementation istio must be/);
+  test.each(['Team-A', 'team_a', '-team', 'team-', 'a.b', 'x'.repeat(64)])('fails when defaultNamespace is %s, which is no namespace name', async ns => {
+    expect((await rejected({ defaultNamespace: ns })).recommendation).toMatch(/property "defaultNamespace" must be a namespace name \(at most 63 lowercase/);
   });
 
-  test('accepts the valid properties, and none', () => {
-    expect(() => new MeshAnalysisValidation({ failOnWarnings: true, perDirectory: false, defaultNamespace: 'apps', implementation: 'kgateway@v2.2.1' })).not.toThrow();
-    expect(() => new MeshAnalysisValidation()).not.toThrow();
+  test('fails when implementation is not a known NAME[@VERSION]', async () => {
+    expect((await rejected({ implementation: 'haproxy' })).recommendation)
+      .toMatch(/properties\): property "implementation": unknown implementation "haproxy": expected one of istio, .*traefik .*Valid properties:/);
+    expect((await rejected({ implementation: 'istio@x' })).recommendation).toMatch(/property "implementation": the version of implementation istio must be/);
+  });
+
+  test('accepts the valid properties, and none', async () => {
+    for (const properties of [{ failOnWarnings: true, perDirectory: false, defaultNamespace: 'apps', implementation: 'kgateway@v2.2.1' }, { defaultNamespace: 'x'.repeat(63) }, undefined]) {
+      const { ctx, recorded } = context({ 'a.k8s.yaml': SERVICE });
+      await new MeshAnalysisValidation(properties).validate(ctx);
+      expect(recorded.violations.map(v => v.ruleName)).not.toContain('MeshAnalysisValidation properties');
+    }
   });
 });
 
@@ -295,7 +342,25 @@ test('reads manifests as kubectl does (YAML 1.1): "on" is true, so a quoted-less
   expect(recorded.violations[0].recommendation).toMatch(/spec\.ports\[0\]\.name must be of type string, got boolean true/);
 });
 
-test('fails with one line naming the file when a manifest cannot be read', async () => {
-  const { ctx } = context({ 'a.k8s.yaml': 'a: [1,\nb: c: d\n' });
-  await expect(new MeshAnalysisValidation().validate(ctx)).rejects.toThrow(/^MeshAnalysisValidation: cannot read .*a\.k8s\.yaml: YAML syntax error at line \d+, column \d+: /);
+test('a manifest that cannot be read is a violation naming the file and line; the other files are analyzed', async () => {
+  const { ctx, recorded } = context({ 'a.k8s.yaml': 'a: [1,\nb: c: d\n', 'b.k8s.yaml': route('httpbin-shadow') });
+  await new MeshAnalysisValidation().validate(ctx);
+  expect(recorded.status).toBe('failure');
+  expect(recorded.violations[0]).toMatchObject({
+    ruleName: 'MeshAnalysisValidation input',
+    recommendation: expect.stringMatching(/^.*a\.k8s\.yaml:\d+:\d+: YAML syntax error: /),
+    violatingResources: [{ resourceName: 'a.k8s.yaml', manifestPath: ctx.manifests[0] }],
+  });
+  expect(recorded.violations.length).toBeGreaterThan(1);
+  expect(new Set(recorded.violations.slice(1).map(v => v.ruleName))).toEqual(new Set(['IST0101 ReferencedResourceNotFound']));
+});
+
+test('reads manifests as the analyze command does: UTF-16 with a byte order mark, List items that are not objects', async () => {
+  const { ctx, recorded } = context({
+    'a.k8s.yaml': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(SERVICE, 'utf16le')]) as any,
+    'b.k8s.yaml': 'apiVersion: v1\nkind: List\nitems: [5]\n',
+  });
+  await new MeshAnalysisValidation().validate(ctx);
+  expect(recorded.violations.map(v => v.recommendation)).toEqual([expect.stringMatching(/b\.k8s\.yaml:1: items\[0\] of List: item is a number \(5\)/)]);
+  expect(recorded.metadata).toMatchObject({ Objects: '3' }); // the Service and DestinationRule of the UTF-16 file, and the List
 });

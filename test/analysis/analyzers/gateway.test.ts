@@ -137,6 +137,68 @@ describe('IST0162 GatewayPortNotDefinedOnService', () => {
     expect(ports(fixture('ist0162-doc.yaml').replace('number: 8004', 'number: 443').replace('    port: 443\n    protocol: TCP', '    port: 443\n    protocol: UDP')))
       .toEqual(['443']);
   });
+
+  // Which Services count (gateway.go analyzeGateway: the Services whose selector matches a gateway pod, in the pod's
+  // namespace), including the cases the per-analysis lookup of Services by their first selector label must not change.
+  const gateway = (port: number) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: ${port}, name: http, protocol: HTTP}, hosts: ["*"]}]
+`;
+  const pod = `
+apiVersion: v1
+kind: Pod
+metadata: {name: ingress, namespace: istio-system, labels: {app: istio-ingressgateway, istio: ingressgateway}}
+spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+`;
+  const service = (name: string, namespace: string, selector: string, port: number) => `
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  selector: {${selector}}
+  ports: [{name: http, port: ${port}, targetPort: ${port + 8000}}]
+`;
+  const exposed = (yaml: string) => messages(yaml, 'IST0162').map(m => /The Service exposes ([^.]*)\./.exec(m)![1]);
+
+  test('with the gateway pods in the input: every Service of their namespace whose whole selector they carry, in input order', () => {
+    const yaml = docs(gateway(9000), pod,
+      service('second', 'istio-system', 'istio: ingressgateway', 81),
+      service('first', 'istio-system', 'app: istio-ingressgateway, istio: ingressgateway', 80),
+      // the first label matches the pod, the second does not
+      service('partial', 'istio-system', 'istio: ingressgateway, version: v2', 70),
+      // the same selector in another namespace selects nothing here
+      service('elsewhere', 'default', 'istio: ingressgateway', 60));
+    expect(exposed(yaml)).toEqual(['80 -> targetPort 8080, 81 -> targetPort 8081']);
+    expect(messages(docs(gateway(8081), pod, service('second', 'istio-system', 'istio: ingressgateway', 81)), 'IST0162')).toEqual([]);
+    // Only Services elsewhere or partially matching: no Service of the gateway, nothing to report.
+    expect(messages(docs(gateway(9000), pod, service('partial', 'istio-system', 'istio: ingressgateway, version: v2', 70),
+      service('elsewhere', 'default', 'istio: ingressgateway', 60)), 'IST0162')).toEqual([]);
+  });
+
+  test('without gateway pods: the Services of any namespace whose selector the gateway selector implies', () => {
+    const yaml = docs(gateway(9000),
+      service('narrow', 'default', 'istio: ingressgateway', 81),
+      service('wider', 'istio-system', 'istio: ingressgateway, app: istio-ingressgateway', 70));
+    expect(exposed(yaml)).toEqual(['81 -> targetPort 8081']);
+    expect(messages(docs(gateway(9000), service('wider', 'istio-system', 'istio: ingressgateway, app: istio-ingressgateway', 70)), 'IST0162'))
+      .toEqual([]);
+  });
+
+  test('each Gateway is checked against its own Services when many Gateways and Services are analyzed together', () => {
+    // Gateway i selects `gw: g<i>` and its Service exposes port 1000 + i; every other Gateway listens on its own port
+    // except the odd ones, which listen on the next Gateway's port.
+    const parts: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      parts.push(gateway(i % 2 === 0 ? 1000 + i : 1001 + i).replace('name: gw,', `name: gw-${i},`).replace('istio: ingressgateway', `gw: g${i}`));
+      parts.push(service(`svc-${i}`, 'istio-system', `gw: g${i}`, 1000 + i).replace(`targetPort: ${9000 + i}`, `targetPort: ${1000 + i}`));
+    }
+    const reported = MeshAnalyzer.analyzeYaml(docs(...parts)).filter(f => f.code === 'IST0162').map(f => f.name);
+    expect(reported).toEqual(Array.from({ length: 20 }, (_, k) => `gw-${2 * k + 1}`).sort());
+  });
 });
 
 describe('IST0101 for a Gateway selector that matches no gateway workload', () => {
