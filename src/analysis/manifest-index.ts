@@ -131,6 +131,8 @@ export class ManifestIndex {
         case 'DestinationRule':
           if (!unanalyzed.has(m)) this.destinationRules.push(o);
           this.addSubsets(o);
+          // ServiceSubsets declares the workloads of versions applied elsewhere, whose pods its subsets select.
+          if (!unanalyzed.has(m)) this.readDeclarations(o, declared);
           break;
         case 'Gateway':
           if (!unanalyzed.has(m)) this.gateways.push(o);
@@ -222,7 +224,8 @@ export class ManifestIndex {
   private addDeclared(declared: DeclaredObject[]): void {
     const union = (a: string[] | number[] | undefined, b: string[] | number[] | undefined): any[] | undefined =>
       (a === undefined || b === undefined ? undefined : [...new Set<string | number>([...a, ...b])]);
-    const merged = new Map<string, { kind: string; namespace: string; name: string; hosts?: string[]; ports?: number[]; subsets?: string[] }>();
+    const merged = new Map<string, { kind: string; namespace: string; name: string; hosts?: string[]; ports?: number[]; subsets?: string[];
+      labels?: Record<string, string> }>();
     for (const d of declared) {
       const key = `${d.kind}|${d.namespace}/${d.name}`;
       const seen = merged.get(key);
@@ -233,6 +236,10 @@ export class ManifestIndex {
     const realServices = new Set(this.services.map(s => `${s.namespace}/${s.name}`));
     for (const d of merged.values()) {
       const key = `${d.namespace}/${d.name}`;
+      // A workload applied elsewhere (a version the app only names): pods with its labels exist, in unknown number.
+      if (d.kind === 'Workload' && d.labels !== undefined && !this.selects(d.labels, d.namespace)) {
+        this.addWorkload({ kind: 'Deployment', name: d.name, namespace: d.namespace, labels: { ...d.labels } });
+      }
       if (d.kind === 'Gateway' && !this.gatewaysByName.has(key)) {
         this.gatewaysByName.set(key, {
           kind: 'Gateway', namespace: d.namespace, name: d.name, metadata: {}, spec: { servers: [{ hosts: d.hosts ?? ['*'] }] },

@@ -22,7 +22,7 @@ export const DEFINED_ELSEWHERE_ANNOTATION = 'cdk8s-traffic-mirror/defined-elsewh
 
 /** One object of the annotation. */
 export interface DeclaredObject {
-  readonly kind: 'Gateway' | 'Service';
+  readonly kind: 'Gateway' | 'Service' | 'Workload';
   readonly namespace: string;
   readonly name: string;
   /** Gateway only: the hosts its servers serve, as in `servers[].hosts`; undefined means every host. */
@@ -31,12 +31,15 @@ export interface DeclaredObject {
   readonly ports?: number[];
   /** Service only: the subsets its DestinationRule defines; undefined means any subset. */
   readonly subsets?: string[];
+  /** A Workload's pod labels: pods with these labels run elsewhere (e.g. a Deployment applied by Helm). */
+  readonly labels?: { [key: string]: string };
 }
 
 /** The fields each kind may have besides `kind`, `namespace` and `name`. */
 const FIELDS: Record<DeclaredObject['kind'], readonly string[]> = {
   Gateway: ['hosts'],
   Service: ['ports', 'subsets'],
+  Workload: ['labels'],
 };
 
 /**
@@ -67,7 +70,9 @@ export function parseDefinedElsewhere(value: unknown): { readonly objects: Decla
 /** What is wrong with the entry at `at` (e.g. `[0]`), or undefined. */
 function entryProblem(entry: any, at: string): string | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `${at} must be an object`;
-  if (entry.kind !== 'Gateway' && entry.kind !== 'Service') return `${at}.kind must be "Gateway" or "Service", not ${JSON.stringify(entry.kind)}`;
+  if (!Object.prototype.hasOwnProperty.call(FIELDS, entry.kind)) {
+    return `${at}.kind must be "Gateway", "Service" or "Workload", not ${JSON.stringify(entry.kind)}`;
+  }
   const kind: DeclaredObject['kind'] = entry.kind;
   for (const field of ['namespace', 'name']) {
     if (typeof entry[field] !== 'string' || entry[field] === '') return `${at}.${field} must be a non-empty string`;
@@ -82,6 +87,11 @@ function entryProblem(entry: any, at: string): string | undefined {
   if (entry.subsets !== undefined && !names(entry.subsets)) return `${at}.subsets must be a list of subset names`;
   const ports = (v: unknown) => Array.isArray(v) && v.every(p => Number.isInteger(p) && p >= 1 && p <= 65535);
   if (entry.ports !== undefined && !ports(entry.ports)) return `${at}.ports must be a list of port numbers (1-65535)`;
+  const labels = entry.labels;
+  if (kind === 'Workload' && (typeof labels !== 'object' || labels === null || Array.isArray(labels) || Object.keys(labels).length === 0
+    || !Object.values(labels).every(v => typeof v === 'string'))) {
+    return `${at}.labels must be a non-empty map of label names to string values (the pod labels of the workload)`;
+  }
   return undefined;
 }
 

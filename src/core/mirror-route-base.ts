@@ -194,6 +194,7 @@ export abstract class MirrorRouteBase extends Construct {
     }
     for (const backend of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
       if (outside(backend.service)) objects.push(this._declaredService(backend));
+      objects.push(...workloadsElsewhere(backend.service, backend.version));
     }
     return encodeDefinedElsewhere(objects);
   }
@@ -217,3 +218,13 @@ function foreignState(model: RouteModel): string {
 
 /** The classes of the library's own services, which report their changes (`changed()`). @internal */
 export const LIBRARY_SERVICES = new Set<abstract new (...args: any[]) => IMeshService>();
+
+/**
+ * The workloads of `service`'s versions (all, or `version`'s) whose pods this app does not write
+ * (`ServiceVersion.fromDeploymentName()`): declared so that the analysis of the manifests finds their pods.
+ */
+export function workloadsElsewhere(service: IMeshService, version?: string): DeclaredObject[] {
+  return (service.versions ?? []).filter(v => v.definedElsewhere && (version === undefined || v.version === version)).map(v => ({
+    kind: 'Workload' as const, namespace: v.namespace ?? service.namespace ?? 'default', name: `${v.app}-${v.version}`, labels: { ...v.podLabels },
+  }));
+}

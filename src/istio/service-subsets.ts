@@ -2,6 +2,8 @@ import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { claimObjects, memoized } from '../core/app-index';
+import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/defined-elsewhere';
+import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
 import { checkDnsLabel, checkInteger, fail, INT32_MAX, UINT32_MAX } from '../core/validate';
@@ -209,6 +211,10 @@ export class ServiceSubsets extends Construct {
       metadata: { name: service.serviceName, namespace: service.namespace },
       spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
+    // The subsets of versions whose pods are applied elsewhere select pods the manifests do not hold: declared for the
+    // analysis (cdk8s leaves the annotation out while there are none).
+    const declared = Lazy.any({ produce: () => encodeDefinedElsewhere(workloadsElsewhere(service)) });
+    this.destinationRule.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     const duplicates = claimObjects(this, [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
       name: service.serviceName, rename: `service's name (${service.node.path})` }]);
     this.node.addValidation({ validate: memoized(duplicates) });

@@ -23,7 +23,7 @@ test('says what is wrong with a malformed value', () => {
   expect(error('{"kind": "Gateway", "namespace": "a", "name": "b"}')).toBe('the value must be a JSON array of objects');
   expect(error('["shared-gateway"]')).toBe('[0] must be an object');
   expect(error('[{"kind": "Gateway", "namespace": "a", "name": "b"}, {"kind": "Pod", "namespace": "a", "name": "b"}]'))
-    .toBe('[1].kind must be "Gateway" or "Service", not "Pod"');
+    .toBe('[1].kind must be "Gateway", "Service" or "Workload", not "Pod"');
   expect(error('[{"kind": "Service", "name": "b"}]')).toBe('[0].namespace must be a non-empty string');
   expect(error('[{"kind": "Service", "namespace": "a", "name": ""}]')).toBe('[0].name must be a non-empty string');
   expect(error('[{"kind": "Service", "namespace": "a", "name": "b", "hosts": ["b.example.com"]}]'))
@@ -35,4 +35,15 @@ test('says what is wrong with a malformed value', () => {
   for (const ports of ['[0]', '[65536]', '["80"]', '[8.5]', '8080']) {
     expect(error(`[{"kind": "Service", "namespace": "a", "name": "b", "ports": ${ports}}]`)).toBe('[0].ports must be a list of port numbers (1-65535)');
   }
+});
+
+test('a Workload entry (pods applied elsewhere) carries its pod labels, which must be a non-empty string map', () => {
+  const workload = { kind: 'Workload', namespace: 'bookinfo', name: 'reviews-v3', labels: { app: 'reviews', version: 'v3' } };
+  expect(parseDefinedElsewhere(JSON.stringify([workload]))).toEqual({ objects: [workload] });
+  expect(parseDefinedElsewhere(JSON.stringify([{ ...workload, labels: {} }])))
+    .toEqual({ error: '[0].labels must be a non-empty map of label names to string values (the pod labels of the workload)' });
+  expect(parseDefinedElsewhere(JSON.stringify([{ ...workload, labels: { app: 5 } }])))
+    .toEqual({ error: '[0].labels must be a non-empty map of label names to string values (the pod labels of the workload)' });
+  expect(parseDefinedElsewhere(JSON.stringify([{ ...workload, ports: [80] }])))
+    .toEqual({ error: '[0] has an unknown field "ports" (a Workload may have "labels")' });
 });

@@ -284,6 +284,24 @@ describe('a new user mirrors a real service', () => {
     expect(analysis(manifests)).toEqual([]);
   });
 
+  test('to a shadow Deployment applied elsewhere (Helm) beside the app\'s own v1: declared on the DestinationRule and the route, it analyzes clean', () => {
+    const chart = new Chart(new App(), 'reviews', { namespace: 'bookinfo' });
+    const primary = realService(chart);
+    const shadow = ServiceVersion.fromDeploymentName(chart, 'reviews-v3', { app: 'reviews', version: 'v3', name: 'reviews-v3', containerPorts: [9080] });
+    const manifests = mirror(chart, primary, shadow);
+    const declared = [{ kind: 'Workload', namespace: 'bookinfo', name: 'reviews-v3', labels: { app: 'reviews', version: 'v3' } }];
+    for (const kind of ['DestinationRule', 'VirtualService']) {
+      expect(JSON.parse(manifests.find(m => m.kind === kind).metadata.annotations['cdk8s-traffic-mirror/defined-elsewhere'])).toEqual(declared);
+    }
+    // No IST0173 for subset v3 nor TM0008 for the mirror: the pods are declared to run elsewhere.
+    expect(analysis(manifests)).toEqual([]);
+    // Without the declarations, the same manifests give exactly those findings (so the test above passes for a reason).
+    const stripped = manifests.map(m => (m.metadata.annotations?.['cdk8s-traffic-mirror/defined-elsewhere'] === undefined ? m
+      : { ...m, metadata: { ...m.metadata, annotations: undefined } }));
+    expect(analysis(stripped).map(f => f.split(' ')[0]).sort()).toEqual(['IST0173', 'TM0008']);
+    expectValidManifests(manifests.filter(m => m.kind !== 'ConfigMap'));
+  });
+
   test('and the analysis sees it when the shadow\'s pods do not carry the labels the subset selects', () => {
     // The check that the two tests above pass for a reason: the same app with the shadow's labels wrong at the source.
     const chart = new Chart(new App(), 'reviews', { namespace: 'bookinfo' });
