@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { changed, claimObjects, memoized } from './app-index';
+import { addCheck, changed, claimObjects } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IRouteGateway } from './references';
 import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
@@ -23,8 +23,8 @@ export interface StageRendering {
  *
  * The flow is the same for every API and lives here once: check the props (the rules every API shares, then the
  * renderer's), write the object with a lazily rendered spec, claim its name in the app, check the references at synth
- * time (memoized), and render the stages of a plan through the object itself. A flavor adds only what is its own
- * (the object's class, the objects it writes beside it, the checks its API adds).
+ * time (once per synthesis of the app: `addCheck`), and render the stages of a plan through the object itself. A
+ * flavor adds only what is its own (the object's class, the objects it writes beside it, the checks its API adds).
  *
  * Not meant to be extended outside this library: a rollout plan relies on the route rendering its stages through
  * its own object.
@@ -130,7 +130,7 @@ export abstract class MirrorRouteBase extends Construct {
 
   /**
    * Writes the route's object, of the API's class, with the rendered spec, claims its name in the app and adds the
-   * synth-time checks (the shared ones plus `checks`), memoized.
+   * synth-time checks (the shared ones plus `checks`), run once per synthesis of the app (`addCheck`).
    *
    * @internal
    */
@@ -144,11 +144,9 @@ export abstract class MirrorRouteBase extends Construct {
     object.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     this._targetsChanged(this._spec.model());
     const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName }]);
-    this.node.addValidation({
-      validate: memoized(() => {
-        const current = this._spec.model();
-        return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
-      }),
+    addCheck(this, () => {
+      const current = this._spec.model();
+      return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
     });
   }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
+import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../core/app-index';
 import { IMeshService, IServiceVersion } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
 import {
@@ -338,9 +338,7 @@ export class MeshService extends Construct implements IMeshService {
       ...(this.destinationRule === undefined ? []
         : [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: this.namespace, name: this.serviceName }]),
     ]);
-    this.node.addValidation({
-      validate: memoized(() => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]),
-    });
+    addCheck(this, () => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]);
   }
 
   /**

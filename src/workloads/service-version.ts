@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { claimObjects, memoized } from '../core/app-index';
+import { addCheck, claimObjects } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
 import { checkCount, checkDnsLabel, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
@@ -320,7 +320,7 @@ export class ServiceVersion extends Construct implements IServiceVersion {
       spec: rendered.spec,
     });
     const duplicates = claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]);
-    this.node.addValidation({ validate: memoized(duplicates) });
+    addCheck(this, duplicates);
   }
 
   /** Every label of the pod template (a copy). */
