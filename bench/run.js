@@ -172,6 +172,7 @@ function summarize(samples, n, timedOutAt) {
   const m = k => median(samples.map(x => x[k]));
   return {
     totalMs: m('totalMs'),
+    cpuMs: m('cpuMs'),
     constructMs: m('constructMs'),
     synthMs: m('synthMs'),
     loadMs: m('loadMs'),
@@ -219,6 +220,8 @@ function benchLayout(layout, env) {
       baseline,
       peerRatio: ratio(library, peer, 'totalMs'),
       ratio: ratio(library, baseline, 'totalMs'),
+      peerCpuRatio: ratio(library, peer, 'cpuMs'),
+      cpuRatio: ratio(library, baseline, 'cpuMs'),
       peerRssRatio: ratio(library, peer, 'peakRssMb'),
       rssRatio: ratio(library, baseline, 'peakRssMb'),
       libraryDump: dumps.library,
@@ -331,25 +334,31 @@ function layoutGoals({ label, unit, rows, peerGoalAt }) {
   const verdict = (value, limit) => (exact || value > limit ? value <= limit : undefined);
   const timedOut = `library timed out at ${at} (> ${TIMEOUT_SEC} s)`;
 
+  // The verdict is on CPU time (see worker.js: cpuMs), the wall clock beside it; when the library timed out, only the
+  // wall clock's lower bound is known.
   const goals = [...new Set([...peerGoalAt, big.n])].sort((a, b) => a - b).map(n => {
     const row = rows.find(r => r.n === n);
-    const goal = `${ratioGoal} at ${unit}=${n}`;
+    const goal = `${ratioGoal} at ${unit}=${n} (CPU time)`;
     if (!row) {
       return { goal, value: undefined, pass: undefined, note: `skipped: ${unit}=${n} not run` };
     }
-    const rowExact = row.library.totalMs !== undefined;
-    const lib = row.library.totalMs ?? TIMEOUT_SEC * 1000;
     if (row.peer.totalMs === undefined) {
       return { goal, value: undefined, pass: undefined, note: `peer did not complete at ${unit}=${n}` };
     }
-    const ratio = lib / row.peer.totalMs;
-    const gt = rowExact ? '' : '> ';
-    const plain = row.baseline.totalMs === undefined ? 'plain ApiObjects did not complete' : `library/plain ApiObjects ${gt}${fmt(lib / row.baseline.totalMs, 2)}`;
+    if (row.library.totalMs === undefined) {
+      const bound = (TIMEOUT_SEC * 1000) / row.peer.totalMs;
+      return {
+        goal, value: bound, pass: bound > GOALS.ratioToPeer ? false : undefined,
+        note: `library timed out at ${unit}=${n} (> ${TIMEOUT_SEC} s): wall clock > ${fmt(bound, 2)} x the peer`,
+      };
+    }
+    const plain = row.baseline.totalMs === undefined ? 'plain ApiObjects did not complete'
+      : `library/plain ApiObjects ${fmt(row.cpuRatio, 2)} CPU, ${fmt(row.ratio, 2)} wall clock`;
     return {
       goal,
-      value: ratio,
-      pass: rowExact || ratio > GOALS.ratioToPeer ? ratio <= GOALS.ratioToPeer : undefined,
-      note: `${rowExact ? '' : `library timed out at ${unit}=${n} (> ${TIMEOUT_SEC} s): `}${gt}${fmt(ratio, 2)} (${plain})`,
+      value: row.peerCpuRatio,
+      pass: row.peerCpuRatio <= GOALS.ratioToPeer,
+      note: `${fmt(row.peerCpuRatio, 2)} (wall clock ${fmt(row.peerRatio, 2)}; ${plain})`,
     };
   });
 
@@ -465,7 +474,7 @@ function run(env) {
       repetitions: REPS,
       timeoutSec: TIMEOUT_SEC,
       sample: 'fresh node process per sample, library, peer and baseline interleaved; medians',
-      synth: 'per layout (layouts[].method); module load excluded, reported as loadMs',
+      synth: 'per layout (layouts[].method); module load excluded, reported as loadMs; totalMs wall clock, cpuMs CPU time of the process',
       memory: 'process.resourceUsage().maxRSS of the sample process (module load included)',
       equality: 'first sample of every mode and size; the peer\'s and the baseline\'s manifests per output file compared with the library\'s field by field',
       peers: env.BENCH_PEERS_DIR ? `BENCH_PEERS=${process.env.BENCH_PEERS}: ${env.BENCH_PEERS_DIR}` : 'the repo\'s node_modules',
@@ -504,11 +513,13 @@ function layoutReport({ title, method, unit, rows }) {
   }
   const same = e => (e ? (e.identical ? 'yes' : `NO (${e.diffCount})`) : '-');
   out.push(table(
-    [unit, 'files', 'objects', 'lib ms', 'peer ms', 'base ms', 'lib/peer', 'lib/base', 'lib ms/svc', 'lib construct', 'lib synth',
+    [unit, 'files', 'objects', 'lib ms', 'peer ms', 'base ms', 'lib/peer', 'lib/base', 'lib CPU ms', 'peer CPU ms', 'base CPU ms',
+      'CPU lib/peer', 'CPU lib/base', 'lib ms/svc', 'lib construct', 'lib synth',
       'lib RSS MB', 'peer RSS MB', 'base RSS MB', 'lib load ms', 'peer load ms', 'base load ms', 'same as peer', 'same as base'],
-    rows.map(({ n, library: l, peer: p, baseline: b, peerRatio, ratio, peerEquality, equality }) => [
+    rows.map(({ n, library: l, peer: p, baseline: b, peerRatio, ratio, peerCpuRatio, cpuRatio, peerEquality, equality }) => [
       n, l.files ?? p.files ?? b.files ?? '-', l.objects ?? p.objects ?? b.objects ?? '-', msCell(l), msCell(p), msCell(b),
-      fmt(peerRatio, 2), fmt(ratio, 2), fmt(l.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs),
+      fmt(peerRatio, 2), fmt(ratio, 2), fmt(l.cpuMs), fmt(p.cpuMs), fmt(b.cpuMs), fmt(peerCpuRatio, 2), fmt(cpuRatio, 2),
+      fmt(l.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs),
       fmt(l.peakRssMb), fmt(p.peakRssMb), fmt(b.peakRssMb), fmt(l.loadMs), fmt(p.loadMs), fmt(b.loadMs), same(peerEquality), same(equality)]),
   ));
   out.push('  peer: the same objects by hand with cdk8s-plus-27 and the generated classes; base: plain ApiObjects (bench/scenario.js)');
