@@ -111,19 +111,20 @@ export function changed(): void {
  * Registers a check of `owner` (what depends on other constructs or later calls): its messages are reported at
  * synthesis as a validation of `owner`, `[<owner path>] <message>`, as `owner.node.addValidation()` would.
  *
- * Why not `owner.node.addValidation()` itself: cdk8s validates the whole app once in `app.synth()` and again in every
- * `chart.toJson()` (cdk8s 2.64 to 2.70, src/app.ts: `App.synth()` and `App._synthChart()` both call `validate(app)`,
- * which calls `node.validate()` on every construct of the app), so an app of K charts is validated K+1 times, and a
- * validation on each construct is called (K+1) x constructs times: 4 million calls at 1,000 services in charts of
- * their own, even when each returns a memoized result. Here the app's root has the one validation that runs every
- * check of the app, computed again only after a change of the library's state (`changed()`: a new construct, a
- * version added to a service, a mirror added to a route), so a synthesis after such a call sees it; the checks read
- * only the library's own constructs, which change only through their methods. An owner gets a validation of its own
- * only once one of its checks has found a problem, to report it under its path: cdk8s validates the constructs in
- * preorder (`node.findAll()`), the root first, so that validation is in place before cdk8s reaches the owner.
+ * Why not `owner.node.addValidation()` itself: cdk8s validates the whole app once in `app.synth()` and again in
+ * every `chart.toJson()` (cdk8s-team/cdk8s-core src/app.ts, read in 2.64.19 and 2.70.106: `App.synth()` and
+ * `App._synthChart()` both call `validate(app)`, which calls `node.validate()` on every construct of the app), so an
+ * app of K charts is validated K+1 times, and a validation on each construct is called (K+1) x constructs times: 4
+ * million calls at 1,000 services in charts of their own, even when each returns a memoized result. Here the app's
+ * root has the one validation that runs every check of the app, computed again only after a change of the library's
+ * state (`changed()`: a new construct, a version added to a service, a mirror added to a route), so a synthesis
+ * after such a call sees it; the checks read only the library's own constructs, which change only through their
+ * methods. An owner gets a validation of its own only once one of its checks has found a problem, to report it under
+ * its path: cdk8s validates the constructs in preorder (`node.findAll()`), the root first, so that validation is in
+ * place before cdk8s reaches the owner.
  *
  * Checks run when cdk8s validates the app (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, `Testing.synth()`);
- * `owner.node.validate()` alone does not run them.
+ * `owner.node.validate()` alone reports an owner's problems only once a validation of the app has found them.
  */
 export function addCheck(owner: IConstruct, check: () => string[]): void {
   AppIndex.of(owner).addCheck(owner, check);
