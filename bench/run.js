@@ -2,8 +2,9 @@
 'use strict';
 // `npm run bench`: synthesis speed and memory of this library at scale, against the same objects written by hand
 // (cdk8s-plus-27 and the generated classes: the peer a user would pick instead) and as plain cdk8s ApiObjects (the
-// floor), plus the cold main job and the analyzer. Prints a table and PASS/MISS per goal, writes .bench/results.json. It is a report: it exits 0
-// whether or not the goals are met, and non-zero only when something crashes.
+// floor), plus the cold main job and the analyzer. Prints a table and PASS/MISS per goal, writes .bench/results.json.
+// It is a report: it exits 0 whether or not the goals are met; 1 when something crashes, 2 when the peer's or the
+// baseline's output differs from the library's (the ratios would then compare different work).
 //
 // Method (see bench/README section in the notes): every sample is a fresh `node` process (bench/worker.js), so each
 // one is cold (no JIT warm-up, fresh heap), as a user's synth is; samples of the library, the peer and the baseline
@@ -397,7 +398,7 @@ function peersDir() {
   }
   if (want !== 'newest') {
     const dir = path.resolve(want);
-    if (!fs.existsSync(path.join(dir, 'node_modules', 'cdk8s'))) {
+    if (!['cdk8s', 'constructs', 'cdk8s-plus-27'].every(p => fs.existsSync(path.join(dir, 'node_modules', p, 'package.json')))) {
       throw new Error(`BENCH_PEERS must be "newest" or a folder whose node_modules holds cdk8s, constructs and cdk8s-plus-27; got ${JSON.stringify(want)}`);
     }
     return dir;
@@ -490,6 +491,13 @@ function run(env) {
   };
   fs.writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   report(results);
+  const unequal = results.layouts.flatMap(l => l.rows.flatMap(row => [['peer', row.peerEquality], ['baseline', row.equality]]
+    .filter(([, e]) => e && !e.identical).map(([mode]) => `${l.label} ${l.unit}=${row.n}: ${mode}`)));
+  if (unequal.length > 0) {
+    console.error(`bench: output differs from the library's (${unequal.join('; ')}): the ratios compare different work; `
+      + 'make bench/scenario.js build the same objects');
+    process.exitCode = 2;
+  }
 }
 
 function table(headers, rows) {
