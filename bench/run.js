@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench`: synthesis speed and memory of this library at scale, against plain cdk8s, plus the cold main job
-// and the analyzer. Prints a table and PASS/MISS per goal, writes .bench/results.json. It is a report: it exits 0
-// whether or not the goals are met, and non-zero only when something crashes.
+// `npm run bench`: synthesis speed and memory of this library at scale, against the same objects written by hand
+// (cdk8s-plus-27 and the generated classes: the peer a user would pick instead) and as plain cdk8s ApiObjects (the
+// floor), plus the cold main job and the analyzer. Prints a table and PASS/MISS per goal, writes .bench/results.json.
+// It is a report: it exits 0 whether or not the goals are met; 1 when something crashes, 2 when the peer's or the
+// baseline's output differs from the library's (the ratios would then compare different work).
 //
 // Method (see bench/README section in the notes): every sample is a fresh `node` process (bench/worker.js), so each
-// one is cold (no JIT warm-up, fresh heap), as a user's synth is; samples of the library and the baseline are
-// interleaved so machine noise hits both alike; figures are medians. Module loading is excluded from the synth time
+// one is cold (no JIT warm-up, fresh heap), as a user's synth is; samples of the library, the peer and the baseline
+// are interleaved so machine noise hits all alike; figures are medians. Module loading is excluded from the synth time
 // (reported apart). Peak memory is the worker's maxRSS, module loading included.
 //
 // Two layouts of the same scenario (bench/scenario.js, LAYOUTS below):
@@ -14,12 +16,17 @@
 //    resolution, JSON patches, YAML);
 //  - chart per service, K service charts + 1 gateway chart: construct the app + app.synth() into a temp dir, as
 //    `cdk8s synth` runs it; cdk8s validates the whole app again for every chart it writes.
-// Every size's first library and baseline samples also dump their manifests (untimed) for the output-equality check.
+// Every size's first sample of each mode also dumps its manifests (untimed) for the output-equality check: the peer's
+// and the baseline's output must equal the library's, or the ratios would compare different work.
 //
 // Environment: BENCH_REPS (default 7) repetitions per configuration; BENCH_SIZES (default "1,100,1000") services of
 // the one-chart layout; BENCH_CHARTS (default "10,100,1000") charts of the chart-per-service layout (an empty list
 // skips the layout); BENCH_TIMEOUT_SEC (default 300) per sample process: a sample that takes longer is killed and
 // reported as "timeout", and that side of the layout is not run at larger sizes.
+// BENCH_PEERS: which cdk8s, constructs and cdk8s-plus-27 the samples load. Unset: the repo's node_modules (`npm ci`
+// installs the peer floors there); `newest`: the newest versions the peer ranges allow, which `npm install` puts into
+// .bench/peers-newest (what scripts/floor-test.sh --newest tests, and what a new app gets); any other value: a folder
+// whose node_modules holds them. The versions used are printed and written to results.json.
 
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -34,7 +41,9 @@ const OUT = path.join(ROOT, '.bench');
 const WORKER = path.join(__dirname, 'worker.js');
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 7));
 const TIMEOUT_SEC = Number(process.env.BENCH_TIMEOUT_SEC ?? 300);
-const MODES = ['library', 'baseline'];
+// library: this library's constructs; peer: the same objects by hand with cdk8s-plus-27 and the generated classes;
+// baseline: plain ApiObjects of literal JSON (bench/scenario.js).
+const MODES = ['library', 'peer', 'baseline'];
 if (!(TIMEOUT_SEC > 0)) {
   throw new Error(`BENCH_TIMEOUT_SEC must be a positive number of seconds, got ${JSON.stringify(process.env.BENCH_TIMEOUT_SEC)}`);
 }
@@ -54,6 +63,7 @@ const LAYOUTS = [
     unit: 'N',
     title: 'One chart: N services and the gateway in one chart',
     sizes: sizes('BENCH_SIZES', '1,100,1000'),
+    peerGoalAt: [], // besides the largest size
   },
   {
     name: 'chart-per-service',
@@ -61,6 +71,7 @@ const LAYOUTS = [
     unit: 'K',
     title: 'Chart per service: K charts of one service each + a gateway chart',
     sizes: sizes('BENCH_CHARTS', '10,100,1000'),
+    peerGoalAt: [100],
   },
 ];
 
@@ -69,7 +80,7 @@ const SYNTH_METHOD = { synthYaml: 'construct + app.synthYaml()', synth: 'constru
 const methodOf = layout => SYNTH_METHOD[layoutOf(layout.name).synth];
 
 const GOALS = {
-  ratioAtBig: 1.5, // library / baseline synth time at the largest N (K), per layout
+  ratioToPeer: 1.1, // library / peer synth time, at the largest N of one chart, at K = 100 and the largest K
   perServiceDrift: 0.25, // per-service time at the largest N (K) vs N (K) = 100, relative, per layout
   coldOverFloorSec: 0.2, // `cdk8s synth` of the main job minus `cdk8s synth` of an empty app
   analyzeSec: 1, // MeshAnalyzer.analyze over the largest one-chart output (5,000+ objects)
@@ -130,8 +141,8 @@ function canonical(x) {
   return x;
 }
 
-/** Differences between the library's and the baseline's dumps (manifests per output file), by file and kind/namespace/name. */
-function compareDumps(libFile, baseFile) {
+/** Differences between the library's and another mode's dumps (manifests per output file), by file and kind/namespace/name. */
+function compareDumps(libFile, baseFile, other) {
   const index = file => {
     const objects = new Map();
     for (const [name, manifests] of Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')))) {
@@ -148,12 +159,12 @@ function compareDumps(libFile, baseFile) {
     if (!base.has(k)) {
       diffs.push(`only in library: ${k}`);
     } else if (base.get(k) !== v) {
-      diffs.push(`differs: ${k}\n    library:  ${v}\n    baseline: ${base.get(k)}`);
+      diffs.push(`differs: ${k}\n    library: ${v}\n    ${other}: ${base.get(k)}`);
     }
   }
   for (const k of base.keys()) {
     if (!lib.has(k)) {
-      diffs.push(`only in baseline: ${k}`);
+      diffs.push(`only in ${other}: ${k}`);
     }
   }
   return { objects: lib.size, identical: diffs.length === 0, diffs: diffs.slice(0, 5), diffCount: diffs.length };
@@ -167,6 +178,7 @@ function summarize(samples, n, timedOutAt) {
   const m = k => median(samples.map(x => x[k]));
   return {
     totalMs: m('totalMs'),
+    cpuMs: m('cpuMs'),
     constructMs: m('constructMs'),
     synthMs: m('synthMs'),
     loadMs: m('loadMs'),
@@ -174,18 +186,19 @@ function summarize(samples, n, timedOutAt) {
     peakRssMb: m('peakRssMb'),
     heapUsedMb: m('heapUsedMb'),
     files: samples[0].files,
+    peers: samples[0].peers,
     objects: samples[0].objects,
     yamlBytes: samples[0].yamlBytes,
     samplesMs: samples.map(x => +x.totalMs.toFixed(1)),
   };
 }
 
-/** All sizes of one layout: library and baseline samples interleaved, the first of each dumped for the equality check. */
+/** All sizes of one layout: the modes' samples interleaved, the first of each dumped for the equality check. */
 function benchLayout(layout, env) {
   const rows = [];
   const timedOutAt = {}; // mode -> the size at which a sample timed out; larger sizes of that mode are not run
   for (const n of layout.sizes) {
-    const samples = { library: [], baseline: [] };
+    const samples = Object.fromEntries(MODES.map(m => [m, []]));
     const dumps = {};
     for (let i = 0; i < REPS; i++) {
       // Alternate which goes first, so neither always runs on a just-warmed disk cache or CPU.
@@ -203,19 +216,25 @@ function benchLayout(layout, env) {
         }
       }
     }
-    const library = summarize(samples.library, n, timedOutAt.library);
-    const baseline = summarize(samples.baseline, n, timedOutAt.baseline);
-    const both = library.totalMs !== undefined && baseline.totalMs !== undefined;
+    const [library, peer, baseline] = MODES.map(m => summarize(samples[m], n, timedOutAt[m]));
+    const ratio = (a, b, k) => (a[k] !== undefined && b[k] !== undefined ? a[k] / b[k] : undefined);
+    const equality = other => (dumps.library && dumps[other] ? compareDumps(dumps.library, dumps[other], other) : undefined);
     rows.push({
       n,
       library,
+      peer,
       baseline,
-      ratio: both ? library.totalMs / baseline.totalMs : undefined,
-      rssRatio: both ? library.peakRssMb / baseline.peakRssMb : undefined,
+      peerRatio: ratio(library, peer, 'totalMs'),
+      ratio: ratio(library, baseline, 'totalMs'),
+      peerCpuRatio: ratio(library, peer, 'cpuMs'),
+      cpuRatio: ratio(library, baseline, 'cpuMs'),
+      peerRssRatio: ratio(library, peer, 'peakRssMb'),
+      rssRatio: ratio(library, baseline, 'peakRssMb'),
       libraryDump: dumps.library,
-      equality: dumps.library && dumps.baseline ? compareDumps(dumps.library, dumps.baseline) : undefined,
+      peerEquality: equality('peer'),
+      equality: equality('baseline'),
     });
-    process.stderr.write(`  ${layout.unit}=${n}: library ${msCell(library, true)}, baseline ${msCell(baseline, true)}\n`);
+    process.stderr.write(`  ${layout.unit}=${n}: library ${msCell(library, true)}, peer ${msCell(peer, true)}, baseline ${msCell(baseline, true)}\n`);
   }
   return rows;
 }
@@ -305,11 +324,12 @@ function benchAnalyzer(libDump, env) {
 }
 
 /**
- * The two synthesis goals of a layout, at its largest size. A side that timed out took at least BENCH_TIMEOUT_SEC, so
- * its figure is a lower bound: a goal it already misses with that bound is a MISS, otherwise undetermined (SKIP).
+ * The synthesis goals of a layout: library / peer at its largest size (and at `peerGoalAt`), per-service growth. A side
+ * that timed out took at least BENCH_TIMEOUT_SEC, so its figure is a lower bound: a goal it already misses with that
+ * bound is a MISS, otherwise undetermined (SKIP). The ratio to plain ApiObjects is reported beside the peer's.
  */
-function layoutGoals({ label, unit, rows }) {
-  const ratioGoal = `${label}: synth time library/baseline <= ${GOALS.ratioAtBig}`;
+function layoutGoals({ label, unit, rows, peerGoalAt }) {
+  const ratioGoal = `${label}: synth time library/peer (hand-written cdk8s-plus + imports) <= ${GOALS.ratioToPeer}`;
   const driftGoal = `${label}: per-service time does not grow from ${unit}=100`;
   if (rows.length === 0) {
     return [ratioGoal, driftGoal].map(goal => ({ goal, value: undefined, pass: undefined, note: 'skipped: no sizes' }));
@@ -322,13 +342,33 @@ function layoutGoals({ label, unit, rows }) {
   const verdict = (value, limit) => (exact || value > limit ? value <= limit : undefined);
   const timedOut = `library timed out at ${at} (> ${TIMEOUT_SEC} s)`;
 
-  const ratio = big.baseline.totalMs === undefined ? undefined : libMs / big.baseline.totalMs;
-  const goals = [{
-    goal: `${ratioGoal} at ${at}`,
-    value: ratio,
-    pass: ratio === undefined ? undefined : verdict(ratio, GOALS.ratioAtBig),
-    note: ratio === undefined ? `baseline did not complete at ${at}` : exact ? undefined : `${timedOut}: ratio > ${fmt(ratio, 2)}`,
-  }];
+  // The verdict is on CPU time (see worker.js: cpuMs), the wall clock beside it; when the library timed out, only the
+  // wall clock's lower bound is known.
+  const goals = [...new Set([...peerGoalAt, big.n])].sort((a, b) => a - b).map(n => {
+    const row = rows.find(r => r.n === n);
+    const goal = `${ratioGoal} at ${unit}=${n} (CPU time)`;
+    if (!row) {
+      return { goal, value: undefined, pass: undefined, note: `skipped: ${unit}=${n} not run` };
+    }
+    if (row.peer.totalMs === undefined) {
+      return { goal, value: undefined, pass: undefined, note: `peer did not complete at ${unit}=${n}` };
+    }
+    if (row.library.totalMs === undefined) {
+      const bound = (TIMEOUT_SEC * 1000) / row.peer.totalMs;
+      return {
+        goal, value: bound, pass: bound > GOALS.ratioToPeer ? false : undefined,
+        note: `library timed out at ${unit}=${n} (> ${TIMEOUT_SEC} s): wall clock > ${fmt(bound, 2)} x the peer`,
+      };
+    }
+    const plain = row.baseline.totalMs === undefined ? 'plain ApiObjects did not complete'
+      : `library/plain ApiObjects ${fmt(row.cpuRatio, 2)} CPU, ${fmt(row.ratio, 2)} wall clock`;
+    return {
+      goal,
+      value: row.peerCpuRatio,
+      pass: row.peerCpuRatio <= GOALS.ratioToPeer,
+      note: `${fmt(row.peerCpuRatio, 2)} (wall clock ${fmt(row.peerRatio, 2)}; ${plain})`,
+    };
+  });
 
   // One-sided: per-service time falls from 100 to 1000 (fixed costs and JIT warm-up are amortised), which is fine;
   // what the goal guards against is growth, the sign of a superlinear step (a scan per object, a quadratic
@@ -341,10 +381,11 @@ function layoutGoals({ label, unit, rows }) {
   } else {
     const value = (libMs / big.n) / mid.library.perServiceMs - 1;
     const gt = exact ? '' : '> ';
-    // The baseline's own growth, for context: what plain cdk8s costs per service in this layout.
-    const base = mid.baseline.perServiceMs !== undefined && big.baseline.perServiceMs !== undefined
-      ? `; baseline ${fmt((big.baseline.perServiceMs / mid.baseline.perServiceMs - 1) * 100)}%: ${fmt(mid.baseline.perServiceMs, 2)} -> ${fmt(big.baseline.perServiceMs, 2)}`
-      : '';
+    // The others' own growth, for context: what the same objects cost per service without the library in this layout.
+    const growth = mode => (mid[mode].perServiceMs !== undefined && big[mode].perServiceMs !== undefined
+      ? `; ${mode} ${fmt((big[mode].perServiceMs / mid[mode].perServiceMs - 1) * 100)}%: ${fmt(mid[mode].perServiceMs, 2)} -> ${fmt(big[mode].perServiceMs, 2)}`
+      : '');
+    const base = `${growth('peer')}${growth('baseline')}`;
     goals.push({
       ...drift,
       value,
@@ -356,6 +397,32 @@ function layoutGoals({ label, unit, rows }) {
   return goals;
 }
 
+/** The folder the workers load the peer dependencies from (BENCH_PEERS), or '' for the repo's node_modules. */
+function peersDir() {
+  const want = process.env.BENCH_PEERS ?? '';
+  if (want === '') {
+    return '';
+  }
+  if (want !== 'newest') {
+    const dir = path.resolve(want);
+    if (!['cdk8s', 'constructs', 'cdk8s-plus-27'].every(p => fs.existsSync(path.join(dir, 'node_modules', p, 'package.json')))) {
+      throw new Error(`BENCH_PEERS must be "newest" or a folder whose node_modules holds cdk8s, constructs and cdk8s-plus-27; got ${JSON.stringify(want)}`);
+    }
+    return dir;
+  }
+  // As scripts/floor-test.sh --newest: the newest published versions the peer ranges of package.json allow.
+  const dir = path.join(OUT, 'peers-newest');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
+  const ranges = Object.entries(require(path.join(ROOT, 'package.json')).peerDependencies).map(([name, range]) => `${name}@${range}`);
+  process.stderr.write(`bench: npm install ${ranges.join(' ')} into ${path.relative(ROOT, dir)}\n`);
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...ranges], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`npm install ${ranges.join(' ')} failed (${r.status ?? r.error?.message}) in ${dir}:\n${r.stderr}`);
+  }
+  return dir;
+}
+
 function main() {
   if (!fs.existsSync(path.join(ROOT, 'lib/src/index.js'))) {
     throw new Error('lib/ is not built: run `npm run build` (npm run bench does)');
@@ -363,7 +430,7 @@ function main() {
   fs.mkdirSync(OUT, { recursive: true });
   // The workers' synth outdirs go under one scratch dir, removed at the end even if a worker was killed.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-bench-'));
-  const env = { ...process.env, BENCH_SCRATCH: scratch };
+  const env = { ...process.env, BENCH_SCRATCH: scratch, BENCH_PEERS_DIR: peersDir() };
   try {
     run(env);
   } finally {
@@ -420,12 +487,14 @@ function run(env) {
     method: {
       repetitions: REPS,
       timeoutSec: TIMEOUT_SEC,
-      sample: 'fresh node process per sample, library and baseline interleaved; medians',
-      synth: 'per layout (layouts[].method); module load excluded, reported as loadMs',
+      sample: 'fresh node process per sample, library, peer and baseline interleaved; medians',
+      synth: 'per layout (layouts[].method); module load excluded, reported as loadMs; totalMs wall clock, cpuMs CPU time of the process',
       memory: 'process.resourceUsage().maxRSS of the sample process (module load included)',
-      equality: 'first library and baseline sample of every size, manifests per output file compared field by field',
+      equality: 'first sample of every mode and size; the peer\'s and the baseline\'s manifests per output file compared with the library\'s field by field',
+      peers: env.BENCH_PEERS_DIR ? `BENCH_PEERS=${process.env.BENCH_PEERS}: ${env.BENCH_PEERS_DIR}` : 'the repo\'s node_modules',
       cold: 'wall clock of `cdk8s synth --no-check-upgrade -o <tmp>` (CLI from node_modules/.bin) in the repo vs. in a dir with an empty compiled app',
     },
+    peers: layouts.flatMap(l => l.rows).flatMap(row => MODES.map(m => row[m].peers)).find(p => p !== undefined),
     layouts: layouts.map(({ name, label, unit, title, method, sizes: s, rows }) => ({ name, label, unit, title, method, sizes: s, rows })),
     cold,
     analyzer,
@@ -435,6 +504,13 @@ function run(env) {
   };
   fs.writeFileSync(path.join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   report(results);
+  const unequal = results.layouts.flatMap(l => l.rows.flatMap(row => [['peer', row.peerEquality], ['baseline', row.equality]]
+    .filter(([, e]) => e && !e.identical).map(([mode]) => `${l.label} ${l.unit}=${row.n}: ${mode}`)));
+  if (unequal.length > 0) {
+    console.error(`bench: output differs from the library's (${unequal.join('; ')}): the ratios compare different work; `
+      + 'make bench/scenario.js build the same objects');
+    process.exitCode = 2;
+  }
 }
 
 function table(headers, rows) {
@@ -456,25 +532,30 @@ function layoutReport({ title, method, unit, rows }) {
   if (rows.length === 0) {
     return [...out, '  skipped (no sizes)'];
   }
+  const same = e => (e ? (e.identical ? 'yes' : `NO (${e.diffCount})`) : '-');
   out.push(table(
-    [unit, 'files', 'objects', 'lib ms', 'base ms', 'ratio', 'lib ms/svc', 'base ms/svc', 'lib construct', 'lib synth', 'lib RSS MB', 'base RSS MB', 'RSS ratio',
-      'lib load ms', 'base load ms', 'same output'],
-    rows.map(({ n, library: l, baseline: b, ratio, rssRatio, equality: e }) => [
-      n, l.files ?? b.files ?? '-', l.objects ?? b.objects ?? '-', msCell(l), msCell(b),
-      fmt(ratio, 2), fmt(l.perServiceMs, 2), fmt(b.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs),
-      fmt(l.peakRssMb), fmt(b.peakRssMb), fmt(rssRatio, 2),
-      fmt(l.loadMs), fmt(b.loadMs), e ? (e.identical ? 'yes' : `NO (${e.diffCount})`) : '-']),
+    [unit, 'files', 'objects', 'lib ms', 'peer ms', 'base ms', 'lib/peer', 'lib/base', 'lib CPU ms', 'peer CPU ms', 'base CPU ms',
+      'CPU lib/peer', 'CPU lib/base', 'lib ms/svc', 'lib construct', 'lib synth',
+      'lib RSS MB', 'peer RSS MB', 'base RSS MB', 'lib load ms', 'peer load ms', 'base load ms', 'same as peer', 'same as base'],
+    rows.map(({ n, library: l, peer: p, baseline: b, peerRatio, ratio, peerCpuRatio, cpuRatio, peerEquality, equality }) => [
+      n, l.files ?? p.files ?? b.files ?? '-', l.objects ?? p.objects ?? b.objects ?? '-', msCell(l), msCell(p), msCell(b),
+      fmt(peerRatio, 2), fmt(ratio, 2), fmt(l.cpuMs), fmt(p.cpuMs), fmt(b.cpuMs), fmt(peerCpuRatio, 2), fmt(cpuRatio, 2),
+      fmt(l.perServiceMs, 2), fmt(l.constructMs), fmt(l.synthMs),
+      fmt(l.peakRssMb), fmt(p.peakRssMb), fmt(b.peakRssMb), fmt(l.loadMs), fmt(p.loadMs), fmt(b.loadMs), same(peerEquality), same(equality)]),
   ));
-  if (rows.some(r => r.library.timeout || r.baseline.timeout)) {
+  out.push('  peer: the same objects by hand with cdk8s-plus-27 and the generated classes; base: plain ApiObjects (bench/scenario.js)');
+  if (rows.some(r => MODES.some(m => r[m].timeout))) {
     out.push(`  timeout: a sample ran longer than BENCH_TIMEOUT_SEC = ${TIMEOUT_SEC} s and was killed; not run: a smaller ${unit} timed out`);
   }
-  const checked = rows.filter(r => r.equality);
-  out.push(checked.length === 0
-    ? '  Output equality: not checked (no size where both completed)'
-    : `  Output equality (per file, field by field): ${checked.map(r => `${unit}=${r.n} ${r.equality.identical ? 'identical' : `${r.equality.diffCount} differences`}`
-      + ` (${r.equality.objects} objects)`).join(', ')}`);
-  for (const r of checked.filter(c => !c.equality.identical)) {
-    out.push(`  ${unit}=${r.n}, e.g.\n    ${r.equality.diffs.join('\n    ')}`);
+  for (const [key, other] of [['peerEquality', 'peer'], ['equality', 'baseline']]) {
+    const checked = rows.filter(r => r[key]);
+    out.push(checked.length === 0
+      ? `  Output equality, library vs ${other}: not checked (no size where both completed)`
+      : `  Output equality, library vs ${other} (per file, field by field): ${checked.map(r => `${unit}=${r.n} `
+        + `${r[key].identical ? 'identical' : `${r[key].diffCount} differences`} (${r[key].objects} objects)`).join(', ')}`);
+    for (const r of checked.filter(c => !c[key].identical)) {
+      out.push(`  ${unit}=${r.n}, e.g.\n    ${r[key].diffs.join('\n    ')}`);
+    }
   }
   return out;
 }
@@ -484,6 +565,8 @@ function report(r) {
   out.push(`\nMachine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memGb} GB, node ${r.machine.node}; ${r.method.repetitions} reps, medians, `
     + `fresh process per sample, ${r.method.timeoutSec} s timeout per sample; load average ${fmt(r.machine.loadAverage.start, 2)} at start, `
     + `${fmt(r.machine.loadAverage.end, 2)} at end`);
+  out.push(`Peer dependencies loaded by the samples: ${Object.entries(r.peers ?? {}).map(([n, v]) => `${n} ${v}`).join(', ') || 'unknown (no sample completed)'}`
+    + ` (${r.method.peers})`);
   out.push(...r.layouts.flatMap(layoutReport));
   out.push('\nCold main job (wall clock, medians)');
   out.push(table(['command', 'median s'], [

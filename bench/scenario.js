@@ -1,9 +1,11 @@
 'use strict';
-// The benchmark scenario, built two ways into a cdk8s App:
+// The benchmark scenario, built three ways into a cdk8s App:
 //  - `library`:  N mirrored services with this library's constructs (compiled lib/), one shared IstioGateway;
-//  - `baseline`: the same Kubernetes objects written by hand as plain cdk8s ApiObjects (no cdk8s-plus, no Lazy,
-//                no validations): what a user would write without the library.
-// Both produce the same manifests (run.js asserts it), so the timing ratio is the library's own overhead.
+//  - `peer`:     the same objects written by hand as a user would without this library: cdk8s-plus-27 Deployments,
+//                the generated k8s and Istio classes (buildPeer). The goal's reference: what the user would pick instead;
+//  - `baseline`: the same objects as plain cdk8s ApiObjects of literal JSON (no cdk8s-plus, no Lazy, no validations):
+//                the floor of what cdk8s itself costs.
+// All three produce the same manifests (run.js asserts it), so the timing ratios are the library's own overhead.
 //
 // Each service i has: Deployments svc-<i>-v1 and svc-<i>-v2 (ServiceVersion), Service + DestinationRule svc-<i>
 // (MeshService), VirtualService svc-<i> routing 100% to v1 and mirroring 50% to v2 (MirrorRoute), bound to the
@@ -170,4 +172,78 @@ function buildBaseline(cdk8s, layoutName, n, outdir) {
   return app;
 }
 
-module.exports = { LAYOUTS, layoutOf, buildLibrary, buildBaseline, NAMESPACE };
+/**
+ * Builds the same objects the way a user would without this library: cdk8s-plus-27 for the Deployments, the generated
+ * classes for the Service (cdk8s-plus-27's `k8s.KubeService`) and the Istio objects (this repo's `cdk8s import` of
+ * networking.istio.io, compiled into lib/imports/), in the same charts under the same ids. `kplus` is
+ * require('cdk8s-plus-27'), `istio` require('../lib/imports/networking.istio.io.js').
+ *
+ * The Deployment takes the props ServiceVersion gives cdk8s-plus (src/workloads/service-version.ts: the image's own
+ * user, no privilege escalation, the default resources), and drops the pod label cdk8s-plus adds with the construct
+ * address, as ServiceVersion does: with the label the pod template would differ from the library's output.
+ */
+function buildPeer(cdk8s, kplus, istio, layoutName, n, outdir) {
+  const app = new cdk8s.App({ outdir });
+  const { gatewayChart, serviceChart } = layoutOf(layoutName).charts(cdk8s, app);
+  new istio.Gateway(gatewayChart, 'gateway', {
+    metadata: { name: GATEWAY },
+    spec: {
+      selector: { istio: 'ingressgateway' },
+      servers: [
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*.example.com'], tls: { httpsRedirect: true } },
+        { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*.example.com'], tls: { mode: istio.GatewaySpecServersTlsMode.SIMPLE, credentialName: CREDENTIAL } },
+      ],
+    },
+  });
+  const addressLabel = `/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  for (let i = 0; i < n; i++) {
+    const { app: name, image, host } = names(i);
+    const chart = serviceChart(name);
+    for (const version of ['v1', 'v2']) {
+      const labels = { app: name, version };
+      const deployment = new kplus.Deployment(chart, `${name}-${version}`, {
+        metadata: { name: `${name}-${version}`, labels },
+        replicas: 1,
+        select: false,
+        podMetadata: { labels },
+        securityContext: { ensureNonRoot: false },
+        containers: [{
+          name,
+          image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          portNumber: CONTAINER_PORT,
+          resources: {
+            cpu: { request: kplus.Cpu.millis(50) },
+            memory: { request: cdk8s.Size.mebibytes(64), limit: cdk8s.Size.mebibytes(256) },
+          },
+          securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false, allowPrivilegeEscalation: false, privileged: false },
+        }],
+      });
+      deployment.select(kplus.LabelSelector.of({ labels }));
+      cdk8s.ApiObject.of(deployment).addJsonPatch(cdk8s.JsonPatch.remove(addressLabel));
+    }
+    new kplus.k8s.KubeService(chart, name, {
+      metadata: { name, labels: { app: name } },
+      spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: kplus.k8s.IntOrString.fromNumber(CONTAINER_PORT), protocol: 'TCP' }] },
+    });
+    new istio.DestinationRule(chart, `${name}-dr`, {
+      metadata: { name },
+      spec: { host: name, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
+    });
+    new istio.VirtualService(chart, `${name}-route`, {
+      metadata: { name },
+      spec: {
+        hosts: [host],
+        gateways: [GATEWAY],
+        http: [{
+          route: [{ destination: { host: name, subset: 'v1', port: { number: 80 } }, weight: 100 }],
+          mirror: { host: name, subset: 'v2', port: { number: 80 } },
+          mirrorPercentage: { value: MIRROR_PERCENT },
+        }],
+      },
+    });
+  }
+  return app;
+}
+
+module.exports = { LAYOUTS, layoutOf, buildLibrary, buildPeer, buildBaseline, NAMESPACE };

@@ -2,12 +2,16 @@
 // One measurement in a fresh node process (run.js starts one per repetition, so every sample is a cold,
 // JIT-unwarmed, GC-fresh run, as a user's `cdk8s synth` is). Prints one JSON line on stdout.
 //
-//   node bench/worker.js synth <layout> <library|baseline> <N> [--dump <file>]
+//   node bench/worker.js synth <layout> <library|peer|baseline> <N> [--dump <file>]
 //   node bench/worker.js analyze <dump file> <warm repetitions>
 //   node bench/worker.js large <yaml file> phases|cli
 //
-// <layout> is a key of scenario.LAYOUTS (one-chart, chart-per-service). The library is loaded only through its
-// package entry, lib/src/index.js.
+// <layout> is a key of scenario.LAYOUTS (one-chart, chart-per-service); the modes are scenario.js's builders. The
+// library is loaded only through its package entry, lib/src/index.js.
+//
+// BENCH_PEERS_DIR (set by run.js from BENCH_PEERS): a folder whose node_modules holds other versions of the peer
+// dependencies (cdk8s, constructs, cdk8s-plus-27). Every require of them, by the library, the generated classes and
+// this worker, then resolves there, so one copy of each is loaded (two copies of constructs would break Chart.of()).
 
 const fs = require('fs');
 const os = require('os');
@@ -16,6 +20,31 @@ const { performance } = require('perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..');
 const LIBRARY = path.join(ROOT, 'lib/src/index.js');
+const ISTIO = path.join(ROOT, 'lib/imports/networking.istio.io.js');
+const PEERS = ['cdk8s', 'constructs', 'cdk8s-plus-27'];
+
+if (process.env.BENCH_PEERS_DIR) {
+  const Module = require('module');
+  const dir = process.env.BENCH_PEERS_DIR;
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, parent, isMain, options) {
+    const peer = PEERS.some(p => request === p || request.startsWith(`${p}/`));
+    return resolve.call(this, request, parent, isMain, peer ? { ...options, paths: [dir] } : options);
+  };
+}
+
+/** The versions of the peer dependencies this worker loaded; throws when a peer was loaded from two folders. */
+function peerVersions() {
+  for (const p of PEERS) {
+    const dirs = new Set(Object.keys(require.cache).map(f => f.split(path.sep))
+      .map(parts => parts.lastIndexOf(p) > 0 && parts[parts.lastIndexOf(p) - 1] === 'node_modules' ? parts.slice(0, parts.lastIndexOf(p) + 1).join(path.sep) : undefined)
+      .filter(d => d !== undefined));
+    if (dirs.size > 1) {
+      throw new Error(`${p} was loaded from ${[...dirs].join(' and ')}: the library and the scenario must share one copy (BENCH_PEERS_DIR)`);
+    }
+  }
+  return Object.fromEntries(PEERS.map(p => [p, require(`${p}/package.json`).version]));
+}
 
 function memory() {
   // maxRSS is in kilobytes: the peak resident set of this process, module loading included.
@@ -56,12 +85,29 @@ function synth(layoutName, mode, n, dumpFile) {
     const cdk8s = require('cdk8s');
     const scenario = require('./scenario');
     const layout = scenario.layoutOf(layoutName);
-    const lib = mode === 'library' ? require(LIBRARY) : undefined;
+    const build = {
+      library: () => {
+        const lib = require(LIBRARY);
+        return () => scenario.buildLibrary(cdk8s, lib, layoutName, n, outdir);
+      },
+      peer: () => {
+        const kplus = require('cdk8s-plus-27');
+        const istio = require(ISTIO);
+        return () => scenario.buildPeer(cdk8s, kplus, istio, layoutName, n, outdir);
+      },
+      baseline: () => () => scenario.buildBaseline(cdk8s, layoutName, n, outdir),
+    }[mode];
+    if (!build) {
+      throw new Error(`unknown mode ${JSON.stringify(mode)}: library, peer or baseline`);
+    }
+    const construct = build();
     const t1 = performance.now();
-    const app = mode === 'library' ? scenario.buildLibrary(cdk8s, lib, layoutName, n, outdir) : scenario.buildBaseline(cdk8s, layoutName, n, outdir);
+    const cpu1 = process.cpuUsage();
+    const app = construct();
     const t2 = performance.now();
     const output = SYNTH[layout.synth](app);
     const t3 = performance.now();
+    const cpu = process.cpuUsage(cpu1);
     const mem = memory();
     // Untimed from here: counting, and the dump (manifests per output file) for the equality check and the analyzer.
     const files = output();
@@ -77,9 +123,13 @@ function synth(layoutName, mode, n, dumpFile) {
       constructMs: t2 - t1,
       synthMs: t3 - t2,
       totalMs: t3 - t1,
+      // CPU time of the process (every thread: the main one, the GC's, libuv's) over construct + synth: on a shared
+      // machine it varies much less than the wall clock, which also counts the time other jobs hold the cores.
+      cpuMs: (cpu.user + cpu.system) / 1000,
       files: texts.length,
       yamlBytes: texts.reduce((sum, t) => sum + Buffer.byteLength(t), 0),
       objects: texts.reduce((sum, t) => sum + (t.match(/^kind: /gm) || []).length, 0),
+      peers: peerVersions(),
       ...mem,
     };
   } finally {
@@ -148,6 +198,6 @@ if (cmd === 'synth') {
 } else if (cmd === 'large') {
   out = large(args[0], args[1]);
 } else {
-  throw new Error(`usage: worker.js synth <layout> <library|baseline> <N> [--dump file] | analyze <dump file> [reps]; got ${cmd}`);
+  throw new Error(`usage: worker.js synth <layout> <library|peer|baseline> <N> [--dump file] | analyze <dump file> [reps]; got ${cmd}`);
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);

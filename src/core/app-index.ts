@@ -3,9 +3,11 @@ import { IConstruct } from 'constructs';
 /**
  * What the library's constructs of one app claim, by key: the identity of each Kubernetes object they write, the
  * mesh hosts of their routes, the host/port pairs of their gateway servers. Each construct claims its keys once, at
- * construction (the names, hosts and ports it claims are fixed then), and its validation looks up only its own keys,
+ * construction (the names, hosts and ports it claims are fixed then), and its check looks up only its own keys,
  * so the checks that compare constructs with each other (two objects with one name, two routes for one mesh host)
- * cost O(1) per key at every validation pass, however large the app.
+ * cost O(1) per key, however large the app.
+ *
+ * The index also holds the app's checks (`addCheck`) and runs them for the whole app at once.
  *
  * Not public API: not exported from index.ts.
  */
@@ -15,15 +17,41 @@ export class AppIndex {
     const root = scope.node.root;
     let index = INDEXES.get(root);
     if (index === undefined) {
-      index = new AppIndex();
+      index = new AppIndex(root);
       INDEXES.set(root, index);
     }
     return index;
   }
 
   private readonly claims = new Map<string, IConstruct[]>();
+  private readonly checks: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
+  /**
+   * The checks that read state the library does not own (a user's own `IMeshService`, which changes without
+   * `changed()`), with a fingerprint of what they read: all checks are computed again when one of them changes too.
+   */
+  private readonly volatile: Array<{ readonly readKey: () => string; key?: string }> = [];
+  /** The owners that have a validation of their own, which reports their problems (see `addCheck`). */
+  private readonly reporting = new Set<IConstruct>();
+  private problems = new Map<IConstruct, string[]>();
+  /** The `generation` that `problems` was computed at; -1: never. */
+  private at = -1;
 
-  private constructor() {
+  private constructor(private readonly root: IConstruct) {
+  }
+
+  /** See the function `addCheck`. */
+  public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
+    if (readKey !== undefined) this.volatile.push({ readKey });
+    if (this.checks.length === 0) {
+      this.root.node.addValidation({
+        validate: () => {
+          this.findProblems();
+          return [];
+        },
+      });
+    }
+    this.checks.push({ owner, check });
+    changed();
   }
 
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
@@ -40,6 +68,41 @@ export class AppIndex {
   /** The constructs that claimed `key`, in the order they did. */
   public owners(key: string): readonly IConstruct[] {
     return this.claims.get(key) ?? NONE;
+  }
+
+  /**
+   * The problems of every check of the app, by owner, computed again only after a change of the library's state
+   * (`changed()`). An owner with a problem gets a validation of its own the first time, which returns the owner's
+   * current problems: cdk8s prefixes them with the owner's path. The validation stays (constructs has no way to remove
+   * one) and returns nothing once the problem is fixed.
+   */
+  private findProblems(): Map<IConstruct, string[]> {
+    let stale = this.at !== generation;
+    for (const v of this.volatile) {
+      const key = v.readKey();
+      if (key !== v.key) {
+        v.key = key;
+        stale = true;
+      }
+    }
+    if (stale) {
+      const problems = new Map<IConstruct, string[]>();
+      for (const { owner, check } of this.checks) {
+        const found = check();
+        if (found.length > 0) {
+          problems.set(owner, [...problems.get(owner) ?? [], ...found]);
+        }
+      }
+      this.problems = problems;
+      this.at = generation;
+      for (const owner of problems.keys()) {
+        if (!this.reporting.has(owner)) {
+          this.reporting.add(owner);
+          owner.node.addValidation({ validate: () => this.findProblems().get(owner) ?? [] });
+        }
+      }
+    }
+    return this.problems;
   }
 }
 
@@ -58,28 +121,32 @@ export function changed(): void {
   generation++;
 }
 
+/** The current count of changes (see `generation`), for caches of what only changes with it. */
+export function currentGeneration(): number {
+  return generation;
+}
+
 /**
- * A validation whose result is computed again only after a change of the library's state (`changed()`). cdk8s
- * validates the whole app once in `app.synth()` and again for every chart it writes, so an app with K charts runs
- * each validation K+1 times; with this, all but the first of those passes cost O(1) per construct, and a synthesis
- * after `addVersion()`, `addMirror()` or a new construct sees the change. The checks read only the library's own
- * constructs, which change only through their methods.
+ * Registers a check of `owner` (what depends on other constructs or later calls): its messages are reported at
+ * synthesis as a validation of `owner`, `[<owner path>] <message>`, as `owner.node.addValidation()` would.
+ *
+ * Why not `owner.node.addValidation()` itself: cdk8s validates the whole app once in `app.synth()` and again in
+ * every `chart.toJson()` (cdk8s-team/cdk8s-core src/app.ts, read in 2.64.19 and 2.70.106: `App.synth()` and
+ * `App._synthChart()` both call `validate(app)`, which calls `node.validate()` on every construct of the app), so an
+ * app of K charts is validated K+1 times, and a validation on each construct is called (K+1) x constructs times: 4
+ * million calls at 1,000 services in charts of their own, even when each returns a memoized result. Here the app's
+ * root has the one validation that runs every check of the app, computed again only after a change of the library's
+ * state (`changed()`: a new construct, a version added to a service, a mirror added to a route), so a synthesis
+ * after such a call sees it; the checks read only the library's own constructs, which change only through their
+ * methods. An owner gets a validation of its own only once one of its checks has found a problem, to report it under
+ * its path: cdk8s validates the constructs in preorder (`node.findAll()`), the root first, so that validation is in
+ * place before cdk8s reaches the owner.
+ *
+ * Checks run when cdk8s validates the app (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, `Testing.synth()`);
+ * `owner.node.validate()` alone reports an owner's problems only once a validation of the app has found them.
  */
-export function memoized(compute: () => string[], readKey?: () => string): () => string[] {
-  let at = -1;
-  let key: string | undefined;
-  let result: string[] = [];
-  return () => {
-    // State the library does not own (a user's own IMeshService) changes without `changed()`: a check that reads it
-    // passes `readKey`, a fingerprint of what it reads there, and is computed again when that changes too.
-    const now = readKey?.();
-    if (at !== generation || now !== key) {
-      result = compute();
-      at = generation;
-      key = now;
-    }
-    return result;
-  };
+export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
+  AppIndex.of(owner).addCheck(owner, check, readKey);
 }
 
 /** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */

@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { changed, claimObjects, memoized } from './app-index';
+import { addCheck, changed, claimObjects, currentGeneration } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IMeshService, IRouteGateway } from './references';
 import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
@@ -23,8 +23,8 @@ export interface StageRendering {
  *
  * The flow is the same for every API and lives here once: check the props (the rules every API shares, then the
  * renderer's), write the object with a lazily rendered spec, claim its name in the app, check the references at synth
- * time (memoized), and render the stages of a plan through the object itself. A flavor adds only what is its own
- * (the object's class, the objects it writes beside it, the checks its API adds).
+ * time (once per synthesis of the app: `addCheck`), and render the stages of a plan through the object itself. A
+ * flavor adds only what is its own (the object's class, the objects it writes beside it, the checks its API adds).
  *
  * Not meant to be extended outside this library: a rollout plan relies on the route rendering its stages through
  * its own object.
@@ -41,6 +41,8 @@ export abstract class MirrorRouteBase extends Construct {
   private object?: ApiObject;
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
   private stageModel?: RouteModel;
+  /** The services of the route the library does not own, as of a change count (see `foreignState`). */
+  private foreign?: { readonly at: number; readonly services: IMeshService[] };
 
   /**
    * @param scope the chart (or any construct inside one) this belongs to
@@ -158,7 +160,7 @@ export abstract class MirrorRouteBase extends Construct {
 
   /**
    * Writes the route's object, of the API's class, with the rendered spec, claims its name in the app and adds the
-   * synth-time checks (the shared ones plus `checks`), memoized.
+   * synth-time checks (the shared ones plus `checks`), run once per synthesis of the app (`addCheck`).
    *
    * @internal
    */
@@ -173,12 +175,21 @@ export abstract class MirrorRouteBase extends Construct {
     this._targetsChanged(this._spec.model());
     const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName,
       rename: this._spec.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name' }]);
-    this.node.addValidation({
-      validate: memoized(() => {
-        const current = this._spec.model();
-        return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
-      }, () => foreignState(this._spec.model())),
-    });
+    addCheck(this, () => {
+      const current = this._spec.model();
+      return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
+    }, () => this.foreignState());
+  }
+
+  /**
+   * The fingerprint of the state the route's checks read from services the library does not own (empty when it owns
+   * them all, the usual case: then nothing but `changed()` can make the checks stale). Which services those are
+   * changes only with the library's state, so it is cached per change.
+   */
+  private foreignState(): string {
+    const at = currentGeneration();
+    if (this.foreign === undefined || this.foreign.at !== at) this.foreign = { at, services: foreignServices(this._spec.model()) };
+    return this.foreign.services.length === 0 ? '' : fingerprint(this.foreign.services);
   }
 
   /**
@@ -201,19 +212,19 @@ export abstract class MirrorRouteBase extends Construct {
 }
 
 /**
- * What the route's checks read from services that are not this library's constructs (a user's own `IMeshService`,
- * whose changes the library is not told of), as a fingerprint: empty when every service is the library's own.
+ * What the route's checks read from `services`, which are not this library's constructs (a user's own `IMeshService`,
+ * whose changes the library is not told of), as a fingerprint.
  */
-function foreignState(model: RouteModel): string {
+function fingerprint(services: IMeshService[]): string {
+  return services.map(s => JSON.stringify([s.serviceName, s.namespace, s.portNumbers, s.versionNames, s.definedElsewhere,
+    s.versions?.map(v => [v.version, v.hasPods, v.definedElsewhere, v.containerPorts ?? v.containerPort])])).join('');
+}
+
+/** The services of `model` that are not this library's constructs. */
+function foreignServices(model: RouteModel): IMeshService[] {
   const services = new Set(model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]));
   if (model.meshService !== undefined) services.add(model.meshService);
-  let key = '';
-  for (const s of services) {
-    if (LIBRARY_SERVICES.has(s.constructor as abstract new (...args: any[]) => IMeshService)) continue;
-    key += JSON.stringify([s.serviceName, s.namespace, s.portNumbers, s.versionNames, s.definedElsewhere,
-      s.versions?.map(v => [v.version, v.hasPods, v.containerPorts ?? v.containerPort])]);
-  }
-  return key;
+  return [...services].filter(s => !LIBRARY_SERVICES.has(s.constructor as abstract new (...args: any[]) => IMeshService));
 }
 
 /** The classes of the library's own services, which report their changes (`changed()`). @internal */

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as telemetry from '../../imports/telemetry.istio.io';
-import { AppIndex, changed, memoized, objectKey } from '../core/app-index';
+import { addCheck, AppIndex, changed, objectKey } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
 import { checkDnsSubdomain, checkLabelValue, fail } from '../core/validate';
 
@@ -81,7 +81,7 @@ export class AccessLogging extends Construct {
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
-    this.node.addValidation({ validate: memoized(() => this.problems()) });
+    addCheck(this, () => this.problems());
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { AppIndex, claimObjects, memoized } from '../core/app-index';
+import { addCheck, AppIndex, claimObjects } from '../core/app-index';
 import { IRouteGateway } from '../core/references';
 import { gatewayConflictMessage } from './rules/gateway';
 import { splitGatewayHost } from './rules/hosts';
@@ -226,7 +226,7 @@ export class IstioGateway extends Construct implements IIstioGateway {
     this.serverPorts = servers.map(server => server.port.number);
     const duplicates = claimObjects(this, [{ apiVersion: this.gateway.apiVersion, kind: 'Gateway', namespace: this.namespace, name: this.gatewayName }]);
     const conflicts = this.claimServers(selector, servers);
-    this.node.addValidation({ validate: memoized(() => [...duplicates(), ...conflicts()]) });
+    addCheck(this, () => [...duplicates(), ...conflicts()]);
   }
 
   /** The hosts the gateway serves (a copy). */

@@ -1,7 +1,7 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
-import { claimObjects, memoized } from '../core/app-index';
+import { addCheck, claimObjects } from '../core/app-index';
 import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/defined-elsewhere';
 import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
@@ -217,7 +217,7 @@ export class ServiceSubsets extends Construct {
     this.destinationRule.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     const duplicates = claimObjects(this, [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
       name: service.serviceName, rename: `service's name (${service.node.path})` }]);
-    this.node.addValidation({ validate: memoized(duplicates) });
+    addCheck(this, duplicates);
   }
 
   /**

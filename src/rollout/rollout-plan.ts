@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { memoized } from '../core/app-index';
+import { addCheck } from '../core/app-index';
 import { IMeshService } from '../core/references';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkArray, checkDnsLabel, checkPercent, fail } from '../core/validate';
@@ -172,7 +172,7 @@ export class MirrorRolloutPlan extends Construct {
     });
     this.executor = props.executor ?? RolloutExecutor.folders();
     this.executor._attach(this, this.route, this.stages.map(s => ({ ...s.stage, folder: s.folder })));
-    this.node.addValidation({ validate: memoized(() => this.problems()) });
+    addCheck(this, () => this.problems());
   }
 
   public get stageNames(): string[] {

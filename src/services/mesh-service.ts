@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AppIndex, changed, claimObjects, memoized, objectKey } from '../core/app-index';
+import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../core/app-index';
 import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
 import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
@@ -200,9 +200,7 @@ export class MeshService extends Construct implements IMeshService {
     }
     const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
       rename: props.name === undefined ? 'name (default: the app name)' : 'name' }]);
-    this.node.addValidation({
-      validate: memoized(() => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]),
-    });
+    addCheck(this, () => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]);
   }
 
   /**

@@ -2,7 +2,7 @@ import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
-import { claimObjects, memoized } from '../core/app-index';
+import { addCheck, claimObjects } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
 import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
 
@@ -467,8 +467,9 @@ export class ServiceVersion extends Construct implements IServiceVersion {
     }, this.app, this.version, security.level === PodSecurityLevel.RESTRICTED);
     this.deployment.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
     this.container = this.deployment.containers[0];
-    const duplicates = memoized(claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
-    this.node.addValidation({ validate: () => [...podLabelProblems(this.deployment, this.app, this.version, 'the Deployment\'s'), ...duplicates()] });
+    addCheck(this, claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
+    // Not a memoized check: the pod labels can be changed through cdk8s-plus (`podMetadata`) without the library knowing.
+    this.node.addValidation({ validate: () => podLabelProblems(this.deployment, this.app, this.version, 'the Deployment\'s') });
   }
 
   /** Every label of the pod template (a copy), labels added through `deployment.podMetadata` included. */

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { claimObjects, memoized } from '../../core/app-index';
+import { addCheck, claimObjects } from '../../core/app-index';
 import { IMeshService } from '../../core/references';
 import { MirrorRouteBase } from '../../core/mirror-route-base';
 import { checkDnsSubdomain } from '../../core/validate';
@@ -165,7 +165,7 @@ export class ArgoRolloutsExecution extends Construct {
       { apiVersion: ARGO_ROLLOUTS_API_VERSION, kind: 'Rollout', namespace: stable.namespace, name: this.rolloutName },
       ...(mirrored ? [{ apiVersion: ARGO_ROLLOUTS_API_VERSION, kind: 'AnalysisTemplate', namespace: stable.namespace, name: this.analysisTemplateName }] : []),
     ]);
-    this.node.addValidation({ validate: memoized(() => [...this.problems, ...duplicates()]) });
+    addCheck(this, () => [...this.problems, ...duplicates()]);
   }
 
   /** The AnalysisTemplate's name: `<rollout>-mirror`. */

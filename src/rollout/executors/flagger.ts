@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { claimObjects, memoized } from '../../core/app-index';
+import { addCheck, claimObjects } from '../../core/app-index';
 import { IMeshService } from '../../core/references';
 import { MirrorRouteBase } from '../../core/mirror-route-base';
 import { checkDnsSubdomain } from '../../core/validate';
@@ -158,7 +158,7 @@ export class FlaggerExecution extends Construct {
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: stable.namespace, name: this.targetName },
       { apiVersion: FLAGGER_API_VERSION, kind: 'Canary', namespace: stable.namespace, name: this.targetName },
     ]);
-    this.node.addValidation({ validate: memoized(() => [...this.problems, ...duplicates()]) });
+    addCheck(this, () => [...this.problems, ...duplicates()]);
   }
 
   /** The two ways Flagger mirrors (scheduler.go): one interval before the canary weights, or a whole Blue/Green run. */

@@ -1,0 +1,131 @@
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { Construct, Node } from 'constructs';
+import { addCheck, changed, claimObjects } from '../../src/core/app-index';
+
+/** A construct with one check, whose problems are whatever `problems` holds when the check runs; counts its runs. */
+class Checked extends Construct {
+  public problems: string[] = [];
+  public runs = 0;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    addCheck(this, () => {
+      this.runs++;
+      return this.problems;
+    });
+  }
+
+  /** Changes the state the check reads, as the library's mutators do (they call `changed()`). */
+  public setProblems(problems: string[]): void {
+    this.problems = problems;
+    changed();
+  }
+}
+
+function appOfCharts(k: number): { app: App; checked: Checked[] } {
+  const app = Testing.app();
+  const checked: Checked[] = [];
+  for (let i = 0; i < k; i++) {
+    const chart = new Chart(app, `c${i}`);
+    new ApiObject(chart, 'obj', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` } });
+    checked.push(new Checked(chart, 'thing'));
+  }
+  return { app, checked };
+}
+
+describe('addCheck', () => {
+  test('runs each check once per synthesis of an app of many charts, though cdk8s validates the app once per chart', () => {
+    const { app, checked } = appOfCharts(5);
+    app.synthYaml();
+    // synthYaml() validates the app, then once more in each of the 5 charts' toJson(): 6 passes.
+    expect(checked.map(c => c.runs)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  test('adds one validation to the app, and one to a construct only once its checks have found a problem', () => {
+    const addValidation = jest.spyOn(Node.prototype, 'addValidation');
+    try {
+      const { app, checked } = appOfCharts(4);
+      app.synthYaml();
+      const paths = (): string[] => addValidation.mock.contexts.map(node => (node as Node).path);
+      expect(paths()).toEqual(['']); // the app (root)
+      checked[1].setProblems(['now wrong']);
+      expect(() => app.synthYaml()).toThrow(/\[c1\/thing\] now wrong/);
+      expect(paths()).toEqual(['', 'c1/thing']);
+      // That validation returns the construct's current problems, and nothing once they are fixed.
+      expect(checked[1].node.validate()).toEqual(['now wrong']);
+      checked[1].setProblems([]);
+      expect(checked[1].node.validate()).toEqual([]);
+      expect(() => app.synthYaml()).not.toThrow();
+    } finally {
+      addValidation.mockRestore();
+    }
+  });
+
+  test('fails with each problem under the path of the construct that has it, in tree order', () => {
+    const { app, checked } = appOfCharts(3);
+    checked[2].problems = ['the third is wrong'];
+    checked[0].problems = ['the first is wrong', 'and again'];
+    expect(() => app.synthYaml()).toThrow(
+      'Validation failed with the following errors:\n  [c0/thing] the first is wrong\n  [c0/thing] and again\n  [c2/thing] the third is wrong');
+  });
+
+  test('fails in Testing.synth of one chart too', () => {
+    const chart = Testing.chart();
+    const thing = new Checked(chart, 'thing');
+    thing.problems = ['not right'];
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/thing\] not right/);
+  });
+
+  test('sees a change made after a synthesis (never a stale result)', () => {
+    const { app, checked } = appOfCharts(2);
+    expect(() => app.synthYaml()).not.toThrow();
+    checked[1].setProblems(['broken after the first synth']);
+    expect(() => app.synthYaml()).toThrow(/\[c1\/thing\] broken after the first synth/);
+    checked[1].setProblems([]);
+    expect(() => app.synthYaml()).not.toThrow();
+    // Three syntheses, three changes of state before them (the construct, then two setProblems): one run each.
+    expect(checked[1].runs).toBe(3);
+  });
+
+  test('runs the checks again for a construct created after a synthesis', () => {
+    const { app, checked } = appOfCharts(1);
+    app.synthYaml();
+    const late = new Checked(Chart.of(checked[0]), 'late');
+    late.problems = ['late and wrong'];
+    expect(() => app.synthYaml()).toThrow(/\[c0\/late\] late and wrong/);
+    expect(checked[0].runs).toBe(2);
+  });
+
+  test('keeps the checks of two apps apart', () => {
+    const first = appOfCharts(1);
+    const second = appOfCharts(1);
+    second.checked[0].problems = ['only in the second app'];
+    expect(() => first.app.synthYaml()).not.toThrow();
+    expect(() => second.app.synthYaml()).toThrow(/only in the second app/);
+  });
+});
+
+describe('claimObjects', () => {
+  test('fails when two constructs of an app, in different charts, write one object', () => {
+    const app = Testing.app();
+    const a = new Construct(new Chart(app, 'a'), 'one');
+    const b = new Construct(new Chart(app, 'b'), 'two');
+    addCheck(a, claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]));
+    addCheck(b, claimObjects(b, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]));
+    expect(() => app.synthYaml()).toThrow(/\[a\/one\] Service ns\/web is defined 2 times, by a\/one \(its name prop\), b\/two \(its name prop\): kubectl keeps only the last one applied/);
+    expect(() => app.synthYaml()).toThrow(/\[b\/two\] Service ns\/web is defined 2 times/);
+  });
+
+  test('counts an unset namespace as default and compares API groups, not versions', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const a = new Construct(chart, 'a');
+    const b = new Construct(chart, 'b');
+    const other = new Construct(chart, 'other');
+    addCheck(a, claimObjects(a, [{ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', name: 'gw' }]));
+    addCheck(b, claimObjects(b, [{ apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', namespace: 'default', name: 'gw' }]));
+    addCheck(other, claimObjects(other, [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gw' }]));
+    expect(() => app.synthYaml()).toThrow(/\[c\/a\] Gateway default\/gw is defined 2 times, by c\/a \(its name prop\), c\/b \(its name prop\)/);
+    expect(() => app.synthYaml()).not.toThrow(/\[c\/other\]/);
+  });
+});
