@@ -87,16 +87,20 @@ export interface MirrorRouteOptions {
    */
   readonly mirror?: RouteTarget;
   /**
-   * The percentage of requests copied to the mirror, a decimal from 0 to 100 (`mirrorPercentage.value`).
-   * 0 turns mirroring off without removing the mirror from the code: no mirror fields are written.
+   * The percentage of requests copied to the mirror, a decimal from 0 to 100. 0 turns mirroring off without
+   * removing the mirror from the code: no mirror fields are written.
+   * - Istio API: `mirrorPercentage.value`.
+   * - Gateway API: the RequestMirror filter's `percent` (a whole percentage) or `fraction` (12.5 -> 125/1000).
    * Only for `mirror`; each of `mirrors` has its own `percent`.
    *
    * @default 100
    */
   readonly mirrorPercent?: number;
   /**
-   * Several mirrors, each with its own percentage (Istio 1.20+ `mirrors`), e.g. 100% to v2 and 10% to v3.
-   * A single mirror is written in the classic `mirror` + `mirrorPercentage` form.
+   * Several mirrors, each with its own percentage, e.g. 100% to v2 and 10% to v3.
+   * - Istio API: `mirrors` (Istio 1.20+); a single mirror is written in the classic `mirror` + `mirrorPercentage` form.
+   * - Gateway API: one RequestMirror filter per mirror (`HTTPRouteRequestMultipleMirrors`, which not every
+   *   implementation supports: see `GatewayImplementation`).
    *
    * @default - none
    */
@@ -117,26 +121,33 @@ export interface MirrorRouteOptions {
    */
   readonly mirrorSafeMethodsOnly?: boolean;
   /**
-   * Apply the route only to requests sent to this port of its hosts (`match.port` on every rule). Needed on a
-   * service with several HTTP-like ports (e.g. `http` 8080 and `grpc` 9090): without it the rules apply to every
-   * port of the host, and requests to the other ports would be sent to the destination's port.
+   * Apply the route only to requests sent to this port of its hosts. Needed on a service with several HTTP-like ports
+   * (e.g. `http` 8080 and `grpc` 9090): without it the route applies to every port of the host, and requests to the
+   * other ports would be sent to the destination's port.
+   * - Istio API: `match.port` on every rule. A gateway applies a match only when its `port` is one of the gateway's
+   *   listener ports (e.g. 80 or 443), so on a route bound to a gateway that does not listen on `port` this is an
+   *   error; bind such a route to the mesh only and route the gateway's traffic with a separate route (with its own
+   *   `name`).
+   * - Gateway API: the `port` of every parentRef (the listener of that port; for a mesh route, the Service's port),
+   *   an error when a known gateway has no listener on it.
    *
-   * A gateway applies a match only when its `port` is one of the gateway's listener ports (e.g. 80 or 443), so on a
-   * route bound to a gateway that does not listen on `port` this is an error; bind such a route to the mesh only and
-   * route the gateway's traffic with a separate route (with its own `name`). For a gateway defined elsewhere
-   * (`IstioGateway.fromGatewayName()`) the ports are not known here: check them yourself.
+   * For a gateway defined elsewhere (`fromGatewayName()`) the ports are not known here: check them yourself.
    *
    * @default - every port of the hosts
    */
   readonly port?: number;
   /**
    * The timeout of each request (all retries included). Envoy applies the same timeout to the mirrored copies.
+   * - Istio API: the rule's `timeout`.
+   * - Gateway API: the rule's `timeouts.request`.
    *
-   * @default - no timeout (Istio's default)
+   * @default - no timeout (the default of Istio and of the Gateway API)
    */
   readonly timeout?: Duration;
   /**
    * How failed requests are retried. Mirrored copies are never retried.
+   * - Istio API: the rule's `retries`.
+   * - Gateway API: not expressible (HTTPRoute retries are not in the standard channel): an error.
    *
    * @default - Istio's default retry policy: 2 retries on connect-failure, refused-stream, unavailable, cancelled and
    * retriable-status-codes, with 503 retriable (so a 503 from the destination is retried too)
@@ -158,8 +169,8 @@ export interface MirrorRouteOptions {
   /**
    * The route object's name.
    *
-   * @default - the destination service's name (of the first of `destinations`): one route per service,
-   * as Istio recommends
+   * @default - the destination service's name (of the first of `destinations`): one route per service, as Istio
+   * recommends for VirtualServices and as the Gateway API's GAMMA routes are usually named
    */
   readonly name?: string;
   /**
@@ -169,8 +180,11 @@ export interface MirrorRouteOptions {
    */
   readonly namespace?: string;
   /**
-   * The hosts the route applies to. No host may cover another (`*.example.com` and `api.example.com`), as Istio
-   * rejects duplicate hosts in a VirtualService, and `*` is not allowed when the route applies to the mesh.
+   * The hosts the route applies to.
+   * - Istio API: the VirtualService's `hosts`. No host may cover another (`*.example.com` and `api.example.com`), as
+   *   Istio rejects duplicate hosts in a VirtualService, and `*` is not allowed when the route applies to the mesh; a
+   *   mesh host is a service's short name or FQDN, never `<service>.<namespace>`.
+   * - Gateway API: the HTTPRoute's `hostnames` (a mesh route has none: it applies to its parent Service).
    *
    * @default - the hosts of the gateways (when they are known; a host covered by another gateway's wildcard host is
    * left out), plus the destination service's host (of the first of `destinations`) when the route applies to the mesh
@@ -178,6 +192,9 @@ export interface MirrorRouteOptions {
   readonly hosts?: string[];
   /**
    * Whether the route also applies to mesh-internal traffic (requests from sidecars to the destination service).
+   * - Istio API: the reserved gateway `mesh`, beside the route's gateways.
+   * - Gateway API: a GAMMA parentRef to the destination's Service; a route is attached to gateways or to the mesh,
+   *   not both (write two routes).
    *
    * @default - true when no gateways are given, else false
    */

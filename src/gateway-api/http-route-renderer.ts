@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { IMeshService, versionServiceName } from '../core/references';
+import { re2SyntaxProblem } from '../core/rules/re2-syntax';
 import { RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { ModelHeaderOperations } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
@@ -217,6 +218,18 @@ function checkMatch(reject: (message: string) => never, match: RequestMatch, whe
       reject(`${where}.method ${JSON.stringify(match.method.value)} is not one of the methods an HTTPRoute matches (${HTTP_ROUTE_METHODS.join(', ')})`);
     }
   }
+  // The Gateway API leaves the syntax of RegularExpression matches to the implementation; the Envoy-based ones (Istio,
+  // Envoy Gateway, kgateway, Contour) use RE2, so the same syntax check as with the Istio API.
+  const regex = (m: StringMatch | undefined, field: string) => {
+    const problem = m?.type === StringMatchType.REGEX ? re2SyntaxProblem(m.value) : undefined;
+    if (problem !== undefined) {
+      reject(`${where}.${field}: ${JSON.stringify(m!.value)} is not a valid RE2 regular expression (the Gateway API leaves regex syntax to the `
+        + `implementation, and the Envoy-based ones, Istio among them, use RE2): ${problem}`);
+    }
+  };
+  regex(match.uri, 'uri');
+  Object.entries(match.headers ?? {}).forEach(([name, m]) => regex(m, `headers["${name}"]`));
+  Object.entries(match.queryParams ?? {}).forEach(([name, m]) => regex(m, `queryParams["${name}"]`));
   for (const [field, map] of [['headers', match.headers], ['queryParams', match.queryParams]] as const) {
     for (const [name, m] of Object.entries(map ?? {})) {
       if (m.type === StringMatchType.PREFIX) {

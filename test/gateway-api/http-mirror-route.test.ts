@@ -290,3 +290,13 @@ describe('HttpMirrorRoute: mistakes caught where they are made (issue 14)', () =
     expect(() => Testing.synth(f.chart)).toThrow('[test/ns/route] mirror httpbin version v4 has no pods (0 replicas): its copies would go nowhere');
   });
 });
+
+describe('HttpMirrorRoute regular expressions (issue 14: the checks of the Istio flavor the Gateway API can express)', () => {
+  test('a regex that is not RE2 is refused with the prop, as with the Istio API', () => {
+    const f = gatewayApiFixture();
+    expect(() => new HttpMirrorRoute(f.chart, 'r', {
+      destination: { service: f.service, version: 'v1' }, mirror: { service: f.service, version: 'v2' }, gateways: [f.gateway],
+      mirrorMatches: [{ headers: { 'x-user': StringMatch.regex('(?=admin).*') } }],
+    })).toThrow(/^test\/ns\/r: mirrorMatches\[0\]\.headers\["x-user"\]: "\(\?=admin\)\.\*" is not a valid RE2 regular expression \(the Gateway API leaves regex syntax to the implementation/);
+  });
+});
