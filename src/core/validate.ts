@@ -178,6 +178,18 @@ export interface GatewayFlavor {
 }
 
 /**
+ * The two flavors' gateways for `checkGatewayFlavor`: `own` is the API of the route that checks (`ownRoute`), the
+ * other is the API that may be mixed up with it, with the route construct (`otherRoute`) that takes its gateways.
+ */
+export function gatewayFlavors(own: 'istio' | 'gateway-api', ownRoute: string, otherRoute: string): [GatewayFlavor, GatewayFlavor] {
+  const istio = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)' };
+  const gatewayApi = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)' };
+  return own === 'istio'
+    ? [{ ...istio, route: ownRoute }, { ...gatewayApi, route: otherRoute }]
+    : [{ ...gatewayApi, route: ownRoute }, { ...istio, route: otherRoute }];
+}
+
+/**
  * The gateways of a route of one flavor: a list of that flavor's gateways. The interfaces are branded, so TypeScript
  * refuses the other flavor's at compile time; this says the same at run time (jsii languages, plain JavaScript),
  * naming the API that was mixed up and the route construct to use instead.

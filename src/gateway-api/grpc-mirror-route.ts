@@ -3,7 +3,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { GrpcMirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkGatewayFlavor, GatewayFlavor } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GrpcRouteRenderer } from './grpc-route-renderer';
 import { backendServiceName } from './http-route-renderer';
@@ -22,9 +22,9 @@ export interface GrpcMirrorRouteProps extends GrpcMirrorRouteOptions {
 }
 
 const RENDERER = new GrpcRouteRenderer();
+/** This route's gateways, and the other API's (mixing them up is refused). */
+const FLAVORS = gatewayFlavors('gateway-api', 'GrpcMirrorRoute', 'IstioGrpcMirrorRoute');
 
-const GRPC_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'GrpcMirrorRoute' };
-const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'IstioGrpcMirrorRoute' };
 
 /**
  * A Kubernetes Gateway API GRPCRoute that routes the gRPC calls of a service to one version (or splits them by weight)
@@ -67,7 +67,7 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gRPC matches, gateways and policies
    */
   constructor(scope: Construct, id: string, props: GrpcMirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GRPC_FLAVOR, ISTIO_FLAVOR)]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
     let grpcRoute: gw.GrpcRoute | undefined;
     this._writeObject((metadata, spec) => (grpcRoute = new gw.GrpcRoute(this, 'Resource', { metadata, spec })), [() => this.grants.problems()]);
     this.grpcRoute = grpcRoute!;

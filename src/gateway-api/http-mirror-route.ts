@@ -5,7 +5,7 @@ import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkGatewayFlavor, fail, GatewayFlavor } from '../core/validate';
+import { checkGatewayFlavor, fail, gatewayFlavors } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
 import { backendServiceName, HttpRouteRenderer } from './http-route-renderer';
@@ -35,9 +35,9 @@ export interface HttpMirrorRouteProps extends MirrorRouteOptions {
 }
 
 const RENDERER = new HttpRouteRenderer();
+/** This route's gateways, and the other API's (mixing them up is refused). */
+const FLAVORS = gatewayFlavors('gateway-api', 'HttpMirrorRoute', 'MirrorRoute');
 
-const GATEWAY_API_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'HttpMirrorRoute' };
-const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'MirrorRoute' };
 
 /**
  * A Kubernetes Gateway API HTTPRoute that routes requests to one version of a service (or splits them by weight) and
@@ -84,7 +84,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, GATEWAY_API_FLAVOR, ISTIO_FLAVOR)]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
     if (props.implementation !== undefined && !(props.implementation instanceof GatewayImplementation)) {
       fail(this, `implementation must be a GatewayImplementation (e.g. GatewayImplementation.of('istio', '1.28')), got ${JSON.stringify(props.implementation)}`);
     }

@@ -4,7 +4,7 @@ import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
-import { checkGatewayFlavor, GatewayFlavor } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
 import { toFqdn } from './rules/hosts';
@@ -25,8 +25,8 @@ export interface MirrorRouteProps extends MirrorRouteOptions {
 }
 
 const RENDERER = new IstioRouteRenderer();
-const ISTIO_FLAVOR: GatewayFlavor = { brand: 'istioApiVersion', api: 'the Istio API (networking.istio.io)', route: 'MirrorRoute' };
-const GATEWAY_API_FLAVOR: GatewayFlavor = { brand: 'gatewayApiVersion', api: 'the Kubernetes Gateway API (gateway.networking.k8s.io)', route: 'HttpMirrorRoute' };
+/** This route's gateways, and the other API's (mixing them up is refused). */
+const FLAVORS = gatewayFlavors('istio', 'MirrorRoute', 'HttpMirrorRoute');
 
 /**
  * An Istio VirtualService that routes requests to one version of a service (or splits them between versions by
@@ -63,7 +63,7 @@ export class MirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ISTIO_FLAVOR, GATEWAY_API_FLAVOR)]);
+    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
     const model = this._spec.model();
     let virtualService: istio.VirtualService | undefined;
     this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
