@@ -10,7 +10,10 @@
 //  - one-shared-gateway: one Gateway in istio-system serving `*.example.com` for every app, in 50 namespaces;
 //  - gateway-per-app:    a Gateway per app in the app's namespace, in 50 namespaces (IST0162 and IST0145 relate every
 //                        Gateway to every Service and Gateway when done naively);
-//  - many-namespaces:    a namespace per app, a shared Gateway every 100 apps.
+//  - many-namespaces:    a namespace per app, a shared Gateway every 100 apps;
+//  - one-gateway-all-hosts: one Gateway in istio-system listing every app's host (written after the apps, once their
+//                        number is known), in 50 namespaces (IST0132 compared every VirtualService host with every
+//                        Gateway host when done naively: 95 s at 50 MB).
 //
 // The shapes with Gateways also hold Istio's ingress gateway (its Deployment and its Service, 80 -> 8080 and
 // 443 -> 8443, in istio-system), which every Gateway selects (`istio: ingressgateway`), so the Gateway checks run on
@@ -206,6 +209,14 @@ const SHAPES = {
     namespace: i => `app-ns-${i}`,
     gateways: i => SHAPES['gateway-every-100'].gateways(i),
   },
+  'one-gateway-all-hosts': {
+    prelude: [INGRESS, INGRESS_SERVICE],
+    namespace: i => `team-${i % 50}`,
+    gateways: () => ({ ref: 'istio-system/all-hosts-gateway', docs: [] }),
+    // the Gateway's host line of app `i`, counted in the size as the app is written
+    hostBytes: i => `        - "app-${i}.example.com"\n`.length,
+    epilogue: apps => [gateway('all-hosts-gateway', 'istio-system', Array.from({ length: apps }, (_, i) => `app-${i}.example.com`))],
+  },
 };
 
 /** The YAML text of `shape`, at least `mb` megabytes, its object count and its Gateway count. */
@@ -215,15 +226,20 @@ function largeInput(mb, shape = 'no-gateways') {
   const parts = [...s.prelude];
   let bytes = parts.reduce((n, d) => n + d.length + 4, 0);
   let gateways = parts.filter(d => d.includes('\nkind: Gateway\n')).length;
-  for (let i = 0; bytes < mb * 1e6; i++) {
-    const ns = s.namespace(i);
-    const { ref, docs } = s.gateways(i, ns);
+  let apps = 0;
+  for (; bytes < mb * 1e6; apps++) {
+    const ns = s.namespace(apps);
+    const { ref, docs } = s.gateways(apps, ns);
     gateways += docs.length;
-    for (const doc of [...docs, ...app(i, ns, ref)]) {
+    for (const doc of [...docs, ...app(apps, ns, ref)]) {
       parts.push(doc);
       bytes += doc.length + 4;
     }
+    bytes += s.hostBytes ? s.hostBytes(apps) : 0;
   }
+  const epilogue = s.epilogue ? s.epilogue(apps) : [];
+  parts.push(...epilogue);
+  gateways += epilogue.length;
   return { text: parts.join('---\n'), objects: parts.length, gateways };
 }
 

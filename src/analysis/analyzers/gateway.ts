@@ -211,61 +211,203 @@ function checkGatewayServicePorts(index: ManifestIndex, report: Report, gw: Obj)
  * IST0145 (`gateway.ConflictingGatewayAnalyzer`, Istio 1.24+): servers of different Gateways on the same port of the same
  * gateway workload that declare the same host with the same `bind`.
  *
- * As in istioctl:
+ * As in istioctl (istio/istio `pkg/config/analysis/analyzers/gateway/conflictinggateway.go`, `analyzeGateway`,
+ * `initGatewaysMap`, `isGWConflict`; read at 1.31.0-alpha.0, commit 86c9f01f):
  * - hosts conflict only when equal as written (`model.CheckDuplicates`): "foo.example.com" and "*.example.com" do not
  *   conflict, since Envoy picks the most specific server name (istio/istio#52413, fixed by PR #52542; before that the
  *   analyzer used wildcard matching, which the istio.io IST0145 example still shows);
  * - the workload is the selector (`k=v,...` sorted by key, as Kubernetes prints it); Gateways whose selectors differ but
- *   one contains the other also share it when a Pod in the input carries both selectors' labels;
+ *   one contains the other as a substring also share it when a Pod in the input carries both selectors' labels;
  * - of several servers of one Gateway on one port, only the last one's hosts are compared against the other Gateways
  *   (`initGatewaysMap` keeps one host list per Gateway and port).
  * istioctl also records each checked server's hosts into the other Gateway's list when they do not conflict (a side effect
  * of `CheckDuplicates` on a shared map), which makes some results depend on iteration order; that is not reproduced.
+ *
+ * Findings come per Gateway in input order, then per server; the message sorts the conflicting Gateways' names.
+ *
+ * Cost: istioctl compares every Gateway with every other of the same workload and port, and every selector with every
+ * other (scanning the Pods for each pair whose strings contain one another); at 50 MB with a Gateway per app (5,750 on
+ * the ingress gateway) that took over 300 s. Here the servers are filed by workload, port, bind and host, and the
+ * selectors that share a workload are found through the Pods they select, so the work is linear in the input plus the
+ * conflicts found (test/analysis/analyzers/gateway.test.ts compares it with the pairwise version on random inputs).
  */
-function checkConflictingGateways(index: ManifestIndex, report: Report): void {
-  interface HostsBind { readonly gw: Obj; readonly hosts: string[]; readonly bind: string }
-  const selectorOf = (gw: Obj): Record<string, string> => (isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {});
-  const selectorString = (sel: Record<string, string>) => Object.keys(sel).sort().map(k => `${k}=${sel[k]}`).join(',');
-  const portOf = (server: any) => String(Number.isInteger(server?.port?.number) ? server.port.number : 0);
-  const bindOf = (server: any) => (typeof server?.bind === 'string' ? server.bind : '');
+export function checkConflictingGateways(index: ManifestIndex, report: Report): void {
   const fullName = (gw: Obj) => `${gw.namespace}/${gw.name}`;
 
-  // selector string -> port -> gateway -> hosts of its last server on that port
-  const bySelector = new Map<string, { selector: Record<string, string>; ports: Map<string, Map<string, HostsBind>> }>();
+  // selector string -> its Gateways' servers, in the order the selector string first appears
+  const bySelector = new Map<string, WorkloadServers>();
+  // canonical form of each distinct selector (two selectors may print the same string) -> that selector
+  const variants = new Map<string, SelectorVariant>();
+  const variantOf = new Map<Obj, SelectorVariant>();
   for (const gw of index.gateways) {
-    const selector = selectorOf(gw);
+    const selector = isObject(gw.spec.selector) ? stringMap(gw.spec.selector) : {};
     const key = selectorString(selector);
-    const entry = bySelector.get(key) ?? { selector, ports: new Map<string, Map<string, HostsBind>>() };
-    bySelector.set(key, entry);
+    let entry = bySelector.get(key);
+    if (!entry) {
+      entry = { key, order: bySelector.size, selector, ports: new Map() };
+      bySelector.set(key, entry);
+    }
+    const canonical = JSON.stringify(Object.keys(selector).sort().map(k => [k, selector[k]]));
+    let variant = variants.get(canonical);
+    if (!variant) {
+      variant = { key, selector, isEntrySelector: entry.selector === selector, sameWorkload: undefined };
+      variants.set(canonical, variant);
+    }
+    variantOf.set(gw, variant);
+    const name = fullName(gw);
     for (const server of asArray(gw.spec.servers)) {
-      const byGateway = entry.ports.get(portOf(server)) ?? new Map<string, HostsBind>();
-      entry.ports.set(portOf(server), byGateway);
-      byGateway.set(fullName(gw), { gw, hosts: strings(server?.hosts), bind: bindOf(server) });
+      const port = portOf(server);
+      let group = entry.ports.get(port);
+      if (!group) {
+        group = { byGateway: new Map(), hostIndex: undefined };
+        entry.ports.set(port, group);
+      }
+      // Map.set keeps the Gateway's first position and takes its last server's hosts, as the pairwise version did
+      group.byGateway.set(name, { hosts: strings(server?.hosts), bind: bindOf(server) });
     }
   }
-  const selectedByBoth = (a: Record<string, string>, b: Record<string, string>) => index.pods.some(pod =>
-    [a, b].every(sel => Object.entries(sel).every(([k, v]) => pod.labels[k] === v)));
+  if (bySelector.size === 0) return;
+  relateSelectorsThroughPods(index, bySelector, [...variants.values()]);
 
   for (const gw of index.gateways) {
-    const selector = selectorOf(gw);
-    const sSelector = selectorString(selector);
-    const sameWorkload = [...bySelector.entries()]
-      .filter(([other, { selector: otherSelector }]) => other === sSelector
-        || ((other.includes(sSelector) || sSelector.includes(other)) && selectedByBoth(selector, otherSelector)))
-      .map(([, entry]) => entry);
+    const variant = variantOf.get(gw)!;
+    const sameWorkload = variant.sameWorkload!;
+    const name = fullName(gw);
     for (const server of asArray(gw.spec.servers)) {
       const port = portOf(server);
       const hosts = strings(server?.hosts);
       const bind = bindOf(server);
       const others: string[] = [];
       for (const entry of sameWorkload) {
-        for (const [name, other] of entry.ports.get(port) ?? []) {
-          if (name !== fullName(gw) && other.bind === bind && hosts.some(h => other.hosts.includes(h))) others.push(name);
+        const group = entry.ports.get(port);
+        if (!group) continue;
+        const byHost = hostIndexOf(group).get(bind);
+        if (!byHost) continue;
+        const positions = new Set<number>();
+        for (const h of hosts) {
+          for (const i of byHost.get(h) ?? []) positions.add(i);
+        }
+        // in any order: the message sorts the names (`sort.Strings(gateways)` in istioctl)
+        for (const i of positions) {
+          const other = group.names![i];
+          if (other !== name) others.push(other);
         }
       }
       if (others.length > 0) {
-        report.add('IST0145', gw, gatewayConflictMessage(others, sSelector, port, hosts));
+        report.add('IST0145', gw, gatewayConflictMessage(others, variant.key, port, hosts));
       }
     }
+  }
+}
+
+/** The servers of the Gateways with one selector string, by port. */
+interface WorkloadServers {
+  readonly key: string;
+  /** Position among the selector strings, in input order. */
+  readonly order: number;
+  /** The selector of the first Gateway with this string. */
+  readonly selector: Record<string, string>;
+  readonly ports: Map<string, PortServers>;
+}
+
+/** The Gateways of one workload on one port. */
+interface PortServers {
+  /** `namespace/name` -> hosts and bind of its last server on the port, in the order the Gateways first appear. */
+  readonly byGateway: Map<string, { readonly hosts: string[]; readonly bind: string }>;
+  /** bind -> host -> positions in `byGateway` (ascending) of the Gateways declaring it; built on first use. */
+  hostIndex: Map<string, Map<string, number[]>> | undefined;
+  /** The names of `byGateway`, by position. */
+  names?: string[];
+}
+
+/** One distinct selector of the input's Gateways. */
+interface SelectorVariant {
+  readonly key: string;
+  readonly selector: Record<string, string>;
+  /** Whether this is the selector its `WorkloadServers` entry keeps (istioctl re-parses the entry's string). */
+  readonly isEntrySelector: boolean;
+  /** The entries whose Gateways are on the same workload, in entry order. */
+  sameWorkload: WorkloadServers[] | undefined;
+}
+
+const selectorString = (sel: Record<string, string>) => Object.keys(sel).sort().map(k => `${k}=${sel[k]}`).join(',');
+const portOf = (server: any) => String(Number.isInteger(server?.port?.number) ? server.port.number : 0);
+const bindOf = (server: any) => (typeof server?.bind === 'string' ? server.bind : '');
+
+function hostIndexOf(group: PortServers): Map<string, Map<string, number[]>> {
+  if (group.hostIndex) return group.hostIndex;
+  const index = new Map<string, Map<string, number[]>>();
+  const names: string[] = [];
+  for (const [name, { hosts, bind }] of group.byGateway) {
+    const i = names.length;
+    names.push(name);
+    let byHost = index.get(bind);
+    if (!byHost) {
+      byHost = new Map();
+      index.set(bind, byHost);
+    }
+    for (const h of hosts) {
+      const list = byHost.get(h);
+      if (!list) byHost.set(h, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    }
+  }
+  group.hostIndex = index;
+  group.names = names;
+  return index;
+}
+
+/**
+ * Sets `sameWorkload` of every variant: the entries with the variant's selector string, and those whose string contains
+ * the variant's or is contained in it (`strings.Contains` either way) when some Pod carries the labels of both the
+ * variant's selector and the entry's selector. Instead of scanning the Pods for each pair of selectors, each distinct
+ * Pod label set is matched once against the selectors that can match it (filed under their label carried by the fewest
+ * Pods), and only the selectors matching one Pod are paired: linear in the Pods times the selectors matching each.
+ */
+function relateSelectorsThroughPods(index: ManifestIndex, bySelector: Map<string, WorkloadServers>, variants: SelectorVariant[]): void {
+  const related = new Map<SelectorVariant, Set<WorkloadServers>>();
+  const podLabelSets = new Map<string, Record<string, string>>();
+  for (const pod of index.pods) {
+    podLabelSets.set(JSON.stringify(Object.keys(pod.labels).sort().map(k => [k, pod.labels[k]])), pod.labels);
+  }
+  const carriers = new Map<string, number>();
+  for (const labels of podLabelSets.values()) {
+    for (const [k, v] of Object.entries(labels)) carriers.set(`${k}=${v}`, (carriers.get(`${k}=${v}`) ?? 0) + 1);
+  }
+  // rarest selector label -> variants; the empty selector matches every Pod
+  const filed = new Map<string, SelectorVariant[]>();
+  const matchAll: SelectorVariant[] = [];
+  for (const variant of variants) {
+    const labels = Object.entries(variant.selector).map(([k, v]) => `${k}=${v}`);
+    if (labels.length === 0) {
+      matchAll.push(variant);
+      continue;
+    }
+    const counts = labels.map(l => carriers.get(l) ?? 0);
+    const rarest = counts.indexOf(Math.min(...counts));
+    if (counts[rarest] === 0) continue; // no Pod carries that label, so none matches the selector
+    const list = filed.get(labels[rarest]);
+    if (list) list.push(variant);
+    else filed.set(labels[rarest], [variant]);
+  }
+  for (const labels of podLabelSets.values()) {
+    const matching = new Set<SelectorVariant>(matchAll);
+    for (const [k, v] of Object.entries(labels)) {
+      for (const variant of filed.get(`${k}=${v}`) ?? []) {
+        if (Object.entries(variant.selector).every(([sk, sv]) => labels[sk] === sv)) matching.add(variant);
+      }
+    }
+    for (const a of matching) {
+      for (const b of matching) {
+        if (!b.isEntrySelector || a.key === b.key || !(b.key.includes(a.key) || a.key.includes(b.key))) continue;
+        const set = related.get(a) ?? new Set<WorkloadServers>();
+        related.set(a, set);
+        set.add(bySelector.get(b.key)!);
+      }
+    }
+  }
+  for (const variant of variants) {
+    const entries = [bySelector.get(variant.key)!, ...(related.get(variant) ?? [])];
+    variant.sameWorkload = entries.sort((x, y) => x.order - y.order);
   }
 }
