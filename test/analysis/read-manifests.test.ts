@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatFloat32G, ManifestSyntaxError, MAX_NESTING_DEPTH, parseManifests, parseManifestsWithoutFastPath } from '../../src/analysis/read-manifests';
+import { formatFloat32G, ManifestSyntaxError, MAX_NESTING_DEPTH, parseManifests } from '../../src/analysis/read-manifests';
 
 // The expected values are what `kubectl apply -f` sends to the API server for each input. kubectl reads files with
 // k8s.io/apimachinery pkg/util/yaml (YAMLOrJSONDecoder, YAMLReader) and converts every document with
@@ -8,11 +8,9 @@ import { formatFloat32G, ManifestSyntaxError, MAX_NESTING_DEPTH, parseManifests,
 // convertToJSONableObject and json.Marshal. References below are to go-yaml v2.4.2 resolve.go / decode.go /
 // scannerc.go and to sigs.k8s.io/yaml yaml.go.
 
-/** Parses with the fast path and without it, checks both agree, and returns the result. */
+/** Parses a file's text. */
 function parse(text: string): any[] {
-  const fast = parseManifests(text);
-  expect(parseManifestsWithoutFastPath(text)).toEqual(fast);
-  return fast;
+  return parseManifests(text);
 }
 
 /** The single object of a one-document file. */
@@ -22,23 +20,16 @@ function one(text: string): any {
   return docs[0];
 }
 
-/** The error a text fails with, from both paths (they must agree). */
+/** The error a text fails with. */
 function failure(text: string): ManifestSyntaxError {
-  let fast: unknown;
-  let slow: unknown;
+  let error: unknown;
   try {
     parseManifests(text);
   } catch (e) {
-    fast = e;
+    error = e;
   }
-  try {
-    parseManifestsWithoutFastPath(text);
-  } catch (e) {
-    slow = e;
-  }
-  expect(fast).toBeInstanceOf(ManifestSyntaxError);
-  expect((slow as Error)?.message).toBe((fast as Error).message);
-  return fast as ManifestSyntaxError;
+  expect(error).toBeInstanceOf(ManifestSyntaxError);
+  return error as ManifestSyntaxError;
 }
 
 describe('YAML 1.1 scalars as go-yaml v2 resolves them (where YAML 1.2 reads them differently)', () => {
@@ -345,15 +336,5 @@ describe('robustness', () => {
     expect(docs).toHaveLength(300000);
     expect(docs[299999].metadata.name).toBe('s299999');
     expect(Date.now() - start).toBeLessThan(20000);
-  });
-
-  test('every analysis fixture reads the same with and without the fast path', () => {
-    const dir = path.join(__dirname, '..', 'fixtures', 'analysis');
-    const files = fs.readdirSync(dir).filter(f => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThan(5);
-    for (const f of files) {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      expect(parseManifests(text)).toEqual(parseManifestsWithoutFastPath(text));
-    }
   });
 });
