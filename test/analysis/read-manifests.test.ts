@@ -111,6 +111,13 @@ describe('keys, as convertToJSONableObject turns them into JSON strings', () => 
     expect(failure('9223372036854775808: x\n').message).toMatch(/unsupported map key of type: uint64/);
   });
 
+  // A Helm-style template `name: {{ .Name }}` is a flow map whose only key is the flow map `{ .Name }`.
+  test('a flow collection as a key inside a flow mapping is an error too', () => {
+    expect(failure('metadata:\n  name: {{ .Name }}\n').message)
+      .toBe('YAML syntax error at line 2, column 10: invalid map key: a mapping or sequence cannot be a key in JSON');
+    expect(one('a: {b, c: d}\n')).toEqual({ a: { b: null, c: 'd' } });
+  });
+
   test('__proto__ is an ordinary key', () => {
     const obj = one('__proto__: {polluted: yes}\n');
     expect(Object.keys(obj)).toEqual(['__proto__']);
@@ -134,7 +141,7 @@ describe('duplicate keys and merge keys', () => {
     expect(one('base: &b {x: 1, z: 1}\nm:\n  x: 0\n  <<: *b\n  z: 2\n')).toEqual({ base: { x: 1, z: 1 }, m: { x: 1, z: 2 } });
     expect(one('a: &a {k: a}\nb: &b {k: b, j: b}\nm:\n  <<: [*a, *b]\n')).toEqual({ a: { k: 'a' }, b: { k: 'b', j: 'b' }, m: { k: 'a', j: 'b' } });
     expect(one('"<<": {k: v}\n')).toEqual({ '<<': { k: 'v' } });
-    expect(failure('a: &a [1]\nm:\n  <<: *a\n').message).toMatch(/map merge requires map or sequence of maps as the value/);
+    expect(failure('a: &a [1]\nm:\n  <<: *a\n').message).toBe('YAML syntax error at line 3, column 7: map merge requires map or sequence of maps as the value');
   });
 
   test('aliases are copies', () => {
@@ -170,6 +177,12 @@ describe('documents', () => {
 
   test('%YAML directives cannot be used: the chunk has lost its ---', () => {
     expect(failure('%YAML 1.1\n---\na: 1\n').message).toMatch(/^YAML syntax error at line 1, column 1: did not find expected <document start>/);
+  });
+
+  // libyaml (readerc.go / scannerc.go is_break) treats a lone CR as a line break, and kubectl's YAMLReader, which cuts
+  // at LF, sees one chunk: a file with classic Mac line ends reads as YAML (istio releasenotes/notes/45413.yaml is one).
+  test('lone CR line ends', () => {
+    expect(parse('kind: bug-fix\rissue:\r  - 45413\r')).toEqual([{ kind: 'bug-fix', issue: [45413] }]);
   });
 
   test('CRLF line ends and a byte order mark', () => {
@@ -302,6 +315,12 @@ describe('robustness', () => {
     }
     expect(error).toBeInstanceOf(ManifestSyntaxError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  test(`an empty collection at level ${MAX_NESTING_DEPTH + 1} is one level too many`, () => {
+    // js-yaml's maxDepth counts scalars as well; the reader counts collections
+    expect(() => parseManifests('a: ' + '['.repeat(MAX_NESTING_DEPTH) + ']'.repeat(MAX_NESTING_DEPTH) + '\n'))
+      .toThrow(`YAML syntax error at line 1, column ${3 + MAX_NESTING_DEPTH}: document nested too deeply: more than ${MAX_NESTING_DEPTH} levels`);
   });
 
   test(`${MAX_NESTING_DEPTH} levels still parse`, () => {
