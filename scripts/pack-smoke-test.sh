@@ -4,8 +4,8 @@
 # 1. an app with exactly the peer versions the library is built with: it synthesizes an Istio mirror route, and
 #    `npx cdk8s-traffic-mirror analyze` runs from the scratch folder on its output (and on broken input);
 # 2. an app as `cdk8s init typescript-app` scaffolds it today (its package.json, tsconfig.json and cdk8s.yaml, with the
-#    latest cdk8s, constructs and cdk8s-plus-33), into which the tarball and cdk8s-plus-27 are installed as the README
-#    says: it synthesizes a Gateway API mirror route next to a cdk8s-plus-33 Deployment with `cdk8s synth`, the
+#    latest cdk8s, constructs and cdk8s-plus-33; then the same with cdk8s-plus-34), into which the tarball and cdk8s-plus-27 are installed as the README
+#    says: it synthesizes a Gateway API mirror route next to a cdk8s-plus-33 (34) Deployment with `cdk8s synth`, the
 #    HTTPRoute must carry a RequestMirror filter, and the analyzer must pass it.
 # Run after `npm run build`; needs the npm registry (or a warm npm cache).
 set -euo pipefail
@@ -98,38 +98,43 @@ echo "ok: analyze on a YAML syntax error: exit 4"
 # Kubernetes schemas from outside the npm registry, so the scaffold is emulated with the template's own files (from
 # the cdk8s-cli this repo installs): its tsconfig.json (strict, no skipLibCheck: our .d.ts must compile as they are)
 # and cdk8s.yaml (`app: npx ts-node main.ts`), and its dependencies, installed at their latest versions as init does.
-echo "--- a scaffolded cdk8s app with cdk8s-plus-33"
+# The same for each cdk8s-plus an app may be on: 33 (what `cdk8s init typescript-app` installs today) and 34 (the
+# newest, cdk8s-plus-34 2.x on npm), each in its own app.
+scaffolded_app() {
+local plus=$1
+echo "--- a scaffolded cdk8s app with cdk8s-plus-$plus"
 template="$repo/node_modules/cdk8s-cli/templates/typescript-app"
-mkdir "$work/app33" && cd "$work/app33"
+mkdir "$work/app$plus" && cd "$work/app$plus"
 cp "$template/tsconfig.json" tsconfig.json
 grep -v -e '^imports:' -e '^  - k8s$' "$template/cdk8s.yaml" > cdk8s.yaml
 printf '{ "name": "scaffolded-app", "version": "1.0.0", "private": true, "main": "main.js", "types": "main.ts" }\n' > package.json
-npm install --no-audit --no-fund --silent cdk8s constructs cdk8s-plus-33
+npm install --no-audit --no-fund --silent cdk8s constructs "cdk8s-plus-$plus"
 # The template's own toolchain (typescript 5.9.x, ts-node ^10, ...: ts-node 10 does not run on TypeScript 6).
 npm install --no-audit --no-fund --silent --save-dev $(node -e '
 const dev = require(process.argv[1]).devDependencies;
 console.log(["typescript", "ts-node", "@types/node"].map(n => `${n}@${dev[n]}`).join(" "));' "$template/package.json")
 # What the README tells a user to run.
 npm install --no-audit --no-fund --silent "$tarball" cdk8s-plus-27
-npm ls --depth=0 cdk8s constructs cdk8s-plus-27 cdk8s-plus-33 cdk8s-traffic-mirror
+npm ls --depth=0 cdk8s constructs cdk8s-plus-27 "cdk8s-plus-$plus" cdk8s-traffic-mirror
 # Both cdk8s-plus libraries, side by side, on the app's one cdk8s and one constructs (two copies would break
 # Chart.of() and instanceof checks across the libraries).
 node -e '
 const path = require("path");
 const one = name => path.dirname(require.resolve(`${name}/package.json`));
 const seen = { cdk8s: one("cdk8s"), constructs: one("constructs") };
-for (const lib of ["cdk8s-plus-27", "cdk8s-plus-33", "cdk8s-traffic-mirror"]) {
+const plus = `cdk8s-plus-${process.argv[1]}`;
+for (const lib of ["cdk8s-plus-27", plus, "cdk8s-traffic-mirror"]) {
   for (const [dep, dir] of Object.entries(seen)) {
     const got = path.dirname(require.resolve(`${dep}/package.json`, { paths: [one(lib)] }));
     if (got !== dir) { console.error(`${lib} resolves its own ${dep} (${got}), not the app'"'"'s (${dir})`); process.exit(1); }
   }
 }
 const v = n => require(`${n}/package.json`).version;
-console.log(`ok: one cdk8s@${v("cdk8s")} and constructs@${v("constructs")} for cdk8s-plus-27@${v("cdk8s-plus-27")}, cdk8s-plus-33@${v("cdk8s-plus-33")} and cdk8s-traffic-mirror@${v("cdk8s-traffic-mirror")}`);'
+console.log(`ok: one cdk8s@${v("cdk8s")} and constructs@${v("constructs")} for cdk8s-plus-27@${v("cdk8s-plus-27")}, ${plus}@${v(plus)} and cdk8s-traffic-mirror@${v("cdk8s-traffic-mirror")}`);' "$plus"
 cat > main.ts <<'TS'
 import { Construct } from 'constructs';
 import { App, Chart, ChartProps } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-33';
+import * as kplus from 'cdk8s-plus-PLUS';
 import { GatewayApiGateway, HttpMirrorRoute, MeshService, ServiceVersion } from 'cdk8s-traffic-mirror';
 
 // The app's own workloads, written with the cdk8s-plus that `cdk8s init` installs.
@@ -150,7 +155,7 @@ export class CartChart extends Chart {
     new kplus.ConfigMap(this, 'settings', { data: { MIRROR: 'on' } });
     const v1 = new ServiceVersion(this, 'v1', { app: 'cart', version: 'v1', image: 'example/cart:1.0', containerPort: 8080 });
     const v2 = new ServiceVersion(this, 'v2', { app: 'cart', version: 'v2', image: 'example/cart:2.0', containerPort: 8080 });
-    const cart = new MeshService(this, 'cart', { port: 8080, versions: [v1, v2], versionServices: true, destinationRule: false });
+    const cart = new MeshService(this, 'cart', { port: 8080, versions: [v1, v2], versionServices: true });
     const gateway = new GatewayApiGateway(this, 'gateway', {
       name: 'shop-gateway', hostname: 'cart.example.com', credentialName: 'shop-tls',
     });
@@ -168,6 +173,7 @@ new FrontendChart(app, 'frontend', { namespace: 'shop' });
 new CartChart(app, 'cart', { namespace: 'shop' });
 app.synth();
 TS
+sed -i "s/cdk8s-plus-PLUS/cdk8s-plus-$plus/" main.ts
 # The app's `npm run synth` is `cdk8s synth`; the cdk8s-cli of this repo runs it (the app's cdk8s.yaml, its ts-node).
 "$repo/node_modules/.bin/cdk8s" synth --no-check-upgrade
 node -e '
@@ -187,7 +193,11 @@ if (m.backendRef.name !== "cart-v2" || m.backendRef.port !== 8080 || m.percent !
 const backends = mirroring[0].spec.rules.flatMap(r => r.backendRefs ?? []);
 if (backends.length !== 1 || backends[0].name !== "cart-v1") fail(`unexpected backends ${JSON.stringify(backends)}`);
 for (const kind of ["Gateway", "Service", "Deployment", "ConfigMap"]) if (!cart.some(o => o.kind === kind)) fail(`no ${kind} in cart.k8s.yaml`);
-if (!frontend.some(o => o.kind === "Deployment")) fail("no cdk8s-plus-33 Deployment in frontend.k8s.yaml");
-console.log(`ok: the scaffolded app synthesized the HTTPRoute ${mirroring[0].metadata.name} to cart-v1 with a RequestMirror filter (cart-v2:8080, 25%) and ${cart.length + frontend.length} objects`);'
+if (!frontend.some(o => o.kind === "Deployment")) fail(`no cdk8s-plus-${process.argv[1]} Deployment in frontend.k8s.yaml`);
+console.log(`ok: the scaffolded app synthesized the HTTPRoute ${mirroring[0].metadata.name} to cart-v1 with a RequestMirror filter (cart-v2:8080, 25%) and ${cart.length + frontend.length} objects`);' "$plus"
 npx --no-install cdk8s-traffic-mirror analyze dist/
-echo "ok: analyze on the scaffolded app's output: exit 0"
+echo "ok: analyze on the cdk8s-plus-$plus app's output: exit 0"
+}
+
+scaffolded_app 33
+scaffolded_app 34

@@ -3,16 +3,22 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+// The TypeScript that `cdk8s init typescript-app` installs (its template pins "typescript": "5.9.x"), not the
+// library's own (which jsii 6 brings): the examples must compile in the app a new user has.
+import * as tsInit from 'typescript-cdk8s-init';
 import { FindingLevel, MeshAnalyzer } from '../src';
 
-// Every ```ts block of README.md, compiled (strict) against the built package (lib/, as an app that installed it
-// sees it) and run: each example's app.synth() must succeed and the mesh analysis of what it wrote must find no
-// error. The blocks are completed the way jsii-rosetta completes them for the translations (see the README):
-// `nofixture` = as shown; `fixture=<name>` = rosetta/<name>.ts-fixture with the example in place of `/// here` and
-// the example's imports hoisted above it; neither = rosetta/default.ts-fixture.
+// Every ```ts block of README.md, compiled against the built package (lib/, as an app that installed it sees it)
+// with the tsconfig.json and the TypeScript of the app that `cdk8s init typescript-app` scaffolds
+// (cdk8s-cli's templates/typescript-app, used verbatim), and run: each example's app.synth() must succeed and the
+// mesh analysis of what it wrote must find no error. The blocks are completed the way jsii-rosetta completes them
+// for the translations (see the README): `nofixture` = as shown; `fixture=<name>` = rosetta/<name>.ts-fixture with
+// the example in place of `/// here` and the example's imports hoisted above it. A README example never uses the
+// default fixture (rosetta/default.ts-fixture is for the doc comments' @example blocks), so the reader sees it all.
 // Needs lib/ (npm test builds first).
 
 const repo = path.resolve(__dirname, '..');
+const template = path.join(repo, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app');
 const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
 
 interface Example {
@@ -51,6 +57,9 @@ function complete(example: Example): string {
   return `${imports}\n${fixture.replace('/// here', () => rest)}`;
 }
 
+/** The line of a fixture shown in the README that stands for rosetta's `/// here`. */
+const FIXTURE_PLACE = '// Each example of this section goes here.';
+
 const all = examples();
 let work: string;
 let compileErrors: Map<number, string[]>;
@@ -71,39 +80,54 @@ beforeAll(() => {
     fs.writeFileSync(file, complete(example));
     return file;
   });
-  const program = ts.createProgram(files, {
-    strict: true,
-    noImplicitReturns: true,
-    noFallthroughCasesInSwitch: true,
-    target: ts.ScriptTarget.ES2020,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
-    lib: ['lib.es2020.d.ts'],
-    types: ['node'],
-    skipLibCheck: true,
-  });
-  program.emit();
+  // The scaffold's tsconfig.json as it is (strict, noUnusedLocals, no skipLibCheck, lib es2016), read the way `tsc`
+  // reads it in the app's folder; only the file list is ours (the template's `include` is `**/*.ts`).
+  fs.copyFileSync(path.join(template, 'tsconfig.json'), path.join(work, 'tsconfig.json'));
+  const config = tsInit.readConfigFile(path.join(work, 'tsconfig.json'), tsInit.sys.readFile);
+  const parsed = tsInit.parseJsonConfigFileContent(config.config, tsInit.sys, work);
+  const program = tsInit.createProgram(files, parsed.options);
+  // Emitted one by one: with the scaffold's noEmitOnError, one example that does not compile must not keep the
+  // others from being emitted and run.
   compileErrors = new Map();
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const index = d.file ? files.indexOf(d.file.fileName) : -1;
+  const report = (index: number, d: tsInit.Diagnostic) => {
     const where = d.file && d.start !== undefined ? `main.ts:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
     const list = compileErrors.get(index) ?? [];
-    list.push(where + ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    list.push(where + tsInit.flattenDiagnosticMessageText(d.messageText, '\n'));
     compileErrors.set(index, list);
-  }
-}, 60_000);
+  };
+  for (const d of [...parsed.errors, ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]) report(-1, d);
+  files.forEach((file, index) => {
+    const source = program.getSourceFile(file);
+    for (const d of tsInit.getPreEmitDiagnostics(program, source)) report(d.file === source ? index : -1, d);
+    program.emit(source);
+  });
+}, 120_000);
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('the README has TypeScript examples, and every fixture they use is shown in the README', () => {
+test('the examples are compiled with the TypeScript and tsconfig.json of the app `cdk8s init typescript-app` writes', () => {
+  const pinned = JSON.parse(fs.readFileSync(path.join(template, 'package.json'), 'utf8')).devDependencies.typescript;
+  // The template's "5.9.x": when cdk8s-cli moves to another TypeScript, move typescript-cdk8s-init with it.
+  expect({ pinned, installed: tsInit.version }).toEqual({ pinned, installed: expect.stringMatching(new RegExp(`^${pinned.replace(/\./g, '\\.').replace('x', '\\d+')}$`)) });
+  const options = JSON.parse(fs.readFileSync(path.join(template, 'tsconfig.json'), 'utf8')).compilerOptions;
+  expect(options).toMatchObject({ strict: true, noUnusedLocals: true });
+  expect(options.skipLibCheck).toBeUndefined();
+});
+
+test('the README has TypeScript examples, complete or on a fixture that the README shows', () => {
   expect(all.length).toBeGreaterThan(5);
+  expect(all.filter(e => e.fixture === 'default').map(e => `README.md:${e.line}`)).toEqual([]);
   // Nothing is hidden from the reader: a named fixture is itself a complete example of the README.
   const shown = new Set(all.filter(e => e.fixture === undefined).map(e => e.source.trim()));
   for (const name of new Set(all.map(e => e.fixture).filter(f => f !== undefined && f !== 'default'))) {
+    // The README shows the fixture with a comment line where it has `/// here` (jsii-rosetta drops a `/// here` line
+    // from the translations of an example that shows it).
     const fixture = fs.readFileSync(path.join(repo, 'rosetta', `${name}.ts-fixture`), 'utf8').trim();
-    expect({ name, shownInReadme: shown.has(fixture) }).toEqual({ name, shownInReadme: true });
+    expect(fixture).toContain('\n/// here\n');
+    const asShown = fixture.replace('\n/// here\n', `\n${FIXTURE_PLACE}\n`);
+    expect({ name, shownInReadme: shown.has(asShown) }).toEqual({ name, shownInReadme: true });
   }
 });
 

@@ -42,10 +42,8 @@ export interface AnalyzeOptions {
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  *
  * @example
- * const lines: string[] = [];
- * for (const finding of MeshAnalyzer.analyze(Testing.synth(chart))) {
- *   lines.push(MeshAnalyzer.formatFinding(finding)); // "IST0101 Error VirtualService default/httpbin: ..."
- * }
+ * const findings = MeshAnalyzer.analyze(Testing.synth(chart));
+ * console.log(MeshAnalyzer.formatFindings(findings)); // "IST0101 Error VirtualService default/httpbin: ..." per line
  */
 export class MeshAnalyzer {
   /**
@@ -95,6 +93,18 @@ export class MeshAnalyzer {
    */
   public static formatFinding(finding: Finding): string {
     return `${finding.code} ${finding.level} ${finding.kind} ${finding.namespace}/${finding.name}: ${finding.message}`;
+  }
+
+  /**
+   * Formats findings one per line, each as `formatFinding` does, in the order given; an empty string for none.
+   *
+   * One call instead of a loop over the findings, so that examples read the same in every jsii language
+   * (jsii-rosetta translates neither `Array.push` nor `for...of` into C# and Go idioms).
+   *
+   * @param findings the findings to format, e.g. the result of `analyze()`
+   */
+  public static formatFindings(findings: Finding[]): string {
+    return findings.map(f => MeshAnalyzer.formatFinding(f)).join('\n');
   }
 
   private constructor() {

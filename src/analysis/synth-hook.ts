@@ -23,10 +23,8 @@ export interface ConstructFinding extends Finding {
  * in unit tests, or before `app.synth()` in an app that is not synthesized by the cdk8s CLI.
  *
  * @example
- * const paths: string[] = [];
- * for (const finding of MeshAnalysis.analyze(app)) {
- *   paths.push(finding.path); // the construct that wrote the object to fix
- * }
+ * const findings = MeshAnalysis.analyze(app); // each finding's `path` is the construct that wrote the object to fix
+ * console.log(MeshAnalyzer.formatFindings(findings));
  * MeshAnalysis.assertNoErrors(chart); // throws with every error-level finding, each with its construct path
  *
  * @see https://istio.io/latest/docs/reference/config/analysis/

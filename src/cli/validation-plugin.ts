@@ -20,9 +20,11 @@
  * Warnings and advice do not fail it: they are logged, one line each, while the CLI runs validations, and counted in
  * the report summary. With `failOnWarnings: true`, warnings become violations and fail the synth as well.
  *
- * All manifests are analyzed as one set, as `kubectl apply -R -f dist/` would apply them. When the output holds
- * alternative sets instead (e.g. one folder per stage of a rollout plan), `perDirectory: true` analyzes the manifests
- * of each directory on their own; an object defined in several manifests is logged as a hint.
+ * All manifests are analyzed as one set, as `kubectl apply -R -f dist/` would apply them, except the stage folders of
+ * a rollout plan (`MirrorRolloutPlan.synth()` marks each with the file `.cdk8s-traffic-mirror-stage`): each of those
+ * is a set of its own, so a plan written into `dist/plan/` is not analyzed together with the app's output. When the
+ * output holds other alternative sets, `perDirectory: true` analyzes the manifests of each directory on their own; an
+ * object defined in several manifests is logged as a hint.
  *
  * The module runs inside the cdk8s CLI during every synth, so it loads only the analyzer (no cdk8s, no cdk8s-plus).
  * Manifests are read as the `analyze` command reads them (`input.ts`: regular files only, UTF-8 or UTF-16 with a byte
@@ -41,12 +43,14 @@
  * object's, so the plugin then names the object by `Kind namespace/name`, which is no key of the metadata: the report
  * shows `N/A` rather than a wrong construct. `MeshAnalysis.analyze(scope)` gives every finding its exact path.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { codeInfo } from '../analysis/catalogue';
 import type { Finding } from '../analysis/mesh-analyzer';
 import { FindingLevel, MeshAnalyzer } from '../analysis/mesh-analyzer';
 import { formatProblem, Located, readInput, UnreadableInput } from './input';
 import { shorten } from './output';
+import { ROLLOUT_STAGE_MARKER } from '../core/rules/rollout-stage';
 import { parseImplementation } from '../gateway-api/rules/implementations';
 
 /** The subset of the cdk8s CLI's `ValidationContext` the plugin uses (cdk8s-cli/lib/plugins/validation.d.ts). */
@@ -73,8 +77,9 @@ export interface MeshAnalysisValidationProperties {
    */
   readonly failOnWarnings?: boolean;
   /**
-   * Analyze the manifests of each directory as a separate set (alternative deployments, such as the stages of a
-   * rollout plan in `dist/plan/<stage>/`), instead of all manifests together.
+   * Analyze the manifests of each directory as a separate set (alternative deployments), instead of all manifests
+   * together. Not needed for the stages of a `MirrorRolloutPlan`: a folder with the plan's marker file
+   * `.cdk8s-traffic-mirror-stage` is a set of its own either way.
    *
    * @default false
    */
@@ -153,9 +158,17 @@ export class MeshAnalysisValidation {
     this.sharedNames = new Set([...names].filter(([, n]) => n > 1).map(([name]) => name));
     inputProblems.forEach(v => context.report.addViolation(v));
 
+    // One set per folder with perDirectory; otherwise one set of everything but the stage folders of rollout plans
+    // (marked by MirrorRolloutPlan.synth()), each of which is a set of its own in either case.
+    const stageFolders = new Map<string, boolean>();
+    const isStageFolder = (dir: string) => {
+      if (!stageFolders.has(dir)) stageFolders.set(dir, isRegularFile(path.join(dir, ROLLOUT_STAGE_MARKER)));
+      return stageFolders.get(dir)!;
+    };
     const groups = new Map<string, string[]>();
     for (const file of context.manifests) {
-      const group = this.perDirectory ? path.dirname(file) : '';
+      const dir = path.dirname(file);
+      const group = this.perDirectory || isStageFolder(dir) ? dir : '';
       const list = groups.get(group) ?? [];
       list.push(file);
       groups.set(group, list);
@@ -250,6 +263,14 @@ export class MeshAnalysisValidation {
 }
 
 /** A manifest and, for a List, its items (nested Lists too): the objects whose names the report looks up. */
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function objectsOf(manifest: any): any[] {
   if (typeof manifest?.kind === 'string' && manifest.kind.endsWith('List') && Array.isArray(manifest.items)) {
     return manifest.items.filter((i: any) => i !== null && typeof i === 'object').flatMap(objectsOf);

@@ -7,6 +7,7 @@ import { IMeshService } from '../core/references';
 import { MirrorTarget, RouteTarget, WeightedTarget } from '../core/route-model';
 import { checkArray, checkDnsLabel, checkPercent, fail } from '../core/validate';
 import { MirrorRouteBase } from '../core/mirror-route-base';
+import { ROLLOUT_STAGE_MARKER, rolloutStageMarkerText } from '../core/rules/rollout-stage';
 import { RolloutExecutor } from './executors/rollout-executor';
 
 /**
@@ -207,7 +208,11 @@ export class MirrorRolloutPlan extends Construct {
   }
 
   /**
-   * Writes every stage to `<outdir>/<NN>-<name>/<chart>.k8s.yaml` and returns the paths written.
+   * Writes every stage to `<outdir>/<NN>-<name>/<chart>.k8s.yaml` and returns the paths of those manifests.
+   *
+   * Each stage folder also gets the file `.cdk8s-traffic-mirror-stage`, which `kubectl apply -f <folder>` skips: the
+   * validation plugin analyzes a folder that has it on its own, so the stages are not checked together with each
+   * other or with the app's output (`dist/plan/` inside `dist/`), where each object would be defined several times.
    *
    * Each stage folder is emptied first, so a stage never keeps a file from an earlier synthesis; folders of stages
    * that no longer exist are left alone (synthesize into a dedicated directory, e.g. `dist/plan`). When a controller runs
@@ -227,6 +232,8 @@ export class MirrorRolloutPlan extends Construct {
       fs.mkdirSync(dir, { recursive: true });
       const target = path.join(dir, file);
       Yaml.save(target, s.manifests);
+      // Tells the validation plugin that this folder is a set of its own (not part of the app's output around it).
+      fs.writeFileSync(path.join(dir, ROLLOUT_STAGE_MARKER), rolloutStageMarkerText(s.folder));
       return target;
     });
   }

@@ -18,6 +18,16 @@ describe('MeshAnalyzer API', () => {
       .toBe('IST0101 Error VirtualService default/httpbin: m');
   });
 
+  test('formatFindings: one line per finding, in the order given, and an empty string for none', () => {
+    const a = { code: 'IST0101', level: FindingLevel.ERROR, kind: 'VirtualService', namespace: 'default', name: 'httpbin', message: 'm' };
+    const b = { code: 'TM0001', level: FindingLevel.WARNING, kind: 'Gateway', namespace: 'istio-system', name: 'gw', message: 'n' };
+    expect(MeshAnalyzer.formatFindings([b, a])).toBe('TM0001 Warning Gateway istio-system/gw: n\nIST0101 Error VirtualService default/httpbin: m');
+    expect(MeshAnalyzer.formatFindings([])).toBe('');
+    const findings = MeshAnalyzer.analyzeYaml(docs(SERVICE, vs('route: [{destination: {host: nope}}]')));
+    expect(findings.length).toBeGreaterThan(0);
+    expect(MeshAnalyzer.formatFindings(findings).split('\n')).toEqual(findings.map(f => MeshAnalyzer.formatFinding(f)));
+  });
+
   test('objects without namespace are in defaultNamespace', () => {
     const yaml = docs(SERVICE, vs('route: [{destination: {host: nope}}]'));
     expect(ids(MeshAnalyzer.analyzeYaml(yaml, { defaultNamespace: 'prod' }))).toEqual(['IST0101 Error VirtualService prod/httpbin']);

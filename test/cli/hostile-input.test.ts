@@ -178,7 +178,9 @@ test('a directory that cannot be listed is status 3 (documented), not an interna
   const locked = path.join(dir, 'locked');
   fs.mkdirSync(locked, { recursive: true });
   const denied = Object.assign(new Error(`EACCES: permission denied, scandir '${locked}'`), { code: 'EACCES' });
-  const spy = jest.spyOn(fs, 'readdirSync').mockImplementation(() => { throw denied; });
+  // The fs module object itself: with esModuleInterop (TypeScript 6 deprecates turning it off), `import * as fs` is a
+  // namespace object whose properties cannot be redefined; the code under test reads through it to this object.
+  const spy = jest.spyOn(jest.requireActual<typeof fs>('fs'), 'readdirSync').mockImplementation(() => { throw denied; });
   try {
     expect(run('analyze', locked)).toEqual({
       status: EXIT.UNREADABLE, out: '', err: `error: cannot read directory "${locked}": permission denied (EACCES)\n`,

@@ -12,6 +12,8 @@ import { DEFINED_ELSEWHERE_ANNOTATION } from '../../src/core/defined-elsewhere';
 import { MirrorRolloutPlan, RolloutStage } from '../../src/rollout/rollout-plan';
 import { ServiceVersion } from '../../src/workloads/service-version';
 import { expectValidManifests } from '../support/schema';
+import { MeshAnalysisValidation } from '../../src/cli/validation-plugin';
+import { ROLLOUT_STAGE_MARKER } from '../../src/core/rules/rollout-stage';
 
 function referencePlan(stages?: RolloutStage[]): { chart: HttpbinMirrorChart; plan: MirrorRolloutPlan } {
   const chart = new HttpbinMirrorChart(Testing.app(), 'httpbin-mirror');
@@ -89,8 +91,39 @@ describe('MirrorRolloutPlan', () => {
     fs.writeFileSync(path.join(outdir, '01-route', 'stale.k8s.yaml'), 'stale');
     const files = plan.synth(outdir);
     expect(files.map(f => path.relative(outdir, f))).toEqual(plan.stageNames.map(s => path.join(s, 'httpbin-mirror.k8s.yaml')));
-    expect(fs.readdirSync(path.join(outdir, '01-route'))).toEqual(['httpbin-mirror.k8s.yaml']);
+    expect(fs.readdirSync(path.join(outdir, '01-route')).sort()).toEqual([ROLLOUT_STAGE_MARKER, 'httpbin-mirror.k8s.yaml']);
+    expect(fs.readFileSync(path.join(outdir, '01-route', ROLLOUT_STAGE_MARKER), 'utf-8')).toContain('Stage 01-route of a MirrorRolloutPlan');
     expect(fs.readFileSync(files[1], 'utf-8')).toContain('mirrorPercentage');
+  });
+
+  test('the stage folders inside the app\'s outdir are analyzed on their own by the validation plugin, without perDirectory', async () => {
+    // What the README's validation block and rollout plan example do: app.synth() into dist/, plan.synth('dist/plan').
+    const { chart, plan } = referencePlan();
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-in-dist-'));
+    fs.writeFileSync(path.join(outdir, 'httpbin-mirror.k8s.yaml'), Testing.synth(chart).map(m => JSON.stringify(m)).join('\n---\n'));
+    const stageFiles = plan.synth(path.join(outdir, 'plan'));
+    const manifests = [path.join(outdir, 'httpbin-mirror.k8s.yaml'), ...stageFiles];
+    const validate = async () => {
+      const logs: string[] = [];
+      const submitted: any[] = [];
+      await new MeshAnalysisValidation().validate({
+        manifests,
+        report: { addViolation: () => undefined, submit: (status: string, metadata: any) => submitted.push({ status, metadata }) },
+        logger: { log: (m: string) => logs.push(m) },
+      } as any);
+      return { logs, submitted };
+    };
+    const marked = await validate();
+    expect(marked.logs.filter(l => l.startsWith('TM0006'))).toEqual([]);
+    expect(marked.submitted).toEqual([{ status: 'success', metadata: expect.objectContaining({ Errors: '0', Warnings: '0' }) }]);
+    // Every object of all six files is still analyzed (one set for dist/, one per stage).
+    const perFile = manifests.map(f => fs.readFileSync(f, 'utf-8').split('\n---\n').filter(d => d.trim() !== '').length);
+    expect(Number(marked.submitted[0].metadata.Objects)).toBe(perFile.reduce((a, b) => a + b, 0));
+
+    // Without the markers the same files are one set, in which every object is defined six times.
+    for (const f of stageFiles) fs.rmSync(path.join(path.dirname(f), ROLLOUT_STAGE_MARKER));
+    const unmarked = await validate();
+    expect(unmarked.logs.filter(l => l.startsWith('TM0006')).length).toBeGreaterThan(0);
   });
 
   test('stages keep the route settings: matches, timeout, hosts and gateways', () => {

@@ -21,7 +21,7 @@ describe('main', () => {
     expect(fs.readdirSync(outdir).sort()).toEqual(['httpbin-mirror.k8s.yaml', 'plan']);
     expect(fs.readdirSync(path.join(outdir, 'plan'))).toEqual(['01-route', '02-mirror-10', '03-mirror-100', '04-canary-10', '05-promote']);
     for (const stage of fs.readdirSync(path.join(outdir, 'plan'))) {
-      expect(fs.readdirSync(path.join(outdir, 'plan', stage))).toEqual(['httpbin-mirror.k8s.yaml']);
+      expect(fs.readdirSync(path.join(outdir, 'plan', stage)).sort()).toEqual(['.cdk8s-traffic-mirror-stage', 'httpbin-mirror.k8s.yaml']);
     }
     // Byte for byte the default HttpbinMirrorChart (the golden snapshot of httpbin-mirror-chart.test.ts), as cdk8s writes
     // YAML: the plan adds no object to the chart, and MIRROR_PERCENT unset is the default stage.
