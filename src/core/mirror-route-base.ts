@@ -105,8 +105,7 @@ export abstract class MirrorRouteBase extends Construct {
     } finally {
       this.stageModel = undefined;
     }
-    const problems = [...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)];
-    return { manifest, problems };
+    return { manifest, problems: this.problemsOfStage(model) };
   }
 
   /**
@@ -129,6 +128,11 @@ export abstract class MirrorRouteBase extends Construct {
   public _checkStage(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): string[] {
     const model = this._spec.withTargets(destinations, mirrors);
     this.renderer.validate(this, model);
+    return this.problemsOfStage(model);
+  }
+
+  /** The problems of a stage's model: the shared rules, the API's, and the flavor's for stages, each once. */
+  private problemsOfStage(model: RouteModel): string[] {
     return [...new Set([...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)])];
   }
 

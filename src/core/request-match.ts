@@ -1,3 +1,5 @@
+import { re2SyntaxProblem } from './rules/re2-syntax';
+
 /**
  * How a `StringMatch` compares a request attribute with its value.
  *
@@ -113,6 +115,14 @@ export interface RequestMatch {
 
 /** The methods that RFC 9110 defines as safe (read-only); mirroring only them never duplicates writes. */
 export const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+
+/**
+ * Why `m`, when it is a regular-expression match, is not valid RE2 (the syntax Envoy uses, and so Istio and the
+ * Envoy-based Gateway API implementations); undefined for a valid regex or another kind of match.
+ */
+export function regexProblem(m: StringMatch | undefined): string | undefined {
+  return m?.type === StringMatchType.REGEX ? re2SyntaxProblem(m.value) : undefined;
+}
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const METHOD = /^[A-Z]+$/;

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { GrpcMethodMatchType, GrpcRequestMatch } from '../core/grpc-match';
-import { StringMatchType } from '../core/request-match';
+import { regexProblem, StringMatchType } from '../core/request-match';
 import { ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail } from '../core/validate';
 import { grpcPortProblem } from '../services/grpc-ports';
@@ -105,7 +105,7 @@ function checkGrpcMatch(reject: (message: string) => never, match: GrpcRequestMa
     reject(`${where}.headers lists ${headers.length} headers, more than the ${MAX_HEADER_MATCHES} a GRPCRoute match may have`);
   }
   for (const [name, h] of headers) {
-    const syntax = h.type === StringMatchType.REGEX ? re2SyntaxProblem(h.value) : undefined;
+    const syntax = regexProblem(h);
     if (syntax !== undefined) reject(`${where}.headers["${name}"]: ${JSON.stringify(h.value)} is not a valid RE2 regular expression: ${syntax}`);
   }
 }

@@ -95,7 +95,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [
       () => this.grants.problems(),
       this.claimGatewayHosts(),
-      () => this.implementationProblems(this.currentModel()),
+      () => this.implementationProblems(this._spec.model()),
     ]);
     this.httpRoute = httpRoute!;
     if (props.implementation !== undefined) this.httpRoute.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
@@ -119,11 +119,6 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    */
   protected _stageProblems(model: RouteModel): string[] {
     return [...this.grants.stageProblems(model), ...this.implementationProblems(model)];
-  }
-
-  /** The route's own model (the one its validation checks). */
-  private currentModel(): RouteModel {
-    return this._spec.model();
   }
 
   /**

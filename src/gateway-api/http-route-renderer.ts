@@ -1,8 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { IMeshService, versionServiceName } from '../core/references';
-import { re2SyntaxProblem } from '../core/rules/re2-syntax';
-import { RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
+import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { ModelHeaderOperations } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail } from '../core/validate';
@@ -221,7 +220,7 @@ function checkMatch(reject: (message: string) => never, match: RequestMatch, whe
   // The Gateway API leaves the syntax of RegularExpression matches to the implementation; the Envoy-based ones (Istio,
   // Envoy Gateway, kgateway, Contour) use RE2, so the same syntax check as with the Istio API.
   const regex = (m: StringMatch | undefined, field: string) => {
-    const problem = m?.type === StringMatchType.REGEX ? re2SyntaxProblem(m.value) : undefined;
+    const problem = regexProblem(m);
     if (problem !== undefined) {
       reject(`${where}.${field}: ${JSON.stringify(m!.value)} is not a valid RE2 regular expression (the Gateway API leaves regex syntax to the `
         + `implementation, and the Envoy-based ones, Istio among them, use RE2): ${problem}`);

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { GrpcMethodMatchType, GrpcRequestMatch } from '../core/grpc-match';
-import { StringMatchType } from '../core/request-match';
+import { regexProblem } from '../core/request-match';
 import { RouteModel } from '../core/route-model';
 import { fail } from '../core/validate';
 import { grpcPortProblem } from '../services/grpc-ports';
@@ -57,7 +57,7 @@ function checkGrpcMatch(scope: IConstruct, match: GrpcRequestMatch, where: strin
     }
   }
   for (const [name, h] of Object.entries(match.headers ?? {})) {
-    const problem = h.type === StringMatchType.REGEX ? re2SyntaxProblem(h.value) : undefined;
+    const problem = regexProblem(h);
     if (problem !== undefined) {
       fail(scope, `${where}.headers["${name}"]: ${JSON.stringify(h.value)} is not a valid RE2 regular expression (Envoy and Istio use RE2): ${problem}`);
     }

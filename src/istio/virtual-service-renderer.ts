@@ -1,13 +1,12 @@
 import { IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { IMeshService, IRouteGateway } from '../core/references';
-import { RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
+import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { headerNames, ModelHeaderOperations, ModelRetries } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail } from '../core/validate';
 import { istioDuration } from './rules/duration';
 import { covers, gatewayHostsFor, hostMatches, toFqdn } from './rules/hosts';
-import { re2SyntaxProblem } from '../core/rules/re2-syntax';
 import { hostsNotInGatewayMessage } from './rules/virtual-service';
 
 /** The reserved gateway name that binds a VirtualService to the sidecars of the mesh. */
@@ -196,7 +195,7 @@ export function gatewayRefOf(gateway: IRouteGateway, fromNamespace: string | und
 /** RE2 syntax of every regex, and Istio's lack of prefix matches on query parameters. */
 function checkMatch(scope: IConstruct, match: RequestMatch, where: string): void {
   const check = (m: StringMatch | undefined, field: string) => {
-    const problem = m?.type === StringMatchType.REGEX ? re2SyntaxProblem(m.value) : undefined;
+    const problem = regexProblem(m);
     if (problem !== undefined) {
       fail(scope, `${where}.${field}: ${JSON.stringify(m!.value)} is not a valid RE2 regular expression (Envoy and Istio use RE2): ${problem}`);
     }

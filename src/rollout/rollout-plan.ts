@@ -249,9 +249,7 @@ export class MirrorRolloutPlan extends Construct {
       try {
         problems.push(...this.route._checkStage(stage.destinations, stage.mirrors ?? []).map(p => `stage ${folder}: ${p}`));
       } catch (e) {
-        const message = (e as Error).message;
-        const routePath = `${this.route.node.path}: `;
-        problems.push(`stage ${folder}: ${message.startsWith(routePath) ? message.slice(routePath.length) : message}`);
+        problems.push(this.inStage(folder, e as Error));
       }
     }
     return [...problems, ...this.orderProblems()];
@@ -303,10 +301,14 @@ export class MirrorRolloutPlan extends Construct {
     try {
       return fn();
     } catch (e) {
-      // The route's errors start with its path; the mistake is in this plan's stage.
-      const message = (e as Error).message;
-      const routePath = `${this.route.node.path}: `;
-      return fail(this, `stage ${folder}: ${message.startsWith(routePath) ? message.slice(routePath.length) : message}`);
+      return fail(this, this.inStage(folder, e as Error));
     }
+  }
+
+  /** A route's error as a mistake of this plan's stage: the route's errors start with its path, which is left out. */
+  private inStage(folder: string, error: Error): string {
+    const routePath = `${this.route.node.path}: `;
+    const message = error.message;
+    return `stage ${folder}: ${message.startsWith(routePath) ? message.slice(routePath.length) : message}`;
   }
 }
