@@ -25,6 +25,8 @@ export class AppIndex {
 
   private readonly claims = new Map<string, IConstruct[]>();
   private readonly checks: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
+  /** The checks run at every validation of the app (see `addLiveCheck`). */
+  private readonly live: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
   /**
    * The checks that read state the library does not own (a user's own `IMeshService`, which changes without
    * `changed()`), with a fingerprint of what they read: all checks are computed again when one of them changes too.
@@ -42,7 +44,20 @@ export class AppIndex {
   /** See the function `addCheck`. */
   public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
     if (readKey !== undefined) this.volatile.push({ readKey });
-    if (this.checks.length === 0) {
+    this.validateRoot();
+    this.checks.push({ owner, check });
+    changed();
+  }
+
+  /** See the function `addLiveCheck`. */
+  public addLiveCheck(owner: IConstruct, check: () => string[]): void {
+    this.validateRoot();
+    this.live.push({ owner, check });
+  }
+
+  /** Adds the app's one validation, on its root, the first time a check is added. */
+  private validateRoot(): void {
+    if (this.checks.length === 0 && this.live.length === 0) {
       this.root.node.addValidation({
         validate: () => {
           this.findProblems();
@@ -50,8 +65,6 @@ export class AppIndex {
         },
       });
     }
-    this.checks.push({ owner, check });
-    changed();
   }
 
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
@@ -95,14 +108,22 @@ export class AppIndex {
       }
       this.problems = problems;
       this.at = generation;
-      for (const owner of problems.keys()) {
-        if (!this.reporting.has(owner)) {
-          this.reporting.add(owner);
-          owner.node.addValidation({ validate: () => this.findProblems().get(owner) ?? [] });
-        }
+    }
+    let all = this.problems;
+    for (const { owner, check } of this.live) {
+      const found = check();
+      if (found.length > 0) {
+        if (all === this.problems) all = new Map(this.problems);
+        all.set(owner, [...all.get(owner) ?? [], ...found]);
       }
     }
-    return this.problems;
+    for (const owner of all.keys()) {
+      if (!this.reporting.has(owner)) {
+        this.reporting.add(owner);
+        owner.node.addValidation({ validate: () => this.findProblems().get(owner) ?? [] });
+      }
+    }
+    return all;
   }
 }
 
@@ -147,6 +168,16 @@ export function currentGeneration(): number {
  */
 export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
   AppIndex.of(owner).addCheck(owner, check, readKey);
+}
+
+/**
+ * Registers a check of `owner` that reads state the library is not told of when it changes (labels set through
+ * cdk8s-plus, an object's JSON patches): run at every validation of the app, not memoized, so keep it cheap. Its
+ * messages are reported as those of `addCheck`, under the owner's path; like those, it costs no validation per
+ * construct (cdk8s would call that once per construct for every chart it writes).
+ */
+export function addLiveCheck(owner: IConstruct, check: () => string[]): void {
+  AppIndex.of(owner).addLiveCheck(owner, check);
 }
 
 /** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */

@@ -1,8 +1,9 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { addCheck, changed, claimObjects, currentGeneration } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IMeshService, IRouteGateway } from './references';
+import { subjectOf } from './validate';
 import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
@@ -29,7 +30,7 @@ export interface StageRendering {
  * Not meant to be extended outside this library: a rollout plan relies on the route rendering its stages through
  * its own object.
  */
-export abstract class MirrorRouteBase extends Construct {
+export abstract class MirrorRouteBase extends ApiObject {
   /** The route object's name. */
   public readonly routeName: string;
   /** The route object's namespace, if set. */
@@ -38,7 +39,6 @@ export abstract class MirrorRouteBase extends Construct {
   protected readonly _spec: RouteSpec;
   private readonly routeHosts: string[];
   private readonly renderer: RouteRenderer;
-  private object?: ApiObject;
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
   private stageModel?: RouteModel;
   /** The services of the route the library does not own, as of a change count (see `foreignState`). */
@@ -51,14 +51,27 @@ export abstract class MirrorRouteBase extends Construct {
    * @param gateways the gateways the route is attached to
    */
   protected constructor(scope: Construct, id: string, props: MirrorRouteOptions, gateways: IRouteGateway[]) {
-    super(scope, id);
-    this.renderer = this._renderer();
-    this._spec = new RouteSpec(this, props, gateways, this.renderer.grpc ?? false);
-    this.routeName = this._spec.name;
-    this.namespace = this._spec.namespace;
-    const model = this._spec.model();
-    this.renderer.validate(this, model);
-    this.routeHosts = this.renderer.hosts(model);
+    // The route is its object itself (one construct per object, as the generated classes are), so the props are checked
+    // before the object is created: errors name the route's path all the same. What the object is and how its spec is
+    // written depends on the class being constructed (`routeKind`).
+    const { renderer, type } = routeKindOf(new.target);
+    const subject = subjectOf(scope, id);
+    const spec = new RouteSpec(subject, scope, props, gateways, renderer.grpc ?? false);
+    const model = spec.model();
+    renderer.validate(subject, model);
+    // The spec and the defined-elsewhere annotation render from the stage's model while a plan writes a stage.
+    const self: { route?: MirrorRouteBase } = {};
+    super(scope, id, {
+      ...type,
+      metadata: { name: spec.name, namespace: spec.namespace },
+      spec: Lazy.any({ produce: () => renderer.renderSpec(self.route!.stageModel ?? spec.model()) }),
+    });
+    self.route = this;
+    this.renderer = renderer;
+    this._spec = spec;
+    this.routeName = spec.name;
+    this.namespace = spec.namespace;
+    this.routeHosts = renderer.hosts(model);
   }
 
   /**
@@ -100,8 +113,8 @@ export abstract class MirrorRouteBase extends Construct {
     this.stageModel = model;
     let manifest: any;
     try {
-      // The spec and the defined-elsewhere annotation render from `stageModel` (see _writeObject).
-      manifest = ApiObject.of(this.object!).toJson();
+      // The spec and the defined-elsewhere annotation render from `stageModel` (see the constructor and _writeObject).
+      manifest = this.toJson();
     } finally {
       this.stageModel = undefined;
     }
@@ -141,9 +154,6 @@ export abstract class MirrorRouteBase extends Construct {
     return;
   }
 
-  /** The renderer of the route's API. @internal */
-  protected abstract _renderer(): RouteRenderer;
-
   /**
    * How a backend of the route is declared when its service is defined outside this app: the object the route's API
    * refers to (with the Istio API the service and its subsets, with the Gateway API the version's own Service).
@@ -163,21 +173,19 @@ export abstract class MirrorRouteBase extends Construct {
   }
 
   /**
-   * Writes the route's object, of the API's class, with the rendered spec, claims its name in the app and adds the
-   * synth-time checks (the shared ones plus `checks`), run once per synthesis of the app (`addCheck`).
+   * Completes the route's object once the flavor's constructor has run: the defined-elsewhere annotation, the objects
+   * that follow the targets, the claim of its name in the app and the synth-time checks (the shared ones plus
+   * `checks`), run once per synthesis of the app (`addCheck`).
    *
    * @internal
    */
-  protected _writeObject(create: (metadata: { name: string; namespace?: string }, spec: any) => ApiObject, checks: Array<() => string[]>): void {
-    const spec = Lazy.any({ produce: () => this.renderer.renderSpec(this.stageModel ?? this._spec.model()) });
-    const object = create({ name: this.routeName, namespace: this.namespace }, spec);
-    this.object = object;
+  protected _writeObject(checks: Array<() => string[]>): void {
     // Rendered with the object, so it follows the current state (a version added later to a service of another app)
     // and each stage's targets; cdk8s leaves out an annotation whose value is undefined.
     const declared = Lazy.any({ produce: () => this.definedElsewhere(this.stageModel ?? this._spec.model()) });
-    object.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
+    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     this._targetsChanged(this._spec.model());
-    const duplicates = claimObjects(this, [{ apiVersion: object.apiVersion, kind: object.kind, namespace: this.namespace, name: this.routeName,
+    const duplicates = claimObjects(this, [{ apiVersion: this.apiVersion, kind: this.kind, namespace: this.namespace, name: this.routeName,
       rename: this._spec.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name' }]);
     addCheck(this, () => {
       const current = this._spec.model();
@@ -213,6 +221,30 @@ export abstract class MirrorRouteBase extends Construct {
     }
     return encodeDefinedElsewhere(objects);
   }
+}
+
+/** What a class of route writes: the object's API version and kind, and the renderer of its spec. */
+interface RouteKind {
+  readonly type: GroupVersionKind;
+  readonly renderer: RouteRenderer;
+}
+
+const ROUTE_KINDS = new Map<abstract new (...args: any[]) => MirrorRouteBase, RouteKind>();
+
+/**
+ * Registers what the routes of `routeClass` (a flavor's subclass of `MirrorRouteBase`) write: each flavor's module
+ * does it for its classes. A subclass that registers nothing writes what its nearest registered base class writes.
+ */
+export function routeKind(routeClass: abstract new (...args: any[]) => MirrorRouteBase, type: GroupVersionKind, renderer: RouteRenderer): void {
+  ROUTE_KINDS.set(routeClass, { type, renderer });
+}
+
+function routeKindOf(routeClass: object): RouteKind {
+  for (let c: any = routeClass; c; c = Object.getPrototypeOf(c)) {
+    const kind = ROUTE_KINDS.get(c);
+    if (kind !== undefined) return kind;
+  }
+  throw new Error(`${(routeClass as { name?: string }).name} is not a route class of this library: extend MirrorRoute, HttpMirrorRoute or GrpcMirrorRoute`);
 }
 
 /**

@@ -6,7 +6,7 @@ import { RequestMatch, requestMatchProblems, SAFE_METHODS } from './request-matc
 import {
   checkTimeout, HeaderOperations, ModelHeaderOperations, ModelRetries, resolveHeaderOperations, resolveRetries, RetryOptions,
 } from './route-policy';
-import { checkArray, checkDnsSubdomain, checkHost, checkOptionalDnsLabel, checkPercent, checkPort, describe, fail } from './validate';
+import { checkArray, checkDnsSubdomain, checkHost, checkOptionalDnsLabel, checkPercent, checkPort, describe, fail, Subject } from './validate';
 
 // The route model: who is routed where, with which weights and mirrors, independent of the API that expresses it.
 // A route construct (istio/mirror-route.ts) builds it with `RouteSpec` from its props and hands it to its renderer
@@ -295,7 +295,7 @@ export interface RouteRenderer {
   /** Whether the renderer writes gRPC routes (the model then has gRPC matches in place of HTTP request matches); undefined = no. */
   readonly grpc?: boolean;
   /** Throws (naming `scope` and the prop) when the model uses what the API cannot express or rejects. */
-  validate(scope: IConstruct, model: RouteModel): void;
+  validate(scope: Subject, model: RouteModel): void;
   /** The problems that depend on other constructs (gateways, services), checked at synth time; empty when fine. */
   problems(model: RouteModel): string[];
   /** The hosts the route applies to with this API (the given hosts, or the API's default). */
@@ -354,10 +354,13 @@ export class RouteSpec {
   private readonly meshService?: IMeshService;
 
   /**
+   * @param scope what errors name (the route, before it exists)
+   * @param parent the route's scope, whose chart gives the default namespace
    * @param grpc whether the route is a gRPC route: only then are `mirrorGrpcMatches` accepted, and then
    * `mirrorMatches` and `mirrorSafeMethodsOnly` are not
    */
-  constructor(private readonly scope: IConstruct, private readonly props: GrpcMirrorRouteOptions, gateways: IRouteGateway[], grpc: boolean = false) {
+  constructor(private readonly scope: Subject, parent: IConstruct, private readonly props: GrpcMirrorRouteOptions, gateways: IRouteGateway[],
+    grpc: boolean = false) {
     for (const list of ['destinations', 'mirrors', 'mirrorMatches', 'mirrorGrpcMatches', 'hosts'] as const) {
       if (props[list] !== undefined) checkArray(scope, list, props[list] as unknown[]);
     }
@@ -373,7 +376,7 @@ export class RouteSpec {
     if (first.service === undefined) {
       fail(scope, `${props.destination ? 'destination' : 'destinations[0]'}.service is required`);
     }
-    this.namespace = checkOptionalDnsLabel(scope, 'namespace', props.namespace ?? Chart.of(scope).namespace);
+    this.namespace = checkOptionalDnsLabel(scope, 'namespace', props.namespace ?? Chart.of(parent).namespace);
     this.nameDefaulted = props.name === undefined;
     this.name = checkDnsSubdomain(scope, this.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name', props.name ?? first.service.serviceName);
     this.gateways = gateways.map(gateway => ({ gateway }));

@@ -1,6 +1,5 @@
 import { Duration } from 'cdk8s';
-import { IConstruct } from 'constructs';
-import { fail } from './validate';
+import { fail, Subject } from './validate';
 
 /**
  * A condition under which the proxy retries a request.
@@ -136,7 +135,7 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
  * A route timeout or any other duration of the route model: a positive whole number of milliseconds (the precision
  * both Istio's `ValidateDuration` and the Gateway API's duration format have).
  */
-export function checkTimeout(scope: IConstruct, what: string, d: Duration): number {
+export function checkTimeout(scope: Subject, what: string, d: Duration): number {
   const millis = d.toMilliseconds({ integral: false });
   if (!Number.isInteger(millis) || millis < 1) {
     fail(scope, `${what} must be a positive whole number of milliseconds (Istio's precision), got ${millis}ms`);
@@ -145,7 +144,7 @@ export function checkTimeout(scope: IConstruct, what: string, d: Duration): numb
 }
 
 /** Validates retry options and resolves them into the route model's form. */
-export function resolveRetries(scope: IConstruct, retries: RetryOptions, timeoutMillis: number | undefined): ModelRetries {
+export function resolveRetries(scope: Subject, retries: RetryOptions, timeoutMillis: number | undefined): ModelRetries {
   if (!Number.isInteger(retries.attempts) || retries.attempts < 0 || retries.attempts > 2147483647) {
     fail(scope, `retries.attempts must be a non-negative integer (0 turns retries off), got ${retries.attempts}`);
   }
@@ -169,7 +168,7 @@ export function resolveRetries(scope: IConstruct, retries: RetryOptions, timeout
  * Validates header operations with the rules every API shares (names are HTTP tokens, values have no line breaks, a
  * header is not both removed and changed) and resolves them into the route model's form.
  */
-export function resolveHeaderOperations(scope: IConstruct, what: string, ops: HeaderOperations): ModelHeaderOperations {
+export function resolveHeaderOperations(scope: Subject, what: string, ops: HeaderOperations): ModelHeaderOperations {
   const checkName = (name: string) => {
     if (!name.startsWith(':') && !HEADER_NAME.test(name)) {
       fail(scope, `${what}: ${JSON.stringify(name)} is not an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);

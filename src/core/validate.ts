@@ -9,8 +9,24 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/**
+ * What an input error names: a construct, or the construct about to be created (`subjectOf(scope, id)`), for the checks
+ * a construct that is itself a Kubernetes object (a subclass of `ApiObject` or of a cdk8s-plus workload) runs on its
+ * props before `super()`, when the object's name must already be known.
+ */
+export interface Subject {
+  readonly node: { readonly path: string };
+}
+
+/** The subject of the construct `id` that is about to be created in `scope`: its path, as constructs will compute it. */
+export function subjectOf(scope: IConstruct, id: string): Subject {
+  // constructs replaces the path separator in ids (Node.PATH_SEP) with `--`.
+  const own = id.replace(/\//g, '--');
+  return { node: { path: scope.node.path ? `${scope.node.path}/${own}` : own } };
+}
+
 /** Throws an error whose message starts with the construct path. */
-export function fail(scope: IConstruct, message: string): never {
+export function fail(scope: Subject, message: string): never {
   throw new Error(`${scope.node.path}: ${message}`);
 }
 
@@ -36,7 +52,7 @@ export function describe(value: unknown): string {
 }
 
 /** A list prop: an array (a single value where a list is expected is the usual mistake), returned as is. */
-export function checkArray<T>(scope: IConstruct, what: string, value: T[]): T[] {
+export function checkArray<T>(scope: Subject, what: string, value: T[]): T[] {
   if (!Array.isArray(value)) {
     const hint = typeof value === 'string' ? `: write [${JSON.stringify(value)}]` : value !== null && typeof value === 'object' ? ': put it in a list, [ ... ]' : '';
     fail(scope, `${what} must be a list, got ${describe(value)}${hint}`);
@@ -50,7 +66,7 @@ export function isDnsLabel(value: string): boolean {
 }
 
 /** A Kubernetes object or port name: an RFC 1123 DNS label (at most 63 characters). */
-export function checkDnsLabel(scope: IConstruct, what: string, value: string): string {
+export function checkDnsLabel(scope: Subject, what: string, value: string): string {
   if (!isDnsLabel(value)) {
     fail(scope, `${what} must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, `
       + `at most 63 characters), got ${JSON.stringify(value)}`);
@@ -65,7 +81,7 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
  * with a letter or digit), as the API server's `ValidateServiceName` requires; `1api` is a DNS-1123 label but no
  * Service name.
  */
-export function checkServiceName(scope: IConstruct, what: string, value: string): string {
+export function checkServiceName(scope: Subject, what: string, value: string): string {
   if (typeof value !== 'string' || value.length > 63 || !DNS_1035_LABEL.test(value)) {
     fail(scope, `${what} must be a Service name: an RFC 1035 label (lowercase letters, digits and '-', starting with a letter, ending with a `
       + `letter or digit, at most 63 characters), got ${JSON.stringify(value)}`);
@@ -74,12 +90,12 @@ export function checkServiceName(scope: IConstruct, what: string, value: string)
 }
 
 /** A Kubernetes namespace, Service or Deployment name used in DNS: an RFC 1123 DNS label. */
-export function checkOptionalDnsLabel(scope: IConstruct, what: string, value: string | undefined): string | undefined {
+export function checkOptionalDnsLabel(scope: Subject, what: string, value: string | undefined): string | undefined {
   return value === undefined ? undefined : checkDnsLabel(scope, what, value);
 }
 
 /** A label value: at most 63 characters of alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric. */
-export function checkLabelValue(scope: IConstruct, what: string, value: string): string {
+export function checkLabelValue(scope: Subject, what: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !LABEL_VALUE.test(value)) {
     fail(scope, `${what} must be a non-empty Kubernetes label value (at most 63 characters: letters, digits, '-', '_' and '.', `
       + `starting and ending with a letter or digit), got ${JSON.stringify(value)}`);
@@ -91,7 +107,7 @@ export function checkLabelValue(scope: IConstruct, what: string, value: string):
  * A host as Istio accepts it in Gateway servers and VirtualService hosts: a DNS name (RFC 1123 subdomain,
  * at most 253 characters), optionally with a leading `*.` wildcard, or `*` alone when `allowWildcard`.
  */
-export function checkHost(scope: IConstruct, what: string, value: string, allowWildcard: boolean): string {
+export function checkHost(scope: Subject, what: string, value: string, allowWildcard: boolean): string {
   const name = allowWildcard && typeof value === 'string' && value.startsWith('*.') ? value.slice(2) : value;
   const ok = typeof value === 'string' && ((allowWildcard && value === '*')
     || (value.length <= 253 && DNS_SUBDOMAIN.test(name) && name.split('.').every(label => label.length <= 63)));
@@ -103,7 +119,7 @@ export function checkHost(scope: IConstruct, what: string, value: string, allowW
 }
 
 /** A TCP/UDP port number. */
-export function checkPort(scope: IConstruct, what: string, value: number): number {
+export function checkPort(scope: Subject, what: string, value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     fail(scope, `${what} must be an integer port number between 1 and 65535, got ${describe(value)}`);
   }
@@ -111,7 +127,7 @@ export function checkPort(scope: IConstruct, what: string, value: number): numbe
 }
 
 /** A percentage of requests: a finite decimal between 0 and 100 inclusive. */
-export function checkPercent(scope: IConstruct, what: string, value: number): number {
+export function checkPercent(scope: Subject, what: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
     fail(scope, `${what} must be a number between 0 and 100 (a percentage of requests), got ${describe(value)}`);
   }
@@ -119,7 +135,7 @@ export function checkPercent(scope: IConstruct, what: string, value: number): nu
 }
 
 /** A count such as a replica number: a non-negative integer. */
-export function checkCount(scope: IConstruct, what: string, value: number): number {
+export function checkCount(scope: Subject, what: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) {
     fail(scope, `${what} must be a non-negative integer, got ${describe(value)}`);
   }
@@ -135,7 +151,7 @@ export const UINT32_MAX = 4294967295;
  * An integer between `min` and `max` inclusive, such as a protobuf int32 field (which the API server rejects when it
  * gets a fraction or a value out of range).
  */
-export function checkInteger(scope: IConstruct, what: string, value: number, min: number, max: number): number {
+export function checkInteger(scope: Subject, what: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = min === 0 ? `a non-negative integer (at most ${max})` : `an integer between ${min} and ${max}`;
     fail(scope, `${what} must be ${range}, got ${describe(value)}`);
@@ -144,7 +160,7 @@ export function checkInteger(scope: IConstruct, what: string, value: number, min
 }
 
 /** A Kubernetes object name that may contain dots, such as a Secret name: an RFC 1123 DNS subdomain. */
-export function checkDnsSubdomain(scope: IConstruct, what: string, value: string): string {
+export function checkDnsSubdomain(scope: Subject, what: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
     fail(scope, `${what} must be a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253 characters), `
       + `got ${JSON.stringify(value)}`);
@@ -155,7 +171,7 @@ export function checkDnsSubdomain(scope: IConstruct, what: string, value: string
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' and '.'. */
-export function checkLabelKey(scope: IConstruct, what: string, key: string): string {
+export function checkLabelKey(scope: Subject, what: string, key: string): string {
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);

@@ -1,8 +1,9 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { DeclaredObject } from '../core/defined-elsewhere';
-import { MirrorRouteBase } from '../core/mirror-route-base';
-import { GrpcMirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
+import { GrpcMirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GrpcRouteRenderer } from './grpc-route-renderer';
@@ -54,8 +55,6 @@ const FLAVORS = gatewayFlavors('gateway-api', 'GrpcMirrorRoute', 'IstioGrpcMirro
  * @see https://gateway-api.sigs.k8s.io/api-types/grpcroute/
  */
 export class GrpcMirrorRoute extends MirrorRouteBase {
-  /** The GRPCRoute. */
-  public readonly grpcRoute: gw.GrpcRoute;
   /** The ReferenceGrants of the route's targets in other namespaces. */
   private readonly grants = new RouteGrants(this, 'GRPCRoute');
 
@@ -68,14 +67,17 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    */
   constructor(scope: Construct, id: string, props: GrpcMirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
-    let grpcRoute: gw.GrpcRoute | undefined;
-    this._writeObject((metadata, spec) => (grpcRoute = new gw.GrpcRoute(this, 'Resource', { metadata, spec })), [() => this.grants.problems()]);
-    this.grpcRoute = grpcRoute!;
+    this._writeObject([() => this.grants.problems()]);
   }
 
-  /** @internal */
-  protected _renderer(): RouteRenderer {
-    return RENDERER;
+  /** The GRPCRoute: this route itself (the one construct that writes it). */
+  public get grpcRoute(): ApiObject {
+    return this;
+  }
+
+  /** The GRPCRoute's manifest, with the field names of the Gateway API's CRD (as `gw.GrpcRoute` writes it). */
+  public toJson(): any {
+    return { ...gw.GrpcRoute.GVK, ...gw.toJson_GrpcRouteProps(super.toJson()) };
   }
 
   /** The ReferenceGrants follow the targets. @internal */
@@ -100,3 +102,5 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
 
 
 }
+
+routeKind(GrpcMirrorRoute, gw.GrpcRoute.GVK, RENDERER);

@@ -1,9 +1,8 @@
-import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { GrpcMethodMatchType, GrpcRequestMatch } from '../core/grpc-match';
 import { regexProblem, StringMatchType } from '../core/request-match';
 import { ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
-import { fail } from '../core/validate';
+import { fail, Subject } from '../core/validate';
 import { grpcPortProblem } from '../services/grpc-ports';
 import { grpcMethodMatchProblem, grpcRegexAlternationProblem } from '../core/rules/grpc';
 import { re2SyntaxProblem } from '../core/rules/re2-syntax';
@@ -34,7 +33,7 @@ export class GrpcRouteRenderer implements RouteRenderer {
   public readonly grpc = true;
   private readonly http = new HttpRouteRenderer();
 
-  public validate(scope: IConstruct, model: RouteModel): void {
+  public validate(scope: Subject, model: RouteModel): void {
     const reject = (message: string): never => fail(scope, `${message} (${API})`);
     const first = model.rules[0];
     // Checked before the HTTP renderer's checks, which would name HTTPRoute features.

@@ -1,10 +1,11 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
-import { MirrorRouteBase } from '../core/mirror-route-base';
+import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { SAFE_METHODS } from '../core/request-match';
-import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, fail, gatewayFlavors } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
@@ -69,8 +70,6 @@ const FLAVORS = gatewayFlavors('gateway-api', 'HttpMirrorRoute', 'MirrorRoute');
  * @see https://gateway-api.sigs.k8s.io/guides/http-request-mirroring/
  */
 export class HttpMirrorRoute extends MirrorRouteBase {
-  /** The HTTPRoute. */
-  public readonly httpRoute: gw.HttpRoute;
   /** The ReferenceGrants of the route's targets in other namespaces. */
   private readonly grants = new RouteGrants(this, 'HTTPRoute');
   /** The implementations the route is checked against: its own, else its gateways'. */
@@ -91,19 +90,22 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     const fromGateways = (props.gateways ?? []).map(g => g.implementation).filter((i): i is GatewayImplementation => i !== undefined);
     this.implementations = props.implementation !== undefined ? [props.implementation]
       : fromGateways.filter((i, n) => fromGateways.findIndex(j => j.toString() === i.toString()) === n);
-    let httpRoute: gw.HttpRoute | undefined;
-    this._writeObject((metadata, spec) => (httpRoute = new gw.HttpRoute(this, 'Resource', { metadata, spec })), [
+    this._writeObject([
       () => this.grants.problems(),
       this.claimGatewayHosts(),
       () => this.implementationProblems(this._spec.model()),
     ]);
-    this.httpRoute = httpRoute!;
-    if (props.implementation !== undefined) this.httpRoute.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
+    if (props.implementation !== undefined) this.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
   }
 
-  /** @internal */
-  protected _renderer(): RouteRenderer {
-    return RENDERER;
+  /** The HTTPRoute: this route itself (the one construct that writes it). */
+  public get httpRoute(): ApiObject {
+    return this;
+  }
+
+  /** The HTTPRoute's manifest, with the field names of the Gateway API's CRD (as `gw.HttpRoute` writes it). */
+  public toJson(): any {
+    return { ...gw.HttpRoute.GVK, ...gw.toJson_HttpRouteProps(super.toJson()) };
   }
 
   /** The ReferenceGrants follow the targets. @internal */
@@ -171,3 +173,5 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     });
   }
 }
+
+routeKind(HttpMirrorRoute, gw.HttpRoute.GVK, RENDERER);

@@ -1,10 +1,9 @@
-import { IConstruct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { IMeshService, versionServiceName } from '../core/references';
 import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { ModelHeaderOperations } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
-import { fail } from '../core/validate';
+import { fail, Subject } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { GATEWAY_API_GROUP, IGatewayApiGateway, RouteNamespaces } from './gateway-api-gateway';
 import { MIRROR_PERCENT_MAX_DECIMALS, mirrorShare } from './rules/backends';
@@ -30,7 +29,7 @@ const API = 'the Gateway API';
 export class HttpRouteRenderer implements RouteRenderer {
   public readonly api = API;
 
-  public validate(scope: IConstruct, model: RouteModel): void {
+  public validate(scope: Subject, model: RouteModel): void {
     const reject = (message: string): never => fail(scope, `${message} (${API})`);
     if (model.meshService !== undefined && model.gateways.length > 0) {
       reject('includeMesh is true and gateways are given: an HTTPRoute attached to Gateways and to a Service (GAMMA) applies its hostnames to '

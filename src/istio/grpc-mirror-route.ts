@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { GrpcMirrorRouteOptions, RouteRenderer } from '../core/route-model';
+import * as istio from '../../imports/networking.istio.io';
+import { routeKind } from '../core/mirror-route-base';
+import { GrpcMirrorRouteOptions } from '../core/route-model';
 import { IstioGrpcRouteRenderer } from './grpc-route-renderer';
 import { MirrorRoute, MirrorRouteProps } from './mirror-route';
 
@@ -44,9 +46,6 @@ export class IstioGrpcMirrorRoute extends MirrorRoute {
   constructor(scope: Construct, id: string, props: IstioGrpcMirrorRouteProps) {
     super(scope, id, props);
   }
-
-  /** @internal */
-  protected _renderer(): RouteRenderer {
-    return RENDERER;
-  }
 }
+
+routeKind(IstioGrpcMirrorRoute, istio.VirtualService.GVK, RENDERER);

@@ -1,9 +1,8 @@
-import { IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { GrpcMethodMatchType, GrpcRequestMatch } from '../core/grpc-match';
 import { regexProblem } from '../core/request-match';
 import { RouteModel } from '../core/route-model';
-import { fail } from '../core/validate';
+import { fail, Subject } from '../core/validate';
 import { grpcPortProblem } from '../services/grpc-ports';
 import { grpcMethodMatchProblem, grpcPathMatch, grpcRegexAlternationProblem } from '../core/rules/grpc';
 import { re2SyntaxProblem } from '../core/rules/re2-syntax';
@@ -18,7 +17,7 @@ import { IstioRouteRenderer } from './virtual-service-renderer';
 export class IstioGrpcRouteRenderer extends IstioRouteRenderer {
   public readonly grpc = true;
 
-  public validate(scope: IConstruct, model: RouteModel): void {
+  public validate(scope: Subject, model: RouteModel): void {
     super.validate(scope, model);
     model.grpcMatches?.forEach((m, i) => checkGrpcMatch(scope, m, `mirrorGrpcMatches[${i}]`));
     const backends = model.rules.flatMap(r => [...r.destinations.map(d => ['destination', d] as const), ...r.mirrors.map(m => ['mirror', m.backend] as const)]);
@@ -42,7 +41,7 @@ export class IstioGrpcRouteRenderer extends IstioRouteRenderer {
 }
 
 
-function checkGrpcMatch(scope: IConstruct, match: GrpcRequestMatch, where: string): void {
+function checkGrpcMatch(scope: Subject, match: GrpcRequestMatch, where: string): void {
   const m = match.method;
   if (m !== undefined) {
     const type = m.type ?? GrpcMethodMatchType.EXACT;

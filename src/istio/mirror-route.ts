@@ -1,9 +1,10 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
-import { MirrorRouteBase } from '../core/mirror-route-base';
-import { MirrorRouteOptions, ModelBackend, RouteModel, RouteRenderer } from '../core/route-model';
+import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
+import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
@@ -52,8 +53,6 @@ const FLAVORS = gatewayFlavors('istio', 'MirrorRoute', 'HttpMirrorRoute');
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
 export class MirrorRoute extends MirrorRouteBase {
-  /** The VirtualService. */
-  public readonly virtualService: istio.VirtualService;
 
   /**
    * Defines a `MirrorRoute` (writes a VirtualService).
@@ -65,15 +64,17 @@ export class MirrorRoute extends MirrorRouteBase {
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
     const model = this._spec.model();
-    let virtualService: istio.VirtualService | undefined;
-    this._writeObject((metadata, spec) => (virtualService = new istio.VirtualService(this, 'Resource', { metadata, spec })),
-      [this.claimMeshHosts(model), this.claimGatewayHosts(model), () => this.subsetVisibilityProblems()]);
-    this.virtualService = virtualService!;
+    this._writeObject([this.claimMeshHosts(model), this.claimGatewayHosts(model), () => this.subsetVisibilityProblems()]);
   }
 
-  /** @internal */
-  protected _renderer(): RouteRenderer {
-    return RENDERER;
+  /** The VirtualService: this route itself (the one construct that writes it). */
+  public get virtualService(): ApiObject {
+    return this;
+  }
+
+  /** The VirtualService's manifest, with the field names of Istio's CRD (as `istio.VirtualService` writes it). */
+  public toJson(): any {
+    return { ...istio.VirtualService.GVK, ...istio.toJson_VirtualServiceProps(super.toJson()) };
   }
 
   /**
@@ -153,10 +154,12 @@ export class MirrorRoute extends MirrorRouteBase {
 
 function addSubsets(model: RouteModel): void {
   for (const b of backendsOf(model)) {
-    if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.of(b.service);
+    if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.forService(b.service);
   }
 }
 
 function backendsOf(model: RouteModel): ModelBackend[] {
   return model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)]);
 }
+
+routeKind(MirrorRoute, istio.VirtualService.GVK, RENDERER);

@@ -1,12 +1,11 @@
 import { Duration, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { addCheck, claimObjects } from '../core/app-index';
 import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/defined-elsewhere';
 import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
-import { checkDnsLabel, checkInteger, fail, INT32_MAX, UINT32_MAX } from '../core/validate';
+import { checkDnsLabel, checkInteger, fail, INT32_MAX, Subject, subjectOf, UINT32_MAX } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { istioDuration } from './rules/duration';
 
@@ -147,7 +146,7 @@ export interface ServiceSubsetsProps {
  * with one subset per version, selected by the `version` label, which `MirrorRoute` uses to send or mirror traffic
  * to one version.
  *
- * A `MirrorRoute` adds it to a service the first time it addresses one of its versions (`ServiceSubsets.of()`), so
+ * A `MirrorRoute` adds it to a service the first time it addresses one of its versions (`ServiceSubsets.forService()`), so
  * most apps never create it themselves. Create it explicitly, with the service as scope and before any route, to set a
  * traffic policy or `exportTo`; a service without versions, or one that only the Gateway API routes to, needs none.
  *
@@ -167,14 +166,14 @@ export interface ServiceSubsetsProps {
  *
  * @see https://istio.io/latest/docs/reference/config/networking/destination-rule/
  */
-export class ServiceSubsets extends Construct {
+export class ServiceSubsets extends istio.DestinationRule {
   /**
    * The subsets of `service`: the `ServiceSubsets` created for it, or a new one (as the child `DestinationRule` of
    * the service, with no traffic policy) when there is none yet.
    *
    * @param service the service whose versions need subsets
    */
-  public static of(service: MeshService): ServiceSubsets {
+  public static forService(service: MeshService): ServiceSubsets {
     const existing = SUBSETS.get(service);
     if (existing !== undefined) return existing;
     return new ServiceSubsets(service, 'DestinationRule');
@@ -182,42 +181,47 @@ export class ServiceSubsets extends Construct {
 
   /** The service the subsets split. */
   public readonly service: MeshService;
-  /** The DestinationRule. */
-  public readonly destinationRule: istio.DestinationRule;
-  private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
   private readonly exportTo?: string[];
 
   /**
    * Defines the subsets of a service (writes a DestinationRule).
    *
    * @param service the `MeshService` (scope and subject: the DestinationRule is written beside the Service)
-   * @param id the construct id, unique among the service's children (`DestinationRule` is what `of()` uses)
+   * @param id the construct id, unique among the service's children (`DestinationRule` is what `forService()` uses)
    * @param props traffic policy and visibility; all optional
    */
   constructor(service: MeshService, id: string, props: ServiceSubsetsProps = {}) {
-    super(service, id);
+    // The subsets are the DestinationRule itself (one construct per object), so the props are checked before it is
+    // created: errors name this construct's path all the same.
+    const subject = subjectOf(service, id);
     if (!(service instanceof MeshService)) {
-      fail(this, 'the scope of ServiceSubsets must be the MeshService whose versions it splits (a MeshService of this library)');
+      fail(subject, 'the scope of ServiceSubsets must be the MeshService whose versions it splits (a MeshService of this library)');
     }
     if (SUBSETS.has(service)) {
-      fail(this, `service ${service.serviceName} already has subsets (${SUBSETS.get(service)!.node.path}): a Service has one DestinationRule; `
+      fail(subject, `service ${service.serviceName} already has subsets (${SUBSETS.get(service)!.node.path}): a Service has one DestinationRule; `
         + 'create ServiceSubsets once, before any MirrorRoute addresses the service\'s versions');
     }
+    const trafficPolicy = props.trafficPolicy === undefined ? undefined : resolveTrafficPolicy(subject, props.trafficPolicy);
+    const exportTo = props.exportTo === undefined ? undefined : checkExportTo(subject, props.exportTo);
+    super(service, id, {
+      metadata: { name: service.serviceName, namespace: service.namespace },
+      spec: Lazy.any({ produce: () => renderSpec(service, exportTo, trafficPolicy) }),
+    });
     SUBSETS.set(service, this);
     this.service = service;
-    this.trafficPolicy = props.trafficPolicy === undefined ? undefined : resolveTrafficPolicy(this, props.trafficPolicy);
-    this.exportTo = props.exportTo === undefined ? undefined : checkExportTo(this, props.exportTo);
-    this.destinationRule = new istio.DestinationRule(this, 'Resource', {
-      metadata: { name: service.serviceName, namespace: service.namespace },
-      spec: Lazy.any({ produce: () => this.renderSpec() }),
-    });
+    this.exportTo = exportTo;
     // The subsets of versions whose pods are applied elsewhere select pods the manifests do not hold: declared for the
     // analysis (cdk8s leaves the annotation out while there are none).
     const declared = Lazy.any({ produce: () => encodeDefinedElsewhere(workloadsElsewhere(service)) });
-    this.destinationRule.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
-    const duplicates = claimObjects(this, [{ apiVersion: this.destinationRule.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
+    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
+    const duplicates = claimObjects(this, [{ apiVersion: this.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
       name: service.serviceName, rename: `service's name (${service.node.path})` }]);
     addCheck(this, duplicates);
+  }
+
+  /** The DestinationRule: these subsets themselves (the one construct that writes it). */
+  public get destinationRule(): istio.DestinationRule {
+    return this;
   }
 
   /**
@@ -232,16 +236,6 @@ export class ServiceSubsets extends Construct {
     const from = namespace ?? 'default';
     return this.exportTo.some(e => e === '*' || (e === '.' ? own === from : e === from));
   }
-
-  private renderSpec(): istio.DestinationRuleSpec {
-    const versions = this.service.versionNames ?? [];
-    return {
-      host: this.service.serviceName,
-      exportTo: this.exportTo,
-      trafficPolicy: this.trafficPolicy,
-      subsets: versions.length === 0 ? undefined : versions.map(v => ({ name: v, labels: { version: v } })),
-    };
-  }
 }
 
 /** The subsets of a service, if it has any (for checks that must not create them). */
@@ -251,7 +245,19 @@ export function subsetsOf(service: IMeshService): ServiceSubsets | undefined {
 
 const SUBSETS = new WeakMap<MeshService, ServiceSubsets>();
 
-function checkExportTo(scope: Construct, exportTo: string[]): string[] {
+/** The DestinationRule's spec: a subset per version attached to the service by then. */
+function renderSpec(service: MeshService, exportTo: string[] | undefined,
+  trafficPolicy: istio.DestinationRuleSpecTrafficPolicy | undefined): istio.DestinationRuleSpec {
+  const versions = service.versionNames ?? [];
+  return {
+    host: service.serviceName,
+    exportTo,
+    trafficPolicy,
+    subsets: versions.length === 0 ? undefined : versions.map(v => ({ name: v, labels: { version: v } })),
+  };
+}
+
+function checkExportTo(scope: Subject, exportTo: string[]): string[] {
   if (!Array.isArray(exportTo) || exportTo.length === 0) {
     fail(scope, `exportTo must list at least one namespace ('.', '*' or a namespace name), got ${JSON.stringify(exportTo)}`);
   }
@@ -266,7 +272,7 @@ function checkExportTo(scope: Construct, exportTo: string[]): string[] {
 }
 
 /** Validates the traffic policy (eagerly, so errors name the prop) and resolves it into the DestinationRule's form. */
-function resolveTrafficPolicy(scope: Construct, policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
+function resolveTrafficPolicy(scope: Subject, policy: TrafficPolicyOptions): istio.DestinationRuleSpecTrafficPolicy {
   const pool = policy.connectionPool;
   const outlier = policy.outlierDetection;
   // Istio's connection pool and outlier counts are int32 fields; a fraction or a larger number is rejected by the API server.

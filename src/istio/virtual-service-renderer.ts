@@ -1,10 +1,9 @@
-import { IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { IMeshService, IRouteGateway } from '../core/references';
 import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { headerNames, ModelHeaderOperations, ModelRetries } from '../core/route-policy';
 import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
-import { fail } from '../core/validate';
+import { fail, Subject } from '../core/validate';
 import { istioDuration } from './rules/duration';
 import { covers, gatewayHostsFor, hostMatches, toFqdn } from './rules/hosts';
 import { hostsNotInGatewayMessage } from './rules/virtual-service';
@@ -23,7 +22,7 @@ export const MESH_GATEWAY = 'mesh';
 export class IstioRouteRenderer implements RouteRenderer {
   public readonly api = 'the Istio API';
 
-  public validate(scope: IConstruct, model: RouteModel): void {
+  public validate(scope: Subject, model: RouteModel): void {
     const guard = <T>(fn: () => T): T => {
       try {
         return fn();
@@ -97,7 +96,7 @@ export class IstioRouteRenderer implements RouteRenderer {
   }
 
   /** The given hosts (checked against Istio's rules) or the default: the gateways' hosts, plus the service host on the mesh. */
-  private hostsOf(scope: IConstruct | undefined, model: RouteModel): string[] {
+  private hostsOf(scope: Subject | undefined, model: RouteModel): string[] {
     const reject = (message: string): never => {
       if (scope === undefined) throw new Error(message);
       return fail(scope, message);
@@ -193,7 +192,7 @@ export function gatewayRefOf(gateway: IRouteGateway, fromNamespace: string | und
 }
 
 /** RE2 syntax of every regex, and Istio's lack of prefix matches on query parameters. */
-function checkMatch(scope: IConstruct, match: RequestMatch, where: string): void {
+function checkMatch(scope: Subject, match: RequestMatch, where: string): void {
   const check = (m: StringMatch | undefined, field: string) => {
     const problem = regexProblem(m);
     if (problem !== undefined) {
@@ -212,7 +211,7 @@ function checkMatch(scope: IConstruct, match: RequestMatch, where: string): void
 }
 
 /** Istio changes the authority and pseudo-headers with `rewrite`, not with header operations. */
-function checkHeaderOperations(scope: IConstruct, what: string, ops: ModelHeaderOperations | undefined): void {
+function checkHeaderOperations(scope: Subject, what: string, ops: ModelHeaderOperations | undefined): void {
   for (const name of headerNames(ops)) {
     if (name.startsWith(':') || name.toLowerCase() === 'host') {
       fail(scope, `${what}: ${JSON.stringify(name)} cannot be changed with header operations; Istio uses the route's rewrite.authority for it`);

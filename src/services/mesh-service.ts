@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../core/app-index';
 import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
-import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel } from '../core/validate';
+import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel, Subject, subjectOf } from '../core/validate';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
 
 // The service layer: a Service with versions behind it and, if asked, one Service per version. It is neither Istio's
@@ -139,7 +139,7 @@ export interface MeshServiceAttributes {
  *
  * @see https://kubernetes.io/docs/concepts/services-networking/service/
  */
-export class MeshService extends Construct implements IMeshService {
+export class MeshService extends ApiObject implements IMeshService {
 
   /**
    * Refers to a service defined outside this chart (another chart, another team's namespace, plain YAML).
@@ -157,8 +157,6 @@ export class MeshService extends Construct implements IMeshService {
   public readonly definedElsewhere = false;
   /** The `app` label the Service selects. */
   public readonly app: string;
-  /** The Service. */
-  public readonly service: ApiObject;
   /** Whether the service writes one Service per version (`versionServices`). */
   public readonly versionServices: boolean;
   private readonly ports: MeshServicePortOptions[];
@@ -173,34 +171,48 @@ export class MeshService extends Construct implements IMeshService {
    * @param props ports and versions; all optional
    */
   constructor(scope: Construct, id: string, props: MeshServiceProps = {}) {
-    super(scope, id);
-    if (props.versions !== undefined) checkArray(this, 'versions', props.versions);
-    if (props.ports !== undefined) checkArray(this, 'ports', props.ports);
-    const app = props.app ?? props.versions?.[0]?.app;
-    if (app === undefined) {
-      fail(this, 'app is required when no versions are given: set app (the pod label the Service selects) or pass versions');
+    // The service is the Service object itself (one construct per object, as the generated classes are), so its props
+    // are checked before the object is created: errors name the service's path all the same.
+    const subject = subjectOf(scope, id);
+    if (props.versions !== undefined) checkArray(subject, 'versions', props.versions);
+    if (props.ports !== undefined) checkArray(subject, 'ports', props.ports);
+    const selected = props.app ?? props.versions?.[0]?.app;
+    if (selected === undefined) {
+      fail(subject, 'app is required when no versions are given: set app (the pod label the Service selects) or pass versions');
     }
-    this.app = checkLabelValue(this, 'app', app);
-    this.serviceName = checkServiceName(this, props.name === undefined ? 'name (default: the app name)' : 'name', props.name ?? this.app);
-    this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
-    this.ports = this.checkPorts(props);
-    this.versionServices = props.versionServices ?? false;
-    this.service = new ApiObject(this, 'Resource', {
+    const app = checkLabelValue(subject, 'app', selected);
+    const serviceName = checkServiceName(subject, props.name === undefined ? 'name (default: the app name)' : 'name', props.name ?? app);
+    const namespace = checkOptionalDnsLabel(subject, 'namespace', props.namespace ?? Chart.of(scope).namespace);
+    const ports = checkPorts(subject, props);
+    // The ports render with the versions attached by then (a single port's targetPort follows their containerPort).
+    const self: { service?: MeshService } = {};
+    super(scope, id, {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: this.serviceName, namespace: this.namespace, labels: { app: this.app } },
+      metadata: { name: serviceName, namespace, labels: { app } },
       spec: {
-        selector: { app: this.app },
-        ports: Lazy.any({ produce: () => this.renderPorts() }),
+        selector: { app },
+        ports: Lazy.any({ produce: () => self.service!.renderPorts() }),
       },
     });
-    // After the objects, so that version Services follow the service's own objects in the output.
+    self.service = this;
+    this.app = app;
+    this.serviceName = serviceName;
+    this.namespace = namespace;
+    this.ports = ports;
+    this.versionServices = props.versionServices ?? false;
+    // After the Service, so that version Services follow it in the output.
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
     const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
       rename: props.name === undefined ? 'name (default: the app name)' : 'name' }]);
     addCheck(this, () => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]);
+  }
+
+  /** The Service: this service itself (the one construct that writes it). */
+  public get service(): ApiObject {
+    return this;
   }
 
   /**
@@ -295,40 +307,6 @@ export class MeshService extends Construct implements IMeshService {
     });
   }
 
-  private checkPorts(props: MeshServiceProps): MeshServicePortOptions[] {
-    if (props.ports !== undefined && (props.port !== undefined || props.portName !== undefined || props.targetPort !== undefined)) {
-      fail(this, 'ports cannot be combined with port, portName or targetPort: list every port in ports');
-    }
-    const ports = props.ports ?? [{ name: props.portName ?? 'http', port: props.port ?? 80, targetPort: props.targetPort }];
-    if (ports.length === 0) {
-      fail(this, 'ports must list at least one port');
-    }
-    const seenNames = new Set<string>();
-    const seenNumbers = new Set<number>();
-    // Each message names the prop the user wrote: `port`/`portName`/`targetPort` of a single port, `ports[i]...` of several.
-    const prop = (i: number, field: 'name' | 'port' | 'targetPort') => (props.ports === undefined
-      ? { name: 'portName', port: 'port', targetPort: 'targetPort' }[field] : `ports[${i}].${field}`);
-    for (const [i, p] of ports.entries()) {
-      checkDnsLabel(this, prop(i, 'name'), p.name);
-      checkPort(this, prop(i, 'port'), p.port);
-      // The same rule as the analyzer's IST0118, so a port this construct writes is never reported there.
-      if (protocolFromPortName(p.name, p.port) === undefined) {
-        fail(this, `port name ${JSON.stringify(p.name)} does not tell Istio its protocol: name it <protocol>[-<suffix>] with one of `
-          + `${ISTIO_PROTOCOLS.filter(proto => isDnsLabel(proto)).join(', ')} (e.g. "http" or "http-web"); only ports `
-          + `${WELL_KNOWN_TCP_PORTS.join(', ')} may have other names (Istio treats them as TCP)`);
-      }
-      if (p.targetPort !== undefined) {
-        checkPort(this, prop(i, 'targetPort'), p.targetPort);
-      }
-      if (seenNames.has(p.name) || seenNumbers.has(p.port)) {
-        fail(this, `port ${p.name} (${p.port}) is listed twice: port names and numbers must be unique`);
-      }
-      seenNames.add(p.name);
-      seenNumbers.add(p.port);
-    }
-    return ports;
-  }
-
   private versionContainerPort(): number | undefined {
     const declared = [...new Set(this.attached.map(v => v.containerPort).filter((p): p is number => p !== undefined))];
     return declared.length === 1 ? declared[0] : undefined;
@@ -385,6 +363,41 @@ export class MeshService extends Construct implements IMeshService {
     }
     return errors;
   }
+}
+
+/** Checks the ports of a `MeshService` (errors name `subject`, the service about to be created). */
+function checkPorts(subject: Subject, props: MeshServiceProps): MeshServicePortOptions[] {
+  if (props.ports !== undefined && (props.port !== undefined || props.portName !== undefined || props.targetPort !== undefined)) {
+    fail(subject, 'ports cannot be combined with port, portName or targetPort: list every port in ports');
+  }
+  const ports = props.ports ?? [{ name: props.portName ?? 'http', port: props.port ?? 80, targetPort: props.targetPort }];
+  if (ports.length === 0) {
+    fail(subject, 'ports must list at least one port');
+  }
+  const seenNames = new Set<string>();
+  const seenNumbers = new Set<number>();
+  // Each message names the prop the user wrote: `port`/`portName`/`targetPort` of a single port, `ports[i]...` of several.
+  const prop = (i: number, field: 'name' | 'port' | 'targetPort') => (props.ports === undefined
+    ? { name: 'portName', port: 'port', targetPort: 'targetPort' }[field] : `ports[${i}].${field}`);
+  for (const [i, p] of ports.entries()) {
+    checkDnsLabel(subject, prop(i, 'name'), p.name);
+    checkPort(subject, prop(i, 'port'), p.port);
+    // The same rule as the analyzer's IST0118, so a port this construct writes is never reported there.
+    if (protocolFromPortName(p.name, p.port) === undefined) {
+      fail(subject, `port name ${JSON.stringify(p.name)} does not tell Istio its protocol: name it <protocol>[-<suffix>] with one of `
+        + `${ISTIO_PROTOCOLS.filter(proto => isDnsLabel(proto)).join(', ')} (e.g. "http" or "http-web"); only ports `
+        + `${WELL_KNOWN_TCP_PORTS.join(', ')} may have other names (Istio treats them as TCP)`);
+    }
+    if (p.targetPort !== undefined) {
+      checkPort(subject, prop(i, 'targetPort'), p.targetPort);
+    }
+    if (seenNames.has(p.name) || seenNumbers.has(p.port)) {
+      fail(subject, `port ${p.name} (${p.port}) is listed twice: port names and numbers must be unique`);
+    }
+    seenNames.add(p.name);
+    seenNumbers.add(p.port);
+  }
+  return ports;
 }
 
 class ImportedMeshService extends Construct implements IMeshService {

@@ -2,9 +2,9 @@ import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
-import { addCheck, claimObjects } from '../core/app-index';
+import { addCheck, addLiveCheck, claimObjects } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
-import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail } from '../core/validate';
+import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, Subject, subjectOf } from '../core/validate';
 
 // This is the only file that imports cdk8s-plus-27 (eslint.config.mjs enforces it). Its types are part of this
 // library's public API on purpose: `ServiceVersion.deployment` is the cdk8s-plus Deployment itself, probes are
@@ -331,7 +331,7 @@ export interface DeploymentNameOptions extends WorkloadVersionOptions {
  *   containerPort: 9080,
  * });
  */
-export class ServiceVersion extends Construct implements IServiceVersion {
+export class ServiceVersion extends kplus.Deployment implements IServiceVersion {
   /**
    * A version whose pods a cdk8s-plus-27 Deployment of yours writes. The `app` and `version` pod labels are added to
    * its pod template when missing; a pod label of another value is an error, and so is one changed afterwards (at synth).
@@ -382,16 +382,12 @@ export class ServiceVersion extends Construct implements IServiceVersion {
   public readonly containerPort?: number;
   /** Always false: the Deployment is written by this app. */
   public readonly definedElsewhere = false;
-  /** The number of pods. */
-  public readonly replicas: number;
   /** Whether the version has pods (`replicas` above 0). */
   public readonly hasPods?: boolean;
   /** The image. */
   public readonly image: string;
   /** The security the pod was given (`security`, or its default). */
   public readonly security: WorkloadSecurity;
-  /** The cdk8s-plus Deployment (in the construct tree as this construct's `Resource`). */
-  public readonly deployment: kplus.Deployment;
   /** The version's container (the Deployment's first), as cdk8s-plus models it. */
   public readonly container: kplus.Container;
 
@@ -403,94 +399,39 @@ export class ServiceVersion extends Construct implements IServiceVersion {
    * @param props the app, version, image and container settings
    */
   constructor(scope: Construct, id: string, props: ServiceVersionProps) {
-    super(scope, id);
-    this.app = checkLabelValue(this, 'app', props.app);
-    this.version = checkLabelValue(this, 'version', props.version);
-    if (!props.image || /\s/.test(props.image)) {
-      fail(this, `image must be a container image reference such as "docker.io/kennethreitz/httpbin", got ${JSON.stringify(props.image)}`);
-    }
+    // The version is the Deployment itself (one construct, as a cdk8s-plus Deployment is), so its props are checked
+    // before the Deployment is created: errors name the version's path all the same.
+    const v = checkVersionProps(subjectOf(scope, id), scope, props);
+    super(scope, id, v.deploymentProps);
+    this.app = v.app;
+    this.version = v.version;
     this.image = props.image;
-    this.deploymentName = checkDnsLabel(this, props.name === undefined ? 'name (default `<app>-<version>`)' : 'name', props.name ?? `${this.app}-${this.version}`);
-    this.namespace = checkOptionalDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace);
-    this.containerPort = props.containerPort === undefined ? undefined : checkPort(this, 'containerPort', props.containerPort);
-    this.replicas = checkCount(this, 'replicas', props.replicas ?? 1);
-    this.hasPods = this.replicas > 0;
-    const containerName = checkDnsLabel(this, 'containerName', props.containerName ?? this.app);
-    for (const [key, value] of Object.entries(props.podLabels ?? {})) {
-      if (key === 'app' || key === 'version') {
-        fail(this, `podLabels must not set "${key}": it comes from the ${key} prop`);
-      }
-      checkLabelKey(this, 'podLabels', key);
-      checkLabelValue(this, `podLabels["${key}"]`, value);
-    }
-    for (const key of Object.keys(props.podAnnotations ?? {})) {
-      checkLabelKey(this, 'podAnnotations', key); // annotation keys have the syntax of label keys
-    }
-
-    this.security = props.security ?? WorkloadSecurity.imageDefaults();
-    const security = this.security;
-    // The id 'Resource' makes the Deployment this construct's default child (`ApiObject.of(version)` finds its object);
-    // the object's name is set explicitly, so the id changes only construct paths, not names.
-    this.deployment = new VersionDeployment(this, 'Resource', {
-      metadata: { name: this.deploymentName, namespace: this.namespace, labels: { app: this.app, version: this.version } },
-      replicas: this.replicas,
-      select: false,
-      podMetadata: { labels: { ...props.podLabels, app: this.app, version: this.version }, annotations: props.podAnnotations },
-      serviceAccount: props.serviceAccount,
-      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
-      securityContext: {
-        ensureNonRoot: security.runAsNonRoot,
-        user: security.user,
-        group: security.group,
-      },
-      containers: [{
-        name: containerName,
-        image: this.image,
-        imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
-        command: props.command,
-        args: props.args,
-        portNumber: this.containerPort,
-        resources: renderResources(this, props.resources ?? {}),
-        envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
-        readiness: props.readiness,
-        liveness: props.liveness,
-        startup: props.startup,
-        securityContext: {
-          ensureNonRoot: security.runAsNonRoot,
-          readOnlyRootFilesystem: security.readOnlyRootFilesystem,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          user: security.user,
-          group: security.group,
-        },
-      }],
-    }, this.app, this.version, security.level === PodSecurityLevel.RESTRICTED);
-    this.deployment.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
-    this.container = this.deployment.containers[0];
+    this.deploymentName = v.deploymentName;
+    this.namespace = v.namespace;
+    this.containerPort = v.containerPort;
+    this.hasPods = v.replicas > 0;
+    this.security = v.security;
+    this.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
+    this.container = this.containers[0];
     addCheck(this, claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
-    // Not a memoized check: the pod labels can be changed through cdk8s-plus (`podMetadata`) without the library knowing.
-    this.node.addValidation({ validate: () => podLabelProblems(this.deployment, this.app, this.version, 'the Deployment\'s') });
+    // Checked at every validation, not memoized: the pod labels can be changed through cdk8s-plus (`podMetadata`)
+    // without the library knowing. Two label lookups, once per validation of the app.
+    addLiveCheck(this, () => podLabelProblems(this, this.app, this.version, 'the Deployment\'s'));
+  }
+
+  /** The cdk8s-plus Deployment: this version itself (the one construct that writes the Deployment). */
+  public get deployment(): kplus.Deployment {
+    return this;
   }
 
   /** Every label of the pod template (a copy), labels added through `deployment.podMetadata` included. */
   public get podLabels(): { [key: string]: string } {
-    return templateLabels(this.deployment);
+    return templateLabels(this);
   }
 
   /** Every containerPort of the Deployment's containers, in order, each once. */
   public get containerPorts(): number[] | undefined {
-    return kplusContainerPorts(this.deployment);
-  }
-}
-
-/**
- * The Deployment of a `ServiceVersion`: a cdk8s-plus Deployment that, when rendered, leaves out the construct-address
- * label and, for `WorkloadSecurity.restricted()`, writes and checks the restricted standard on the whole pod.
- */
-class VersionDeployment extends kplus.Deployment {
-  constructor(scope: Construct, id: string, props: kplus.DeploymentProps,
-    private readonly app: string, private readonly version: string, private readonly restricted: boolean) {
-    super(scope, id, props);
+    return kplusContainerPorts(this);
   }
 
   /** @internal cdk8s-plus renders the spec here (a Lazy of the KubeDeployment): the one place to see the final pod. */
@@ -499,10 +440,10 @@ class VersionDeployment extends kplus.Deployment {
     // cdk8s-plus labels every pod template with its construct address even when it does not select on it; the label
     // would change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
     delete spec.template.metadata?.labels?.[kplus.Pod.ADDRESS_LABEL];
-    if (this.restricted) {
+    if (this.security.level === PodSecurityLevel.RESTRICTED) {
       const problems = restrictedViolations(applyRestricted(spec.template.spec));
       if (problems.length > 0) {
-        throw new Error(`${this.node.scope!.node.path}: WorkloadSecurity.restricted() promises the restricted Pod Security Standard, but the pod `
+        throw new Error(`${this.node.path}: WorkloadSecurity.restricted() promises the restricted Pod Security Standard, but the pod `
           + `breaks it: ${problems.join('; ')}. Fix the containers or volumes added to the Deployment, or use WorkloadSecurity.imageDefaults()`);
       }
     }
@@ -516,6 +457,80 @@ class VersionDeployment extends kplus.Deployment {
       namespaces: this.metadata.namespace ? { names: [this.metadata.namespace] } : undefined,
     };
   }
+}
+
+/** The checked props of a `ServiceVersion`, and the cdk8s-plus Deployment props they make. */
+interface CheckedVersionProps {
+  readonly app: string;
+  readonly version: string;
+  readonly deploymentName: string;
+  readonly namespace?: string;
+  readonly containerPort?: number;
+  readonly replicas: number;
+  readonly security: WorkloadSecurity;
+  readonly deploymentProps: kplus.DeploymentProps;
+}
+
+/** Checks a `ServiceVersion`'s props (errors name `subject`, the version about to be created in `scope`). */
+function checkVersionProps(subject: Subject, scope: Construct, props: ServiceVersionProps): CheckedVersionProps {
+  const app = checkLabelValue(subject, 'app', props.app);
+  const version = checkLabelValue(subject, 'version', props.version);
+  if (!props.image || /\s/.test(props.image)) {
+    fail(subject, `image must be a container image reference such as "docker.io/kennethreitz/httpbin", got ${JSON.stringify(props.image)}`);
+  }
+  const deploymentName = checkDnsLabel(subject, props.name === undefined ? 'name (default `<app>-<version>`)' : 'name', props.name ?? `${app}-${version}`);
+  const namespace = checkOptionalDnsLabel(subject, 'namespace', props.namespace ?? Chart.of(scope).namespace);
+  const containerPort = props.containerPort === undefined ? undefined : checkPort(subject, 'containerPort', props.containerPort);
+  const replicas = checkCount(subject, 'replicas', props.replicas ?? 1);
+  const containerName = checkDnsLabel(subject, 'containerName', props.containerName ?? app);
+  for (const [key, value] of Object.entries(props.podLabels ?? {})) {
+    if (key === 'app' || key === 'version') {
+      fail(subject, `podLabels must not set "${key}": it comes from the ${key} prop`);
+    }
+    checkLabelKey(subject, 'podLabels', key);
+    checkLabelValue(subject, `podLabels["${key}"]`, value);
+  }
+  for (const key of Object.keys(props.podAnnotations ?? {})) {
+    checkLabelKey(subject, 'podAnnotations', key); // annotation keys have the syntax of label keys
+  }
+  const security = props.security ?? WorkloadSecurity.imageDefaults();
+  return {
+    app, version, deploymentName, namespace, containerPort, replicas, security,
+    deploymentProps: {
+      metadata: { name: deploymentName, namespace, labels: { app, version } },
+      replicas,
+      select: false,
+      podMetadata: { labels: { ...props.podLabels, app, version }, annotations: props.podAnnotations },
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+      securityContext: {
+        ensureNonRoot: security.runAsNonRoot,
+        user: security.user,
+        group: security.group,
+      },
+      containers: [{
+        name: containerName,
+        image: props.image,
+        imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
+        command: props.command,
+        args: props.args,
+        portNumber: containerPort,
+        resources: renderResources(subject, props.resources ?? {}),
+        envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
+        readiness: props.readiness,
+        liveness: props.liveness,
+        startup: props.startup,
+        securityContext: {
+          ensureNonRoot: security.runAsNonRoot,
+          readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          user: security.user,
+          group: security.group,
+        },
+      }],
+    },
+  };
 }
 
 /** `ServiceVersion.fromDeployment()`. */
@@ -542,7 +557,7 @@ class DeploymentVersion extends Construct implements IServiceVersion {
       }
     }
     this.namespace = deployment.metadata.namespace ?? Chart.of(deployment).namespace;
-    this.node.addValidation({ validate: () => podLabelProblems(deployment, this.app, this.version, `the Deployment ${deployment.node.path}'s`) });
+    addLiveCheck(this, () => podLabelProblems(deployment, this.app, this.version, `the Deployment ${deployment.node.path}'s`));
   }
 
   public get podLabels(): { [key: string]: string } {
@@ -582,16 +597,14 @@ class ApiObjectVersion extends Construct implements IServiceVersion {
     this.namespace = apiObject.metadata.namespace ?? Chart.of(apiObject).namespace;
     // At synth, so that labels set after this call (a JSON patch, metadata set later) count; the object is rendered
     // once per validation pass, as cdk8s renders it anyway.
-    this.node.addValidation({
-      validate: () => {
-        const labels = this.podLabels;
-        return ['app', 'version'].flatMap(key => {
-          const want = key === 'app' ? this.app : this.version;
-          return labels[key] === want ? [] : [`${apiObject.kind} ${apiObject.node.path} must label its pods ${key}=${want} `
-            + `(spec.template.metadata.labels), but ${labels[key] === undefined ? 'has no such label' : `has ${key}=${labels[key]}`}: `
-            + `add the label to its pod template, or pass the ${key} its pods carry`];
-        });
-      },
+    addLiveCheck(this, () => {
+      const labels = this.podLabels;
+      return ['app', 'version'].flatMap(key => {
+        const want = key === 'app' ? this.app : this.version;
+        return labels[key] === want ? [] : [`${apiObject.kind} ${apiObject.node.path} must label its pods ${key}=${want} `
+          + `(spec.template.metadata.labels), but ${labels[key] === undefined ? 'has no such label' : `has ${key}=${labels[key]}`}: `
+          + `add the label to its pod template, or pass the ${key} its pods carry`];
+      });
     });
   }
 
@@ -641,7 +654,7 @@ class NamedDeploymentVersion extends Construct implements IServiceVersion {
 /** The pod template's labels of a cdk8s-plus workload, without the construct-address label a `ServiceVersion` drops. */
 function templateLabels(deployment: kplus.Deployment): { [key: string]: string } {
   const labels = { ...deployment.podMetadata.toJson().labels };
-  if (deployment instanceof VersionDeployment) delete labels[kplus.Pod.ADDRESS_LABEL];
+  if (deployment instanceof ServiceVersion) delete labels[kplus.Pod.ADDRESS_LABEL];
   return labels;
 }
 
@@ -653,8 +666,11 @@ function onlyPort(ports: number[] | undefined): number | undefined {
   return ports !== undefined && ports.length === 1 ? ports[0] : undefined;
 }
 
+const NO_PROBLEMS: string[] = [];
+
 /** The `app`/`version` pod labels of `deployment` that were changed after they were set (checked at synth). */
 function podLabelProblems(deployment: kplus.Deployment, app: string, version: string, whose: string): string[] {
+  if (deployment.podMetadata.getLabel('app') === app && deployment.podMetadata.getLabel('version') === version) return NO_PROBLEMS;
   return [['app', app], ['version', version]].flatMap(([key, want]) => {
     const got = deployment.podMetadata.getLabel(key);
     return got === want ? [] : [`${whose} pod label ${key} is ${got === undefined ? 'missing' : JSON.stringify(got)}, but it must be `
@@ -670,7 +686,7 @@ function toKplusPullPolicy(policy: ImagePullPolicy): kplus.ImagePullPolicy {
   }
 }
 
-function renderResources(scope: Construct, resources: WorkloadResources): kplus.ContainerResources {
+function renderResources(scope: Subject, resources: WorkloadResources): kplus.ContainerResources {
   const cpuRequest = checkCount(scope, 'resources.cpuRequestMillis', resources.cpuRequestMillis ?? 50);
   const cpuLimit = resources.cpuLimitMillis === undefined ? undefined : checkCount(scope, 'resources.cpuLimitMillis', resources.cpuLimitMillis);
   const memoryRequest = checkCount(scope, 'resources.memoryRequestMebibytes', resources.memoryRequestMebibytes ?? 64);

@@ -60,7 +60,7 @@ test('reports a subset that selects no pods, on the DestinationRule the service 
   const chart = Testing.chart();
   const v1 = new ServiceVersion(chart, 'echo-v1', { app: 'echo', version: 'v1', image: 'echo:1' });
   // The subsets a MirrorRoute adds when it addresses a version (ServiceSubsets).
-  ServiceSubsets.of(new MeshService(chart, 'echo', { versions: [v1, versionOf('echo', 'v2')] }));
+  ServiceSubsets.forService(new MeshService(chart, 'echo', { versions: [v1, versionOf('echo', 'v2')] }));
 
   expect(MeshAnalysis.analyze(chart).map(f => [f.code, f.path])).toEqual([['IST0173', 'test/echo/DestinationRule']]);
 });

@@ -15,7 +15,7 @@ function setup() {
   const service = MeshService.fromServiceAttributes(chart, 'svc', { name: 'httpbin', ports: [8000], versions: ['v1', 'v2'] });
   const twoPorts = MeshService.fromServiceAttributes(chart, 'two', { name: 'two', ports: [8000, 9000] });
   const scope = new Construct(chart, 'route');
-  const spec = (props: MirrorRouteOptions, gateways: IRouteGateway[] = []) => new RouteSpec(scope, props, gateways);
+  const spec = (props: MirrorRouteOptions, gateways: IRouteGateway[] = []) => new RouteSpec(scope, scope, props, gateways);
   return { chart, service, twoPorts, spec };
 }
 

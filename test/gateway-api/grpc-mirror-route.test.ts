@@ -1,4 +1,4 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { MeshAnalyzer } from '../../src/analysis/mesh-analyzer';
 import { GrpcMethodMatchType } from '../../src/core/grpc-match';
 import { StringMatch } from '../../src/core/request-match';
@@ -42,6 +42,16 @@ function grpcRoute(chart: Chart): any {
 const PING = { method: { service: 'echo.Echo', method: 'Ping' } };
 
 describe('GrpcMirrorRoute', () => {
+  test('is the GRPCRoute itself: one construct', () => {
+    const f = fixture();
+    const r = route(f);
+    expect(r).toBeInstanceOf(ApiObject);
+    expect(r.grpcRoute).toBe(r);
+    expect(ApiObject.of(r)).toBe(r);
+    expect([r.apiVersion, r.kind]).toEqual(['gateway.networking.k8s.io/v1', 'GRPCRoute']);
+    expect(r.toJson()).toEqual(grpcRoute(f.chart));
+  });
+
   test('a mesh route: GAMMA parent, the method match on the mirrored rule, version Services as backends', () => {
     const f = fixture();
     const r = route(f, { mirrorPercent: 50, mirrorGrpcMatches: [PING] });

@@ -1,4 +1,4 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import { StringMatch } from '../../src/core/request-match';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { HttpMirrorRoute, HttpMirrorRouteProps } from '../../src/gateway-api/http-mirror-route';
@@ -20,6 +20,17 @@ function route(f: GatewayApiFixture, props: Partial<HttpMirrorRouteProps> = {}, 
 const httpRoute = (f: GatewayApiFixture, name = 'httpbin') => only(f.chart, 'HTTPRoute', name);
 
 describe('HttpMirrorRoute', () => {
+  test('is the HTTPRoute itself: one construct (its ReferenceGrants, when any, are its children)', () => {
+    const f = gatewayApiFixture();
+    const r = route(f);
+    expect(r).toBeInstanceOf(ApiObject);
+    expect(r.httpRoute).toBe(r);
+    expect(ApiObject.of(r)).toBe(r);
+    expect([r.apiVersion, r.kind, r.name]).toEqual(['gateway.networking.k8s.io/v1', 'HTTPRoute', 'httpbin']);
+    expect(r.node.children).toEqual([]);
+    expect(r.toJson()).toEqual(httpRoute(f));
+  });
+
   test('routes to the version Service of v1 and mirrors 100% to that of v2, on the gateway\'s HTTPS listener', () => {
     const f = gatewayApiFixture();
     const r = route(f);

@@ -1,4 +1,4 @@
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { GatewayApiGateway } from '../../src/gateway-api/gateway-api-gateway';
 import { ServiceSubsets } from '../../src/istio/service-subsets';
 import { IstioGateway } from '../../src/istio/istio-gateway';
@@ -45,6 +45,22 @@ function route(f: Fixture, props: Partial<MirrorRouteProps> = {}, id = 'route'):
 }
 
 describe('MirrorRoute', () => {
+  test('is the VirtualService itself: one construct, rendered with the field names of Istio\'s CRD', () => {
+    const f = fixture();
+    const r = route(f);
+    expect(r).toBeInstanceOf(ApiObject);
+    expect(r.virtualService).toBe(r);
+    expect(ApiObject.of(r)).toBe(r);
+    expect([r.apiVersion, r.kind, r.name, r.node.path]).toEqual(['networking.istio.io/v1', 'VirtualService', 'httpbin', 'test/ns/route']);
+    expect(r.node.children).toEqual([]);
+    expect(r.toJson()).toEqual(virtualService(f.chart));
+  });
+
+  test('errors raised before the VirtualService exists name the route\'s path all the same', () => {
+    const f = fixture();
+    expect(() => route(f, { mirrorPercent: 101 })).toThrow(/^test\/ns\/route: mirrorPercent must be/);
+  });
+
   describe('single mirror (the walkthrough)', () => {
     test('routes 100% to the destination and mirrors 100% by default', () => {
       const f = fixture();

@@ -1,4 +1,5 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import * as istio from '../../imports/networking.istio.io';
 import { ClientTlsMode, ServiceSubsets, ServiceSubsetsProps } from '../../src/istio/service-subsets';
 import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
@@ -12,6 +13,20 @@ function subsets(chart: Chart, props: ServiceSubsetsProps = {}): ServiceSubsets 
 }
 
 describe('ServiceSubsets', () => {
+  test('is the DestinationRule itself, the service\'s child `DestinationRule`, made once per service by forService()', () => {
+    const chart = Testing.chart();
+    const service = new MeshService(chart, 'reviews', { port: 9080, versions: [new ServiceVersion(chart, 'reviews-v1', {
+      app: 'reviews', version: 'v1', image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.2', containerPort: 9080,
+    })] });
+    const made = ServiceSubsets.forService(service);
+    expect(made).toBeInstanceOf(istio.DestinationRule);
+    expect(made.destinationRule).toBe(made);
+    expect(ApiObject.of(made)).toBe(made);
+    expect(made.node.path).toBe('test/reviews/DestinationRule');
+    expect(ServiceSubsets.forService(service)).toBe(made);
+    expect(made.toJson()).toEqual(Testing.synth(chart).find(m => m.kind === 'DestinationRule'));
+  });
+
   test('traffic policy with defaults for outlier detection', () => {
     const chart = Testing.chart();
     subsets(chart, {

@@ -224,7 +224,7 @@ describe('HttpbinMirrorChart', () => {
       expect(ApiObject.of(chart.v1).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v1'));
       expect(ApiObject.of(chart.v2).toJson()).toEqual(only(manifests, 'Deployment', 'httpbin-v2'));
       expect(chart.service.service.toJson()).toEqual(only(manifests, 'Service', 'httpbin'));
-      expect(ServiceSubsets.of(chart.service).destinationRule.toJson()).toEqual(only(manifests, 'DestinationRule', 'httpbin'));
+      expect(ServiceSubsets.forService(chart.service).destinationRule.toJson()).toEqual(only(manifests, 'DestinationRule', 'httpbin'));
       expect(chart.api).toBe(MeshApi.ISTIO);
       expect(chart.gateway).toBeInstanceOf(IstioGateway);
       expect((chart.gateway as IstioGateway).gateway.toJson()).toEqual(only(manifests, 'Gateway', 'httpbin-gateway'));

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import { ServiceSubsets } from '../../src/istio/service-subsets';
 import { MeshService } from '../../src/services/mesh-service';
 import { ServiceVersion } from '../../src/workloads/service-version';
@@ -24,12 +24,31 @@ function selects(selector: { [key: string]: string }, labels: { [key: string]: s
 }
 
 describe('MeshService', () => {
+  test('is the Service object itself: one construct, with its version Services and subsets as children written after it', () => {
+    const chart = Testing.chart();
+    const service = new MeshService(chart, 'httpbin', { port: 8000, versions: versions(chart), versionServices: true });
+    ServiceSubsets.forService(service);
+    expect(service).toBeInstanceOf(ApiObject);
+    expect(service.service).toBe(service);
+    expect(ApiObject.of(service)).toBe(service);
+    expect([service.kind, service.name, service.node.path]).toEqual(['Service', 'httpbin', 'test/httpbin']);
+    expect(service.node.children.map(c => c.node.id)).toEqual(['version-v1', 'version-v2', 'DestinationRule']);
+    expect(Testing.synth(chart).map(m => `${m.kind}/${m.metadata.name}`)).toEqual(['Deployment/httpbin-v1', 'Deployment/httpbin-v2',
+      'Service/httpbin', 'Service/httpbin-v1', 'Service/httpbin-v2', 'DestinationRule/httpbin']);
+  });
+
+  test('errors raised before the Service exists name the service\'s path all the same', () => {
+    const chart = Testing.chart();
+    expect(() => new MeshService(chart, 'httpbin', { app: 'httpbin', port: 70000 })).toThrow(/^test\/httpbin: port must be/);
+    expect(() => new MeshService(new Chart(chart, 'team'), 'web', {})).toThrow(/^test\/team\/web: app is required when no versions are given/);
+  });
+
   test('a Service selecting the app and, with the Istio flavor\'s subsets, a DestinationRule with one subset per version', () => {
     const chart = Testing.chart();
     const vs = versions(chart);
     const service = new MeshService(chart, 'httpbin', { port: 8000, versions: vs });
     // What a MirrorRoute adds when it first addresses a version (test/istio/service-subsets.test.ts).
-    ServiceSubsets.of(service);
+    ServiceSubsets.forService(service);
     const manifests = Testing.synth(chart);
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`))
       .toEqual(['Deployment/httpbin-v1', 'Deployment/httpbin-v2', 'Service/httpbin', 'DestinationRule/httpbin']);
@@ -62,7 +81,7 @@ describe('MeshService', () => {
     const chart = Testing.chart();
     const ns = new Chart(chart, 'ns', { namespace: 'shop' });
     const service = new MeshService(ns, 'svc', { versions: versions(ns, 'orders', ['v1'], null) });
-    ServiceSubsets.of(service);
+    ServiceSubsets.forService(service);
     expect(service.serviceName).toBe('orders');
     expect(service.namespace).toBe('shop');
     const manifests = Testing.synth(ns);
@@ -105,7 +124,7 @@ describe('MeshService', () => {
     const chart = Testing.chart();
     const [v1, v2] = versions(chart);
     const service = new MeshService(chart, 'httpbin', { versions: [v1] });
-    ServiceSubsets.of(service);
+    ServiceSubsets.forService(service);
     service.addVersion(v2);
     expect(Testing.synth(chart).find(m => m.kind === 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual([v1.version, v2.version]);
   });

@@ -80,7 +80,7 @@ describe('ServiceVersion.fromDeployment', () => {
   test('is a version of a MeshService: its subset selects the Deployment\'s pods', () => {
     const chart = Testing.chart();
     const service = new MeshService(chart, 'reviews', { app: 'reviews', port: 9080 });
-    ServiceSubsets.of(service); // what a MirrorRoute to one of its versions adds
+    ServiceSubsets.forService(service); // what a MirrorRoute to one of its versions adds
     service.addVersion(ServiceVersion.fromDeployment(chart, 'v3', userDeployment(chart), { app: 'reviews', version: 'v3' }));
     const manifests = Testing.synth(chart);
     const rule = manifests.find(m => m.kind === 'DestinationRule');
@@ -196,7 +196,7 @@ describe('ServiceVersion.fromDeploymentName', () => {
   test('becomes a subset of a MeshService', () => {
     const chart = Testing.chart();
     const service = new MeshService(chart, 'reviews', { app: 'reviews', port: 9080 });
-    ServiceSubsets.of(service);
+    ServiceSubsets.forService(service);
     service.addVersion(ServiceVersion.fromDeploymentName(chart, 'v3', { app: 'reviews', version: 'v3', name: 'reviews-v3', containerPorts: [9080] }));
     const manifests = Testing.synth(chart);
     expect(manifests.map(m => m.kind)).toEqual(['Service', 'DestinationRule']);

@@ -298,12 +298,15 @@ describe('ServiceVersion', () => {
   });
 
   describe('the cdk8s-plus Deployment', () => {
-    test('is in the construct tree as the version\'s Resource, with the props applied', () => {
+    test('is the version itself, one construct in the tree as a cdk8s-plus Deployment is, with the props applied', () => {
       const chart = Testing.chart();
       const version = new ServiceVersion(chart, 'reviews-v2', reviewsV2);
       expect(version.deployment).toBeInstanceOf(kplus.Deployment);
-      expect(version.node.defaultChild).toBe(version.deployment);
-      expect(version.deployment.node.path).toBe('test/reviews-v2/Resource');
+      expect(version.deployment).toBe(version);
+      expect(chart.node.findChild('reviews-v2')).toBe(version);
+      // Its object is cdk8s-plus's own child, as for any cdk8s-plus Deployment (and as before version 0.x's redesign).
+      expect(ApiObject.of(version).node.path).toBe('test/reviews-v2/Resource');
+      expect(ApiObject.of(version).kind).toBe('Deployment');
       expect(version.container).toBe(version.deployment.containers[0]);
       expect(version.container.name).toBe('reviews');
       expect(version.deployment.replicas).toBe(1);
