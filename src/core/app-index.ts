@@ -32,6 +32,8 @@ export class AppIndex {
    * `changed()`), with a fingerprint of what they read: all checks are computed again when one of them changes too.
    */
   private readonly volatile: Array<{ readonly readKey: () => string; key?: string }> = [];
+  /** The `volatile` entries whose fingerprint was not empty at the last change (see `addCheck`). */
+  private polled: Array<{ readonly readKey: () => string; key?: string }> = [];
   /** The owners that have a validation of their own, which reports their problems (see `addCheck`). */
   private readonly reporting = new Set<IConstruct>();
   private problems = new Map<IConstruct, string[]>();
@@ -91,7 +93,8 @@ export class AppIndex {
    */
   private findProblems(): Map<IConstruct, string[]> {
     let stale = this.at !== generation;
-    for (const v of this.volatile) {
+    // After a change every fingerprint is read; until the next one, only those that read something (not empty).
+    for (const v of stale ? this.volatile : this.polled) {
       const key = v.readKey();
       if (key !== v.key) {
         v.key = key;
@@ -108,6 +111,7 @@ export class AppIndex {
       }
       this.problems = problems;
       this.at = generation;
+      this.polled = this.volatile.filter(v => v.key !== '');
     }
     let all = this.problems;
     for (const { owner, check } of this.live) {
@@ -165,6 +169,11 @@ export function currentGeneration(): number {
  *
  * Checks run when cdk8s validates the app (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, `Testing.synth()`);
  * `owner.node.validate()` alone reports an owner's problems only once a validation of the app has found them.
+ *
+ * `readKey`, for a check that also reads state the library is not told of (a user's own `IMeshService`): a
+ * fingerprint of that state, read at every validation; when it changes, every check runs again. An empty fingerprint
+ * promises that the check reads nothing of the kind until the next `changed()`: it is then not read again until then
+ * (most routes read only the library's constructs, and there are thousands of validations in a large app).
  */
 export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
   AppIndex.of(owner).addCheck(owner, check, readKey);

@@ -2,7 +2,7 @@ import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
-import { addCheck, addLiveCheck, claimObjects } from '../core/app-index';
+import { addCheck, addLiveCheck, changed, claimObjects } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
 import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, Subject, subjectOf } from '../core/validate';
 
@@ -414,9 +414,16 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
     this.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
     this.container = this.containers[0];
     addCheck(this, claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
-    // Checked at every validation, not memoized: the pod labels can be changed through cdk8s-plus (`podMetadata`)
-    // without the library knowing. Two label lookups, once per validation of the app.
-    addLiveCheck(this, () => podLabelProblems(this, this.app, this.version, 'the Deployment\'s'));
+    // The pod labels can be changed through cdk8s-plus (`podMetadata.addLabel()`, the only way to change a label of
+    // cdk8s's metadata); that counts as a change of the library's state, so the memoized check sees it at the next
+    // synthesis without reading the labels at every one of cdk8s's validations (once per chart).
+    const podMetadata = this.podMetadata;
+    const addLabel = podMetadata.addLabel.bind(podMetadata);
+    podMetadata.addLabel = (key: string, value: string) => {
+      addLabel(key, value);
+      changed();
+    };
+    addCheck(this, () => podLabelProblems(this, this.app, this.version, 'the Deployment\'s'));
   }
 
   /** The cdk8s-plus Deployment: this version itself (the one construct that writes the Deployment). */

@@ -96,6 +96,38 @@ describe('addCheck', () => {
     expect(checked[0].runs).toBe(2);
   });
 
+  test('reads a fingerprint (readKey) at every validation while it is not empty, and an empty one only after a change', () => {
+    const app = Testing.app();
+    const charts = [0, 1, 2].map(i => new Chart(app, `c${i}`));
+    const state = { foreign: 'v1', problems: [] as string[] };
+    let reads = 0;
+    let runs = 0;
+    addCheck(charts[0], () => {
+      runs++;
+      return state.problems;
+    }, () => {
+      reads++;
+      return state.foreign;
+    });
+    app.synthYaml(); // 4 validations: the app's, then one per chart
+    expect([reads, runs]).toEqual([4, 1]);
+    // The state behind the fingerprint changes without changed(): the checks run again.
+    state.foreign = 'v2';
+    state.problems = ['foreign state changed'];
+    expect(() => app.synthYaml()).toThrow(/\[c0\] foreign state changed/);
+    expect(runs).toBe(2);
+    // An empty fingerprint is read once more after it became empty, then not until the next change.
+    state.foreign = '';
+    state.problems = [];
+    app.synthYaml();
+    reads = 0;
+    app.synthYaml();
+    expect(reads).toBe(0);
+    changed();
+    app.synthYaml();
+    expect(reads).toBe(1);
+  });
+
   test('keeps the checks of two apps apart', () => {
     const first = appOfCharts(1);
     const second = appOfCharts(1);

@@ -369,6 +369,17 @@ describe('ServiceVersion', () => {
       version.deployment.podMetadata.addLabel('version', 'v3');
       expect(() => Testing.synth(chart)).toThrow(/\[test\/reviews-v2\] the Deployment's pod label version is "v3", but it must be "v2" \(the version's version\): do not change/);
     });
+
+    test('sees a pod label changed after a synthesis (the check is memoized, the change is not missed)', () => {
+      const app = Testing.app();
+      const charts = [new Chart(app, 'a'), new Chart(app, 'b')];
+      const version = new ServiceVersion(charts[1], 'reviews-v2', reviewsV2);
+      expect(() => app.synthYaml()).not.toThrow();
+      version.deployment.podMetadata.addLabel('app', 'ratings');
+      expect(() => app.synthYaml()).toThrow(/\[b\/reviews-v2\] the Deployment's pod label app is "ratings", but it must be "reviews"/);
+      version.deployment.podMetadata.addLabel('app', 'reviews');
+      expect(() => app.synthYaml()).not.toThrow();
+    });
   });
 
   describe('probes, pod annotations and the service account', () => {
