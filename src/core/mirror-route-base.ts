@@ -45,6 +45,16 @@ export abstract class MirrorRouteBase extends ApiObject {
   private foreign?: { readonly at: number; readonly services: IMeshService[] };
 
   /**
+   * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
+   * object (any copy of cdk8s), which its subclasses would inherit: any VirtualService would be a `MirrorRoute`.
+   *
+   * @internal
+   */
+  public static [Symbol.hasInstance](o: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, o);
+  }
+
+  /**
    * @param scope the chart (or any construct inside one) this belongs to
    * @param id the construct id
    * @param props the route's options

@@ -352,6 +352,8 @@ export class RouteSpec {
   private readonly hosts?: string[];
   private readonly gateways: ModelGatewayParent[];
   private readonly meshService?: IMeshService;
+  /** The model as of the last change (see `model()`). */
+  private current?: RouteModel;
 
   /**
    * @param scope what errors name (the route, before it exists)
@@ -427,6 +429,7 @@ export class RouteSpec {
     const mirror = this.resolveMirror(role, target, this.destinations, this.declaredMirrors);
     check(this.buildModel(this.destinations, [...this.declaredMirrors, mirror]));
     this.declaredMirrors.push(mirror);
+    this.current = undefined;
   }
 
   /** The mirrors that receive copies (percent above 0), as targets, in the order they were given (copies). */
@@ -434,9 +437,9 @@ export class RouteSpec {
     return this.activeMirrors(this.declaredMirrors).map(m => ({ ...m.backend, percent: m.percent }));
   }
 
-  /** The route's model. */
+  /** The route's model (the same object until `addMirror()`: treat it as read-only). */
   public model(): RouteModel {
-    return this.buildModel(this.destinations, this.declaredMirrors);
+    return this.current ??= this.buildModel(this.destinations, this.declaredMirrors);
   }
 
   /**

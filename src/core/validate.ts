@@ -21,7 +21,7 @@ export interface Subject {
 /** The subject of the construct `id` that is about to be created in `scope`: its path, as constructs will compute it. */
 export function subjectOf(scope: IConstruct, id: string): Subject {
   // constructs replaces the path separator in ids (Node.PATH_SEP) with `--`.
-  const own = id.replace(/\//g, '--');
+  const own = id.includes('/') ? id.replace(/\//g, '--') : id;
   return { node: { path: scope.node.path ? `${scope.node.path}/${own}` : own } };
 }
 

@@ -179,6 +179,16 @@ export class ServiceSubsets extends istio.DestinationRule {
     return new ServiceSubsets(service, 'DestinationRule');
   }
 
+  /**
+   * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
+   * object (any copy of cdk8s), which its subclasses would inherit: a VirtualService would be a `ServiceSubsets`.
+   *
+   * @internal
+   */
+  public static [Symbol.hasInstance](o: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, o);
+  }
+
   /** The service the subsets split. */
   public readonly service: MeshService;
   private readonly exportTo?: string[];

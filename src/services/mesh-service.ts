@@ -152,6 +152,16 @@ export class MeshService extends ApiObject implements IMeshService {
     return new ImportedMeshService(scope, id, attrs);
   }
 
+  /**
+   * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
+   * object (any copy of cdk8s), which its subclasses would inherit: a VirtualService would be a `MeshService`.
+   *
+   * @internal
+   */
+  public static [Symbol.hasInstance](o: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, o);
+  }
+
   public readonly serviceName: string;
   public readonly namespace?: string;
   public readonly definedElsewhere = false;

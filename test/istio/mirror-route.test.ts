@@ -54,6 +54,9 @@ describe('MirrorRoute', () => {
     expect([r.apiVersion, r.kind, r.name, r.node.path]).toEqual(['networking.istio.io/v1', 'VirtualService', 'httpbin', 'test/ns/route']);
     expect(r.node.children).toEqual([]);
     expect(r.toJson()).toEqual(virtualService(f.chart));
+    // instanceof is the class's own, not cdk8s's "any ApiObject".
+    expect(new ApiObject(f.chart, 'plain', { apiVersion: 'v1', kind: 'ConfigMap' }) instanceof MirrorRoute).toBe(false);
+    expect(r instanceof MirrorRoute).toBe(true);
   });
 
   test('errors raised before the VirtualService exists name the route\'s path all the same', () => {

@@ -25,6 +25,13 @@ describe('ServiceSubsets', () => {
     expect(made.node.path).toBe('test/reviews/DestinationRule');
     expect(ServiceSubsets.forService(service)).toBe(made);
     expect(made.toJson()).toEqual(Testing.synth(chart).find(m => m.kind === 'DestinationRule'));
+    expect(new istio.DestinationRule(chart, 'other', {}) instanceof ServiceSubsets).toBe(false);
+  });
+
+  test('refuses a scope that is an ApiObject but not a MeshService', () => {
+    const chart = Testing.chart();
+    const plain = new ApiObject(chart, 'plain', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'plain' } });
+    expect(() => new ServiceSubsets(plain as any, 'DestinationRule')).toThrow(/^test\/plain\/DestinationRule: the scope of ServiceSubsets must be the MeshService/);
   });
 
   test('traffic policy with defaults for outlier detection', () => {

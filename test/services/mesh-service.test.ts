@@ -37,6 +37,16 @@ describe('MeshService', () => {
       'Service/httpbin', 'Service/httpbin-v1', 'Service/httpbin-v2', 'DestinationRule/httpbin']);
   });
 
+  test('instanceof MeshService is true for a MeshService only, not for any ApiObject (as cdk8s answers for ApiObject)', () => {
+    const chart = Testing.chart();
+    const service = new MeshService(chart, 'httpbin', { app: 'httpbin' });
+    const plain = new ApiObject(chart, 'plain', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'plain' } });
+    expect(service instanceof MeshService).toBe(true);
+    expect(service instanceof ApiObject).toBe(true);
+    expect(plain instanceof MeshService).toBe(false);
+    expect(MeshService.fromServiceAttributes(chart, 'other', { name: 'other' }) instanceof MeshService).toBe(false);
+  });
+
   test('errors raised before the Service exists name the service\'s path all the same', () => {
     const chart = Testing.chart();
     expect(() => new MeshService(chart, 'httpbin', { app: 'httpbin', port: 70000 })).toThrow(/^test\/httpbin: port must be/);
