@@ -14,7 +14,7 @@ import { IConstruct } from 'constructs';
 export class AppIndex {
   /** The index of the app (construct tree) that `scope` belongs to. */
   public static of(scope: IConstruct): AppIndex {
-    const root = scope.node.root;
+    const root = rootOf(scope);
     let index = INDEXES.get(root);
     if (index === undefined) {
       index = new AppIndex(root);
@@ -132,6 +132,16 @@ export class AppIndex {
 }
 
 const INDEXES = new WeakMap<IConstruct, AppIndex>();
+
+/**
+ * The root of `scope`'s construct tree (its app): `scope.node.root` without the array of every scope that constructs
+ * builds for it, as this runs for every construct and check of the library.
+ */
+export function rootOf(scope: IConstruct): IConstruct {
+  let root = scope;
+  while (root.node.scope !== undefined) root = root.node.scope;
+  return root;
+}
 const NONE: readonly IConstruct[] = [];
 
 /**
@@ -221,10 +231,15 @@ export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): () =>
     index.claim(key, owner);
     renames.set(key, o.rename ?? 'name');
   }
-  return () => keys.flatMap(({ key, o }) => {
-    const owners = index.owners(key);
-    return owners.length < 2 ? [] : [`${o.kind} ${o.namespace || 'default'}/${o.name} is defined ${owners.length} times, by `
-      + `${owners.map(c => `${c.node.path} (its ${RENAMES.get(c)?.get(key) ?? 'name'} prop)`).join(', ')}: kubectl keeps only the last one applied; `
-      + 'give each its own name with that prop'];
-  });
+  return () => {
+    const problems: string[] = [];
+    for (const { key, o } of keys) {
+      const owners = index.owners(key);
+      if (owners.length < 2) continue;
+      problems.push(`${o.kind} ${o.namespace || 'default'}/${o.name} is defined ${owners.length} times, by `
+        + `${owners.map(c => `${c.node.path} (its ${RENAMES.get(c)?.get(key) ?? 'name'} prop)`).join(', ')}: kubectl keeps only the last one applied; `
+        + 'give each its own name with that prop');
+    }
+    return problems;
+  };
 }

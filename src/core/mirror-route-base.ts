@@ -1,10 +1,10 @@
 import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { addCheck, changed, claimObjects, currentGeneration } from './app-index';
+import { addCheck, changed, claimObjects, currentGeneration, rootOf } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IMeshService, IRouteGateway } from './references';
 import { subjectOf } from './validate';
-import { ModelBackend, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
+import { ModelBackend, modelBackends, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
  * The rendering of one stage of a rollout plan: the route's object with the stage's targets, and the problems of
@@ -220,12 +220,13 @@ export abstract class MirrorRouteBase extends ApiObject {
    * there are none.
    */
   private definedElsewhere(model: RouteModel): string | undefined {
-    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || c.node.root !== this.node.root;
+    const root = rootOf(this);
+    const outside = (c: IConstruct & { definedElsewhere: boolean }) => c.definedElsewhere || rootOf(c) !== root;
     const objects: DeclaredObject[] = [];
     for (const { gateway } of model.gateways) {
       if (outside(gateway)) objects.push({ kind: 'Gateway', namespace: gateway.namespace ?? 'default', name: gateway.gatewayName, hosts: gateway.hosts });
     }
-    for (const backend of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
+    for (const backend of modelBackends(model)) {
       if (outside(backend.service)) objects.push(this._declaredService(backend));
       objects.push(...workloadsElsewhere(backend.service, backend.version));
     }
@@ -268,7 +269,7 @@ function fingerprint(services: IMeshService[]): string {
 
 /** The services of `model` that are not this library's constructs. */
 function foreignServices(model: RouteModel): IMeshService[] {
-  const services = new Set(model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]));
+  const services = new Set(modelBackends(model).map(b => b.service));
   if (model.meshService !== undefined) services.add(model.meshService);
   return [...services].filter(s => !LIBRARY_SERVICES.has(s.constructor as abstract new (...args: any[]) => IMeshService));
 }

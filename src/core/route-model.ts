@@ -263,6 +263,19 @@ export interface ModelGatewayParent {
   readonly gateway: IRouteGateway;
 }
 
+/**
+ * Every backend of a model, in rule order: each rule's destinations, then its mirrors' backends (a backend shared by
+ * rules appears once per rule). Plain loops: it runs for every route at construction and synthesis.
+ */
+export function modelBackends(model: RouteModel): ModelBackend[] {
+  const backends: ModelBackend[] = [];
+  for (const rule of model.rules) {
+    for (const d of rule.destinations) backends.push(d);
+    for (const m of rule.mirrors) backends.push(m.backend);
+  }
+  return backends;
+}
+
 /** A complete route: where it is attached, the hosts, and the rules in order of precedence. */
 export interface RouteModel {
   readonly name: string;

@@ -2,7 +2,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { IMeshService, versionServiceName } from '../core/references';
 import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { ModelHeaderOperations } from '../core/route-policy';
-import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
+import { ModelBackend, modelBackends, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail, Subject } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { GATEWAY_API_GROUP, IGatewayApiGateway, RouteNamespaces } from './gateway-api-gateway';
@@ -47,7 +47,7 @@ export class HttpRouteRenderer implements RouteRenderer {
       }
     }
     const ns = model.namespace;
-    for (const b of model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)])) {
+    for (const b of modelBackends(model)) {
       if (ns === undefined && b.service.namespace !== undefined) {
         reject(`service ${b.service.serviceName} is in namespace ${b.service.namespace} but the route has no namespace: the ReferenceGrant there `
           + 'must name the route\'s namespace; set namespace (or the chart\'s namespace)');

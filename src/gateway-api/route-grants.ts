@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { claimObjects } from '../core/app-index';
 import { IMeshService } from '../core/references';
-import { RouteModel } from '../core/route-model';
+import { modelBackends, RouteModel } from '../core/route-model';
 import { checkDnsSubdomain, fail } from '../core/validate';
 import { GATEWAY_API_GROUP } from './gateway-api-gateway';
 import { serviceNamesOf } from './http-route-renderer';
@@ -75,7 +75,7 @@ export class RouteGrants {
 
   /** The services of `model` in another namespace than the route's. */
   private crossNamespaceServices(model: RouteModel): IMeshService[] {
-    const services = model.rules.flatMap(r => [...r.destinations.map(d => d.service), ...r.mirrors.map(m => m.backend.service)]);
+    const services = modelBackends(model).map(b => b.service);
     return services.filter((s, i) => services.indexOf(s) === i && s.namespace !== undefined && s.namespace !== this.route.namespace);
   }
 }

@@ -4,7 +4,7 @@ import * as istio from '../../imports/networking.istio.io';
 import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
-import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
+import { MirrorRouteOptions, ModelBackend, modelBackends, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
@@ -140,7 +140,7 @@ export class MirrorRoute extends MirrorRouteBase {
   /** A subset is usable only where its DestinationRule is exported to (Istio's `exportTo`). */
   private subsetVisibilityProblems(): string[] {
     const problems: string[] = [];
-    for (const b of backendsOf(this._spec.model())) {
+    for (const b of modelBackends(this._spec.model())) {
       const subsets = b.version === undefined ? undefined : subsetsOf(b.service);
       if (subsets !== undefined && !subsets.isVisibleFrom(this.namespace)) {
         problems.push(`targets subset ${b.version} of ${hostOf(b.service, this.namespace)}, but its DestinationRule (${subsets.node.path}) is not `
@@ -153,13 +153,10 @@ export class MirrorRoute extends MirrorRouteBase {
 }
 
 function addSubsets(model: RouteModel): void {
-  for (const b of backendsOf(model)) {
+  for (const b of modelBackends(model)) {
     if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.forService(b.service);
   }
 }
 
-function backendsOf(model: RouteModel): ModelBackend[] {
-  return model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)]);
-}
 
 routeKind(MirrorRoute, istio.VirtualService.GVK, RENDERER);

@@ -2,7 +2,7 @@ import * as istio from '../../imports/networking.istio.io';
 import { IMeshService, IRouteGateway } from '../core/references';
 import { regexProblem, RequestMatch, StringMatch, StringMatchType } from '../core/request-match';
 import { headerNames, ModelHeaderOperations, ModelRetries } from '../core/route-policy';
-import { ModelBackend, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
+import { ModelBackend, modelBackends, ModelHttpRule, RouteModel, RouteRenderer } from '../core/route-model';
 import { fail, Subject } from '../core/validate';
 import { istioDuration } from './rules/duration';
 import { covers, gatewayHostsFor, hostMatches, toFqdn } from './rules/hosts';
@@ -111,7 +111,7 @@ export class IstioRouteRenderer implements RouteRenderer {
       // name, taking a host with a dot as a full name: `httpbin.default` is no service's host, so sidecars never apply
       // the route (nothing mirrored). Only the short name in the route's namespace and the FQDN are service hosts.
       if (primary !== undefined) {
-        const services = [model.meshService!, ...model.rules.flatMap(r => [...r.destinations, ...r.mirrors.map(m => m.backend)]).map(b => b.service)];
+        const services = [model.meshService!, ...modelBackends(model).map(b => b.service)];
         for (const h of model.hosts) {
           const [name, ns, ...rest] = h.split('.');
           const service = rest.length === 0 ? services.find(sv => sv.serviceName === name && (sv.namespace ?? 'default') === ns) : undefined;

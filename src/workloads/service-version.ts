@@ -446,7 +446,11 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
     const spec: any = super._toKube();
     // cdk8s-plus labels every pod template with its construct address even when it does not select on it; the label
     // would change the pod template (and roll the pods) whenever the construct tree is reorganised, so drop it.
-    delete spec.template.metadata?.labels?.[kplus.Pod.ADDRESS_LABEL];
+    // A copy without it rather than `delete`, which would leave a slow (dictionary-mode) object for cdk8s to resolve.
+    const labels = spec.template.metadata?.labels;
+    if (labels !== undefined && kplus.Pod.ADDRESS_LABEL in labels) {
+      spec.template.metadata.labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== kplus.Pod.ADDRESS_LABEL));
+    }
     if (this.security.level === PodSecurityLevel.RESTRICTED) {
       const problems = restrictedViolations(applyRestricted(spec.template.spec));
       if (problems.length > 0) {
@@ -666,7 +670,13 @@ function templateLabels(deployment: kplus.Deployment): { [key: string]: string }
 }
 
 function kplusContainerPorts(deployment: kplus.Deployment): number[] {
-  return [...new Set(deployment.containers.flatMap(c => c.ports.map(p => p.number)))];
+  const ports: number[] = [];
+  for (const container of deployment.containers) {
+    for (const port of container.ports) {
+      if (!ports.includes(port.number)) ports.push(port.number);
+    }
+  }
+  return ports;
 }
 
 function onlyPort(ports: number[] | undefined): number | undefined {
