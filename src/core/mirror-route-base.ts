@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { addCheck, changed, claimObjects, currentGeneration, rootOf } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IMeshService, IRouteGateway } from './references';
-import { subjectOf } from './validate';
+import { isInstance, subjectOf } from './validate';
 import { ModelBackend, modelBackends, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
 
 /**
@@ -50,8 +50,8 @@ export abstract class MirrorRouteBase extends ApiObject {
    *
    * @internal
    */
-  public static [Symbol.hasInstance](o: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, o);
+  public static [Symbol.hasInstance](o: unknown): o is MirrorRouteBase {
+    return isInstance(this, o);
   }
 
   /**

@@ -25,6 +25,14 @@ export function subjectOf(scope: IConstruct, id: string): Subject {
   return { node: { path: scope.node.path ? `${scope.node.path}/${own}` : own } };
 }
 
+/**
+ * Whether `o` is an instance of `cls` by its prototype chain (JavaScript's ordinary `instanceof`), for the library's
+ * subclasses of cdk8s's `ApiObject`, whose own `instanceof` is true for every API object.
+ */
+export function isInstance(cls: object, o: unknown): boolean {
+  return Function.prototype[Symbol.hasInstance].call(cls, o);
+}
+
 /** Throws an error whose message starts with the construct path. */
 export function fail(scope: Subject, message: string): never {
   throw new Error(`${scope.node.path}: ${message}`);

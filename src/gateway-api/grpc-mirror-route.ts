@@ -4,7 +4,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { GrpcMirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors, isInstance } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GrpcRouteRenderer } from './grpc-route-renderer';
 import { backendServiceName } from './http-route-renderer';
@@ -55,6 +55,11 @@ const FLAVORS = gatewayFlavors('gateway-api', 'GrpcMirrorRoute', 'IstioGrpcMirro
  * @see https://gateway-api.sigs.k8s.io/api-types/grpcroute/
  */
 export class GrpcMirrorRoute extends MirrorRouteBase {
+  /** `instanceof` narrows to this class (see `MirrorRouteBase`). @internal */
+  public static [Symbol.hasInstance](o: unknown): o is GrpcMirrorRoute {
+    return isInstance(this, o);
+  }
+
   /** The ReferenceGrants of the route's targets in other namespaces. */
   private readonly grants = new RouteGrants(this, 'GRPCRoute');
 

@@ -6,7 +6,7 @@ import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, fail, gatewayFlavors } from '../core/validate';
+import { checkGatewayFlavor, fail, gatewayFlavors, isInstance } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
 import { backendServiceName, HttpRouteRenderer } from './http-route-renderer';
@@ -70,6 +70,11 @@ const FLAVORS = gatewayFlavors('gateway-api', 'HttpMirrorRoute', 'MirrorRoute');
  * @see https://gateway-api.sigs.k8s.io/guides/http-request-mirroring/
  */
 export class HttpMirrorRoute extends MirrorRouteBase {
+  /** `instanceof` narrows to this class (see `MirrorRouteBase`). @internal */
+  public static [Symbol.hasInstance](o: unknown): o is HttpMirrorRoute {
+    return isInstance(this, o);
+  }
+
   /** The ReferenceGrants of the route's targets in other namespaces. */
   private readonly grants = new RouteGrants(this, 'HTTPRoute');
   /** The implementations the route is checked against: its own, else its gateways'. */

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { routeKind } from '../core/mirror-route-base';
 import { GrpcMirrorRouteOptions } from '../core/route-model';
+import { isInstance } from '../core/validate';
 import { IstioGrpcRouteRenderer } from './grpc-route-renderer';
 import { MirrorRoute, MirrorRouteProps } from './mirror-route';
 
@@ -36,6 +37,11 @@ const RENDERER = new IstioGrpcRouteRenderer();
  * @see https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/
  */
 export class IstioGrpcMirrorRoute extends MirrorRoute {
+  /** `instanceof` narrows to this class (see `MirrorRouteBase`). @internal */
+  public static [Symbol.hasInstance](o: unknown): o is IstioGrpcMirrorRoute {
+    return isInstance(this, o);
+  }
+
   /**
    * Defines an `IstioGrpcMirrorRoute` (writes a VirtualService).
    *

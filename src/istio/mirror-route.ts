@@ -5,7 +5,7 @@ import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, modelBackends, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, gatewayFlavors } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors, isInstance } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
 import { toFqdn } from './rules/hosts';
@@ -53,6 +53,11 @@ const FLAVORS = gatewayFlavors('istio', 'MirrorRoute', 'HttpMirrorRoute');
  * @see https://istio.io/latest/docs/tasks/traffic-management/mirroring/
  */
 export class MirrorRoute extends MirrorRouteBase {
+  /** `instanceof` narrows to this class (see `MirrorRouteBase`). @internal */
+  public static [Symbol.hasInstance](o: unknown): o is MirrorRoute {
+    return isInstance(this, o);
+  }
+
 
   /**
    * Defines a `MirrorRoute` (writes a VirtualService).

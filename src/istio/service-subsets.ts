@@ -5,7 +5,7 @@ import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/de
 import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
 import { checkTimeout } from '../core/route-policy';
-import { checkDnsLabel, checkInteger, fail, INT32_MAX, Subject, subjectOf, UINT32_MAX } from '../core/validate';
+import { checkDnsLabel, checkInteger, fail, INT32_MAX, isInstance, Subject, subjectOf, UINT32_MAX } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { istioDuration } from './rules/duration';
 
@@ -181,12 +181,12 @@ export class ServiceSubsets extends istio.DestinationRule {
 
   /**
    * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
-   * object (any copy of cdk8s), which its subclasses would inherit: a VirtualService would be a `ServiceSubsets`.
+   * object (any copy of cdk8s), which its subclasses would inherit: any DestinationRule would be a `ServiceSubsets`.
    *
    * @internal
    */
-  public static [Symbol.hasInstance](o: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, o);
+  public static [Symbol.hasInstance](o: unknown): o is ServiceSubsets {
+    return isInstance(this, o);
   }
 
   /** The service the subsets split. */

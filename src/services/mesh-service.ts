@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../core/app-index';
 import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
-import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel, Subject, subjectOf } from '../core/validate';
+import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel, isInstance, Subject, subjectOf } from '../core/validate';
 import { ISTIO_PROTOCOLS, protocolFromPortName, WELL_KNOWN_TCP_PORTS } from './rules/protocols';
 
 // The service layer: a Service with versions behind it and, if asked, one Service per version. It is neither Istio's
@@ -154,12 +154,12 @@ export class MeshService extends ApiObject implements IMeshService {
 
   /**
    * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
-   * object (any copy of cdk8s), which its subclasses would inherit: a VirtualService would be a `MeshService`.
+   * object (any copy of cdk8s), which its subclasses would inherit: any Service would be a `MeshService`.
    *
    * @internal
    */
-  public static [Symbol.hasInstance](o: unknown): boolean {
-    return Function.prototype[Symbol.hasInstance].call(this, o);
+  public static [Symbol.hasInstance](o: unknown): o is MeshService {
+    return isInstance(this, o);
   }
 
   public readonly serviceName: string;
