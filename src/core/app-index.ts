@@ -25,8 +25,6 @@ export class AppIndex {
 
   private readonly claims = new Map<string, IConstruct[]>();
   private readonly checks: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
-  /** The checks run at every validation of the app (see `addLiveCheck`). */
-  private readonly live: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
   /**
    * The checks that read state the library does not own (a user's own `IMeshService`, which changes without
    * `changed()`), with a fingerprint of what they read: all checks are computed again when one of them changes too.
@@ -46,20 +44,7 @@ export class AppIndex {
   /** See the function `addCheck`. */
   public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
     if (readKey !== undefined) this.volatile.push({ readKey });
-    this.validateRoot();
-    this.checks.push({ owner, check });
-    changed();
-  }
-
-  /** See the function `addLiveCheck`. */
-  public addLiveCheck(owner: IConstruct, check: () => string[]): void {
-    this.validateRoot();
-    this.live.push({ owner, check });
-  }
-
-  /** Adds the app's one validation, on its root, the first time a check is added. */
-  private validateRoot(): void {
-    if (this.checks.length === 0 && this.live.length === 0) {
+    if (this.checks.length === 0) {
       this.root.node.addValidation({
         validate: () => {
           this.findProblems();
@@ -67,6 +52,8 @@ export class AppIndex {
         },
       });
     }
+    this.checks.push({ owner, check });
+    changed();
   }
 
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
@@ -112,22 +99,14 @@ export class AppIndex {
       this.problems = problems;
       this.at = generation;
       this.polled = this.volatile.filter(v => v.key !== '');
-    }
-    let all = this.problems;
-    for (const { owner, check } of this.live) {
-      const found = check();
-      if (found.length > 0) {
-        if (all === this.problems) all = new Map(this.problems);
-        all.set(owner, [...all.get(owner) ?? [], ...found]);
+      for (const owner of problems.keys()) {
+        if (!this.reporting.has(owner)) {
+          this.reporting.add(owner);
+          owner.node.addValidation({ validate: () => this.findProblems().get(owner) ?? [] });
+        }
       }
     }
-    for (const owner of all.keys()) {
-      if (!this.reporting.has(owner)) {
-        this.reporting.add(owner);
-        owner.node.addValidation({ validate: () => this.findProblems().get(owner) ?? [] });
-      }
-    }
-    return all;
+    return this.problems;
   }
 }
 
@@ -180,23 +159,14 @@ export function currentGeneration(): number {
  * Checks run when cdk8s validates the app (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, `Testing.synth()`);
  * `owner.node.validate()` alone reports an owner's problems only once a validation of the app has found them.
  *
- * `readKey`, for a check that also reads state the library is not told of (a user's own `IMeshService`): a
+ * `readKey`, for a check that also reads state the library is not told of (a user's own `IMeshService`, the labels of a
+ * user's Deployment): a
  * fingerprint of that state, read at every validation; when it changes, every check runs again. An empty fingerprint
  * promises that the check reads nothing of the kind until the next `changed()`: it is then not read again until then
  * (most routes read only the library's constructs, and there are thousands of validations in a large app).
  */
 export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
   AppIndex.of(owner).addCheck(owner, check, readKey);
-}
-
-/**
- * Registers a check of `owner` that reads state the library is not told of when it changes (labels set through
- * cdk8s-plus, an object's JSON patches): run at every validation of the app, not memoized, so keep it cheap. Its
- * messages are reported as those of `addCheck`, under the owner's path; like those, it costs no validation per
- * construct (cdk8s would call that once per construct for every chart it writes).
- */
-export function addLiveCheck(owner: IConstruct, check: () => string[]): void {
-  AppIndex.of(owner).addLiveCheck(owner, check);
 }
 
 /** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */

@@ -39,6 +39,8 @@ export abstract class MirrorRouteBase extends ApiObject {
   protected readonly _spec: RouteSpec;
   private readonly routeHosts: string[];
   private readonly renderer: RouteRenderer;
+  /** What the route's class writes (`routeKind`). */
+  private readonly written: RouteKind;
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
   private stageModel?: RouteModel;
   /** The services of the route the library does not own, as of a change count (see `foreignState`). */
@@ -64,7 +66,8 @@ export abstract class MirrorRouteBase extends ApiObject {
     // The route is its object itself (one construct per object, as the generated classes are), so the props are checked
     // before the object is created: errors name the route's path all the same. What the object is and how its spec is
     // written depends on the class being constructed (`routeKind`).
-    const { renderer, type } = routeKindOf(new.target);
+    const written = routeKindOf(new.target);
+    const { renderer, type } = written;
     const subject = subjectOf(scope, id);
     const spec = new RouteSpec(subject, scope, props, gateways, renderer.grpc ?? false);
     const model = spec.model();
@@ -77,11 +80,17 @@ export abstract class MirrorRouteBase extends ApiObject {
       spec: Lazy.any({ produce: () => renderer.renderSpec(self.route!.stageModel ?? spec.model()) }),
     });
     self.route = this;
+    this.written = written;
     this.renderer = renderer;
     this._spec = spec;
     this.routeName = spec.name;
     this.namespace = spec.namespace;
     this.routeHosts = renderer.hosts(model);
+  }
+
+  /** The route object's manifest, with the field names of its API's CRD (as the generated class of its kind writes it). */
+  public toJson(): any {
+    return { ...this.written.type, ...this.written.toJson(super.toJson()) };
   }
 
   /**
@@ -234,10 +243,12 @@ export abstract class MirrorRouteBase extends ApiObject {
   }
 }
 
-/** What a class of route writes: the object's API version and kind, and the renderer of its spec. */
+/** What a class of route writes: the object's API version and kind, the renderer of its spec, and its manifest's form. */
 interface RouteKind {
   readonly type: GroupVersionKind;
   readonly renderer: RouteRenderer;
+  /** The generated class's `toJson_<Kind>Props`: the resolved props with the field names of the API's CRD. */
+  readonly toJson: (props: any) => any;
 }
 
 const ROUTE_KINDS = new Map<abstract new (...args: any[]) => MirrorRouteBase, RouteKind>();
@@ -246,8 +257,9 @@ const ROUTE_KINDS = new Map<abstract new (...args: any[]) => MirrorRouteBase, Ro
  * Registers what the routes of `routeClass` (a flavor's subclass of `MirrorRouteBase`) write: each flavor's module
  * does it for its classes. A subclass that registers nothing writes what its nearest registered base class writes.
  */
-export function routeKind(routeClass: abstract new (...args: any[]) => MirrorRouteBase, type: GroupVersionKind, renderer: RouteRenderer): void {
-  ROUTE_KINDS.set(routeClass, { type, renderer });
+export function routeKind(routeClass: abstract new (...args: any[]) => MirrorRouteBase, type: GroupVersionKind, renderer: RouteRenderer,
+  toJson: (props: any) => any): void {
+  ROUTE_KINDS.set(routeClass, { type, renderer, toJson });
 }
 
 function routeKindOf(routeClass: object): RouteKind {

@@ -80,11 +80,6 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
     return this;
   }
 
-  /** The GRPCRoute's manifest, with the field names of the Gateway API's CRD (as `gw.GrpcRoute` writes it). */
-  public toJson(): any {
-    return { ...gw.GrpcRoute.GVK, ...gw.toJson_GrpcRouteProps(super.toJson()) };
-  }
-
   /** The ReferenceGrants follow the targets. @internal */
   protected _targetsChanged(model: RouteModel): void {
     this.grants.follow(model);
@@ -108,4 +103,4 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
 
 }
 
-routeKind(GrpcMirrorRoute, gw.GrpcRoute.GVK, RENDERER);
+routeKind(GrpcMirrorRoute, gw.GrpcRoute.GVK, RENDERER, gw.toJson_GrpcRouteProps);

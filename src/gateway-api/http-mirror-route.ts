@@ -108,11 +108,6 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     return this;
   }
 
-  /** The HTTPRoute's manifest, with the field names of the Gateway API's CRD (as `gw.HttpRoute` writes it). */
-  public toJson(): any {
-    return { ...gw.HttpRoute.GVK, ...gw.toJson_HttpRouteProps(super.toJson()) };
-  }
-
   /** The ReferenceGrants follow the targets. @internal */
   protected _targetsChanged(model: RouteModel): void {
     this.grants.follow(model);
@@ -179,4 +174,4 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   }
 }
 
-routeKind(HttpMirrorRoute, gw.HttpRoute.GVK, RENDERER);
+routeKind(HttpMirrorRoute, gw.HttpRoute.GVK, RENDERER, gw.toJson_HttpRouteProps);

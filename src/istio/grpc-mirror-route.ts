@@ -54,4 +54,4 @@ export class IstioGrpcMirrorRoute extends MirrorRoute {
   }
 }
 
-routeKind(IstioGrpcMirrorRoute, istio.VirtualService.GVK, RENDERER);
+routeKind(IstioGrpcMirrorRoute, istio.VirtualService.GVK, RENDERER, istio.toJson_VirtualServiceProps);

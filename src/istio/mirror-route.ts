@@ -77,11 +77,6 @@ export class MirrorRoute extends MirrorRouteBase {
     return this;
   }
 
-  /** The VirtualService's manifest, with the field names of Istio's CRD (as `istio.VirtualService` writes it). */
-  public toJson(): any {
-    return { ...istio.VirtualService.GVK, ...istio.toJson_VirtualServiceProps(super.toJson()) };
-  }
-
   /**
    * A version of a service of this library is a DestinationRule subset: the service gets its `ServiceSubsets` the
    * first time a route addresses one of its versions. A target without a version (a whole service, e.g. a shadow
@@ -164,4 +159,4 @@ function addSubsets(model: RouteModel): void {
 }
 
 
-routeKind(MirrorRoute, istio.VirtualService.GVK, RENDERER);
+routeKind(MirrorRoute, istio.VirtualService.GVK, RENDERER, istio.toJson_VirtualServiceProps);

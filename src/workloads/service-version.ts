@@ -2,7 +2,7 @@ import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
-import { addCheck, addLiveCheck, changed, claimObjects } from '../core/app-index';
+import { addCheck, changed, claimObjects } from '../core/app-index';
 import { IServiceVersion } from '../core/references';
 import { checkCount, checkDnsLabel, checkDnsSubdomain, checkLabelKey, checkLabelValue, checkOptionalDnsLabel, checkPort, fail, Subject, subjectOf } from '../core/validate';
 
@@ -568,7 +568,9 @@ class DeploymentVersion extends Construct implements IServiceVersion {
       }
     }
     this.namespace = deployment.metadata.namespace ?? Chart.of(deployment).namespace;
-    addLiveCheck(this, () => podLabelProblems(deployment, this.app, this.version, `the Deployment ${deployment.node.path}'s`));
+    // The Deployment is the user's: its labels may change without the library knowing, so they are the check's fingerprint.
+    addCheck(this, () => podLabelProblems(deployment, this.app, this.version, `the Deployment ${deployment.node.path}'s`),
+      () => `${deployment.podMetadata.getLabel('app')}\n${deployment.podMetadata.getLabel('version')}`);
   }
 
   public get podLabels(): { [key: string]: string } {
@@ -606,9 +608,9 @@ class ApiObjectVersion extends Construct implements IServiceVersion {
       fail(this, `${apiObject.node.path} belongs to another app: define the version in the app that writes the object`);
     }
     this.namespace = apiObject.metadata.namespace ?? Chart.of(apiObject).namespace;
-    // At synth, so that labels set after this call (a JSON patch, metadata set later) count; the object is rendered
-    // once per validation pass, as cdk8s renders it anyway.
-    addLiveCheck(this, () => {
+    // At synth, so that labels set after this call (a JSON patch, metadata set later) count: the pod labels, as the
+    // object renders at each validation, are the check's fingerprint.
+    addCheck(this, () => {
       const labels = this.podLabels;
       return ['app', 'version'].flatMap(key => {
         const want = key === 'app' ? this.app : this.version;
@@ -616,7 +618,7 @@ class ApiObjectVersion extends Construct implements IServiceVersion {
           + `(spec.template.metadata.labels), but ${labels[key] === undefined ? 'has no such label' : `has ${key}=${labels[key]}`}: `
           + `add the label to its pod template, or pass the ${key} its pods carry`];
       });
-    });
+    }, () => JSON.stringify(this.podLabels));
   }
 
   /** The pod template's labels, as the object renders now. */

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct, Node } from 'constructs';
-import { addCheck, addLiveCheck, changed, claimObjects } from '../../src/core/app-index';
+import { addCheck, changed, claimObjects } from '../../src/core/app-index';
 
 /** A construct with one check, whose problems are whatever `problems` holds when the check runs; counts its runs. */
 class Checked extends Construct {
@@ -137,26 +137,26 @@ describe('addCheck', () => {
   });
 });
 
-describe('addLiveCheck', () => {
-  /** A construct whose live check reads `state` (which changes without `changed()`, as cdk8s-plus labels do). */
-  function live(scope: Construct, id: string): { state: { problems: string[] }; runs: () => number } {
+describe('addCheck with a fingerprint (readKey) of state the library is not told of', () => {
+  /** A construct whose check reads `state`, which changes without `changed()` (as a user's Deployment's labels do). */
+  function watched(scope: Construct, id: string): { state: { problems: string[] }; reads: () => number } {
     const c = new Construct(scope, id);
     const state = { problems: [] as string[] };
-    let runs = 0;
-    addLiveCheck(c, () => {
-      runs++;
-      return state.problems;
+    let reads = 0;
+    addCheck(c, () => state.problems, () => {
+      reads++;
+      return JSON.stringify(state.problems);
     });
-    return { state, runs: () => runs };
+    return { state, reads: () => reads };
   }
 
-  test('runs at every validation of the app, so a change the library is not told of is seen without changed()', () => {
+  test('reads the fingerprint at every validation of the app, so a change the library is not told of is seen without changed()', () => {
     const app = Testing.app();
     const charts = [0, 1, 2].map(i => new Chart(app, `c${i}`));
-    const checked = live(charts[1], 'labels');
+    const checked = watched(charts[1], 'labels');
     app.synthYaml();
-    // synthYaml() validates the app, then again in each of the 3 charts' toJson(): 4 passes, one run each.
-    expect(checked.runs()).toBe(4);
+    // synthYaml() validates the app, then again in each of the 3 charts' toJson(): 4 passes, one read each.
+    expect(checked.reads()).toBe(4);
     checked.state.problems = ['label changed behind the library\'s back'];
     expect(() => app.synthYaml()).toThrow(/\[c1\/labels\] label changed behind the library's back/);
     checked.state.problems = [];
@@ -167,8 +167,8 @@ describe('addLiveCheck', () => {
     const addValidation = jest.spyOn(Node.prototype, 'addValidation');
     try {
       const app = Testing.app();
-      live(new Chart(app, 'c0'), 'a');
-      live(new Chart(app, 'c1'), 'b');
+      watched(new Chart(app, 'c0'), 'a');
+      watched(new Chart(app, 'c1'), 'b');
       app.synthYaml();
       expect(addValidation.mock.contexts.map(node => (node as Node).path)).toEqual(['']);
     } finally {
@@ -176,10 +176,10 @@ describe('addLiveCheck', () => {
     }
   });
 
-  test('reports beside the memoized checks of the same app, each under its own construct', () => {
+  test('reports beside the other checks of the same app, each under its own construct', () => {
     const { app, checked } = appOfCharts(2);
     checked[0].problems = ['memoized problem'];
-    const other = live(Chart.of(checked[1]), 'live');
+    const other = watched(Chart.of(checked[1]), 'live');
     other.state.problems = ['live problem'];
     expect(() => app.synthYaml()).toThrow('Validation failed with the following errors:\n  [c0/thing] memoized problem\n  [c1/live] live problem');
   });

@@ -106,6 +106,15 @@ describe('ServiceVersion.fromDeployment', () => {
       expect(() => Testing.synth(chart)).toThrow(/\[test\/v3\] the Deployment test\/reviews-shadow's pod label app is "ratings", but it must be "reviews"/);
     });
 
+    test('when the app label is changed after a first synthesis (the labels are the check\'s fingerprint)', () => {
+      const chart = Testing.chart();
+      const deployment = userDeployment(chart);
+      ServiceVersion.fromDeployment(chart, 'v3', deployment, { app: 'reviews', version: 'v3' });
+      expect(() => Testing.synth(chart)).not.toThrow();
+      deployment.podMetadata.addLabel('app', 'ratings');
+      expect(() => Testing.synth(chart)).toThrow(/\[test\/v3\] the Deployment test\/reviews-shadow's pod label app is "ratings"/);
+    });
+
     test('when the Deployment belongs to another app', () => {
       const deployment = userDeployment(Testing.chart());
       expect(() => ServiceVersion.fromDeployment(Testing.chart(), 'v3', deployment, { app: 'reviews', version: 'v3' }))
@@ -140,6 +149,15 @@ describe('ServiceVersion.fromApiObject', () => {
     ServiceVersion.fromApiObject(chart, 'v3', object, { app: 'reviews', version: 'v3' });
     object.addJsonPatch(JsonPatch.add('/spec/template/metadata/labels/version', 'v3'));
     expect(() => Testing.synth(chart)).not.toThrow();
+  });
+
+  test('sees a label removed by a JSON patch after a first synthesis', () => {
+    const chart = Testing.chart();
+    const object = plainDeployment(chart, { app: 'reviews', version: 'v3' });
+    ServiceVersion.fromApiObject(chart, 'v3', object, { app: 'reviews', version: 'v3' });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    object.addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/version'));
+    expect(() => Testing.synth(chart)).toThrow(/must label its pods version=v3 \(spec.template.metadata.labels\), but has no such label/);
   });
 
   test('takes any apps/v1 workload, e.g. a StatefulSet in another namespace', () => {
