@@ -24,6 +24,13 @@ export class AppIndex {
   }
 
   private readonly claims = new Map<string, IConstruct[]>();
+  /** The claims not indexed yet, in the order they were made (see `indexPending`). */
+  private pending: Array<ObjectClaim | { readonly key: string; readonly owner: IConstruct }> = [];
+  /** The objects claimed by `claimObjects`, by key: who claimed each, and how (the kind, name and prop of the message). */
+  private readonly objects = new Map<string, ObjectClaim[]>();
+  /** The keys of `claims` that two or more constructs claimed: the duplicates, known as soon as they are claimed. */
+  private readonly duplicated = new Set<string>();
+  private validated = false;
   private readonly checks: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
   /**
    * The checks that read state the library does not own (a user's own `IMeshService`, which changes without
@@ -44,32 +51,68 @@ export class AppIndex {
   /** See the function `addCheck`. */
   public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
     if (readKey !== undefined) this.volatile.push({ readKey });
-    if (this.checks.length === 0) {
-      this.root.node.addValidation({
-        validate: () => {
-          this.findProblems();
-          return [];
-        },
-      });
-    }
+    this.validate();
     this.checks.push({ owner, check });
     changed();
+  }
+
+  /** See the function `claimObjects`. */
+  public claimObject(claim: ObjectClaim): void {
+    this.validate();
+    changed();
+    this.pending.push(claim);
+  }
+
+  /** The app's one validation, added to the root on the first check or claim, which runs every check of the app. */
+  private validate(): void {
+    if (this.validated) return;
+    this.validated = true;
+    this.root.node.addValidation({
+      validate: () => {
+        this.findProblems();
+        return [];
+      },
+    });
   }
 
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
   public claim(key: string, owner: IConstruct): void {
     changed();
-    const owners = this.claims.get(key);
-    if (owners === undefined) {
-      this.claims.set(key, [owner]);
-    } else if (!owners.includes(owner)) {
-      owners.push(owner);
-    }
+    this.pending.push({ key, owner });
   }
 
   /** The constructs that claimed `key`, in the order they did. */
   public owners(key: string): readonly IConstruct[] {
+    this.indexPending();
     return this.claims.get(key) ?? NONE;
+  }
+
+  /**
+   * Indexes the claims made since the last look-up. Claims are only recorded when they are made (thousands of
+   * constructs each make a few, before anything reads them), and indexed here in one loop.
+   */
+  private indexPending(): void {
+    if (this.pending.length === 0) return;
+    for (const claim of this.pending) {
+      const object = (claim as ObjectClaim).object;
+      const key = object === undefined ? (claim as { key: string }).key : objectKey(object.apiVersion, object.kind, object.namespace, object.name);
+      const owners = this.claims.get(key);
+      if (owners === undefined) {
+        this.claims.set(key, [claim.owner]);
+      } else if (!owners.includes(claim.owner)) {
+        owners.push(claim.owner);
+        this.duplicated.add(key);
+      }
+      if (object !== undefined) {
+        const claims = this.objects.get(key);
+        if (claims === undefined) {
+          this.objects.set(key, [claim as ObjectClaim]);
+        } else if (!claims.some(c => c.owner === claim.owner)) {
+          claims.push(claim as ObjectClaim);
+        }
+      }
+    }
+    this.pending = [];
   }
 
   /**
@@ -89,11 +132,23 @@ export class AppIndex {
       }
     }
     if (stale) {
+      this.indexPending();
       const problems = new Map<IConstruct, string[]>();
+      const report = (owner: IConstruct, found: string[]) => {
+        if (found.length > 0) problems.set(owner, [...problems.get(owner) ?? [], ...found]);
+      };
       for (const { owner, check } of this.checks) {
-        const found = check();
-        if (found.length > 0) {
-          problems.set(owner, [...problems.get(owner) ?? [], ...found]);
+        report(owner, check());
+      }
+      // Only the keys claimed twice are looked at: nothing is done for the objects of the app that have one writer.
+      for (const key of this.duplicated) {
+        const claims = this.objects.get(key);
+        if (claims === undefined) continue;
+        const owners = this.claims.get(key)!;
+        const writers = owners.map(o => `${o.node.path} (its ${renameOf(claims.find(c => c.owner === o)?.object)} prop)`).join(', ');
+        for (const { owner, object } of claims) {
+          report(owner, [`${object.kind} ${object.namespace || 'default'}/${object.name} is defined ${owners.length} times, by ${writers}: `
+            + 'kubectl keeps only the last one applied; give each its own name with that prop']);
         }
       }
       this.problems = problems;
@@ -181,35 +236,32 @@ export interface ClaimedObject {
   readonly kind: string;
   readonly namespace?: string;
   readonly name: string;
-  /** The prop of the owner that renames the object, as the message names it (e.g. `name (default: the app name)`). */
-  readonly rename?: string;
+  /**
+   * The prop of the owner that renames the object, as the message names it (e.g. `name (default: the app name)`); a
+   * function when it is costly to compute (a construct path): it is called only for a message.
+   */
+  readonly rename?: string | (() => string);
 }
 
-/** The prop that renames each claimed object, by owner and key: what a duplicate's message tells each owner to change. */
-const RENAMES = new WeakMap<IConstruct, Map<string, string>>();
+/** One construct's claim of an object (`claimObjects`). */
+interface ObjectClaim {
+  readonly owner: IConstruct;
+  readonly object: ClaimedObject;
+}
 
 /**
- * Claims the identity of each object and returns a validation that reports every object another construct of the app
- * writes too (kubectl would keep only the last one applied).
+ * Claims the identity of each object that `owner` writes: every object another construct of the app writes too
+ * (kubectl would keep only the last one applied) is reported at synthesis as a problem of each of its writers, after
+ * the problems of their checks.
  */
-export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): () => string[] {
+export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): void {
   const index = AppIndex.of(owner);
-  const keys = objects.map(o => ({ key: objectKey(o.apiVersion, o.kind, o.namespace, o.name), o }));
-  let renames = RENAMES.get(owner);
-  if (renames === undefined) RENAMES.set(owner, renames = new Map());
-  for (const { key, o } of keys) {
-    index.claim(key, owner);
-    renames.set(key, o.rename ?? 'name');
+  for (const object of objects) {
+    index.claimObject({ owner, object });
   }
-  return () => {
-    const problems: string[] = [];
-    for (const { key, o } of keys) {
-      const owners = index.owners(key);
-      if (owners.length < 2) continue;
-      problems.push(`${o.kind} ${o.namespace || 'default'}/${o.name} is defined ${owners.length} times, by `
-        + `${owners.map(c => `${c.node.path} (its ${RENAMES.get(c)?.get(key) ?? 'name'} prop)`).join(', ')}: kubectl keeps only the last one applied; `
-        + 'give each its own name with that prop');
-    }
-    return problems;
-  };
+}
+
+function renameOf(object: ClaimedObject | undefined): string {
+  const rename = object?.rename ?? 'name';
+  return typeof rename === 'string' ? rename : rename();
 }

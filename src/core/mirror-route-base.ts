@@ -45,6 +45,8 @@ export abstract class MirrorRouteBase extends ApiObject {
   private stageModel?: RouteModel;
   /** The services of the route the library does not own, as of a change count (see `foreignState`). */
   private foreign?: { readonly at: number; readonly services: IMeshService[] };
+  /** Whether `foreignState` is the fingerprint of a check (see `watchForeignServices`). */
+  private watched = false;
 
   /**
    * `instanceof` as for any class (the prototype chain). cdk8s's `ApiObject` answers `instanceof` for every API
@@ -103,6 +105,7 @@ export abstract class MirrorRouteBase extends ApiObject {
     this._spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => this.renderer.validate(this, model));
     changed();
     this._targetsChanged(this._spec.model());
+    this.watchForeignServices();
   }
 
   /** The hosts the route applies to (a copy). */
@@ -204,12 +207,24 @@ export abstract class MirrorRouteBase extends ApiObject {
     const declared = Lazy.any({ produce: () => this.definedElsewhere(this.stageModel ?? this._spec.model()) });
     this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
     this._targetsChanged(this._spec.model());
-    const duplicates = claimObjects(this, [{ apiVersion: this.apiVersion, kind: this.kind, namespace: this.namespace, name: this.routeName,
+    claimObjects(this, [{ apiVersion: this.apiVersion, kind: this.kind, namespace: this.namespace, name: this.routeName,
       rename: this._spec.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name' }]);
     addCheck(this, () => {
       const current = this._spec.model();
-      return [...this._spec.problems(current), ...this.renderer.problems(current), ...duplicates(), ...checks.flatMap(c => c())];
-    }, () => this.foreignState());
+      return [...this._spec.problems(current), ...this.renderer.problems(current), ...checks.flatMap(c => c())];
+    });
+    this.watchForeignServices();
+  }
+
+  /**
+   * Once the route refers to a service the library does not own, whose changes it is not told of, its checks are read
+   * again whenever what they read of such services changes (`foreignState`). Most routes refer only to the library's
+   * services: they add no fingerprint to the app's validations. The targets change only through `addMirror()`.
+   */
+  private watchForeignServices(): void {
+    if (this.watched || foreignServices(this._spec.model()).length === 0) return;
+    this.watched = true;
+    addCheck(this, () => [], () => this.foreignState());
   }
 
   /**

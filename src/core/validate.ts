@@ -18,11 +18,24 @@ export interface Subject {
   readonly node: { readonly path: string };
 }
 
-/** The subject of the construct `id` that is about to be created in `scope`: its path, as constructs will compute it. */
+/**
+ * The subject of the construct `id` that is about to be created in `scope`: its path, as constructs will compute it.
+ * The path is computed only when a message needs it (constructs builds it from every scope up to the root).
+ */
 export function subjectOf(scope: IConstruct, id: string): Subject {
-  // constructs replaces the path separator in ids (Node.PATH_SEP) with `--`.
-  const own = id.includes('/') ? id.replace(/\//g, '--') : id;
-  return { node: { path: scope.node.path ? `${scope.node.path}/${own}` : own } };
+  return new FutureSubject(scope, id);
+}
+
+class FutureSubject implements Subject {
+  constructor(private readonly scope: IConstruct, private readonly id: string) {
+  }
+
+  public get node(): { readonly path: string } {
+    // constructs replaces the path separator in ids (Node.PATH_SEP) with `--`.
+    const own = this.id.includes('/') ? this.id.replace(/\//g, '--') : this.id;
+    const parent = this.scope.node.path;
+    return { path: parent ? `${parent}/${own}` : own };
+  }
 }
 
 /**
@@ -218,21 +231,21 @@ export function gatewayFlavors(own: 'istio' | 'gateway-api', ownRoute: string, o
  * refuses the other flavor's at compile time; this says the same at run time (jsii languages, plain JavaScript),
  * naming the API that was mixed up and the route construct to use instead.
  */
-export function checkGatewayFlavor<T>(path: string, gateways: T[] | undefined, own: GatewayFlavor, other: GatewayFlavor): T[] {
+export function checkGatewayFlavor<T>(subject: Subject, gateways: T[] | undefined, own: GatewayFlavor, other: GatewayFlavor): T[] {
   if (gateways === undefined) return [];
   if (!Array.isArray(gateways)) {
-    throw new Error(`${path}: gateways must be a list of gateways, got ${describe(gateways)}`);
+    throw new Error(`${subject.node.path}: gateways must be a list of gateways, got ${describe(gateways)}`);
   }
   gateways.forEach((g: any, i) => {
     if (g === null || typeof g !== 'object' || typeof g.gatewayName !== 'string') {
-      throw new Error(`${path}: gateways[${i}] must be a gateway (${own.api}), got ${describe(g)}`);
+      throw new Error(`${subject.node.path}: gateways[${i}] must be a gateway (${own.api}), got ${describe(g)}`);
     }
     if (g[own.brand] === undefined) {
       const where = g.node?.path ? ` (${g.node.path})` : '';
       throw new Error(g[other.brand] !== undefined
-        ? `${path}: gateways[${i}]${where} is a gateway of ${other.api}, but ${own.route} writes a route of ${own.api}, which binds only to `
+        ? `${subject.node.path}: gateways[${i}]${where} is a gateway of ${other.api}, but ${own.route} writes a route of ${own.api}, which binds only to `
           + `gateways of ${own.api}: use ${other.route} to route through it, or give a gateway of ${own.api}`
-        : `${path}: gateways[${i}]${where} (${g.gatewayName}) is not a gateway of ${own.api} (it has no ${own.brand}): give one of ${own.api}`);
+        : `${subject.node.path}: gateways[${i}]${where} (${g.gatewayName}) is not a gateway of ${own.api} (it has no ${own.brand}): give one of ${own.api}`);
     }
   });
   return gateways;

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
-import { addCheck, claimObjects } from '../core/app-index';
+import { claimObjects } from '../core/app-index';
 import { IRouteGateway } from '../core/references';
 import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../core/validate';
 import { GatewayImplementation } from './gateway-implementation';
@@ -281,8 +281,7 @@ export class GatewayApiGateway extends Construct implements IGatewayApiGateway {
       });
       claimed.push({ apiVersion: this.secretGrant.apiVersion, kind: 'ReferenceGrant', namespace: credentialNamespace, name });
     }
-    const duplicates = claimObjects(this, claimed);
-    addCheck(this, duplicates);
+    claimObjects(this, claimed);
   }
 
   /** The host the gateway serves, as a list (a copy). */

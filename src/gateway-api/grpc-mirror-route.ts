@@ -4,7 +4,7 @@ import * as gw from '../../imports/gateway.networking.k8s.io';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { GrpcMirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, gatewayFlavors, isInstance } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors, isInstance, subjectOf } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GrpcRouteRenderer } from './grpc-route-renderer';
 import { backendServiceName } from './http-route-renderer';
@@ -71,8 +71,8 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gRPC matches, gateways and policies
    */
   constructor(scope: Construct, id: string, props: GrpcMirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
-    this._writeObject([() => this.grants.problems()]);
+    super(scope, id, props, [...checkGatewayFlavor(subjectOf(scope, id), props.gateways, ...FLAVORS)]);
+    this._writeObject([]);
   }
 
   /** The GRPCRoute: this route itself (the one construct that writes it). */

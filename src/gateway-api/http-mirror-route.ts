@@ -6,7 +6,7 @@ import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, fail, gatewayFlavors, isInstance } from '../core/validate';
+import { checkGatewayFlavor, fail, gatewayFlavors, isInstance, subjectOf } from '../core/validate';
 import { IGatewayApiGateway } from './gateway-api-gateway';
 import { GatewayImplementation } from './gateway-implementation';
 import { backendServiceName, HttpRouteRenderer } from './http-route-renderer';
@@ -88,7 +88,7 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: HttpMirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
+    super(scope, id, props, [...checkGatewayFlavor(subjectOf(scope, id), props.gateways, ...FLAVORS)]);
     if (props.implementation !== undefined && !(props.implementation instanceof GatewayImplementation)) {
       fail(this, `implementation must be a GatewayImplementation (e.g. GatewayImplementation.of('istio', '1.28')), got ${JSON.stringify(props.implementation)}`);
     }
@@ -96,7 +96,6 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     this.implementations = props.implementation !== undefined ? [props.implementation]
       : fromGateways.filter((i, n) => fromGateways.findIndex(j => j.toString() === i.toString()) === n);
     this._writeObject([
-      () => this.grants.problems(),
       this.claimGatewayHosts(),
       () => this.implementationProblems(this._spec.model()),
     ]);

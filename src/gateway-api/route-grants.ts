@@ -23,7 +23,6 @@ interface GrantingRoute extends Construct {
 export class RouteGrants {
   /** The grants, by target namespace, and the services each covers. */
   private readonly grants = new Map<string, { grant: gw.ReferenceGrantV1Beta1; services: IMeshService[] }>();
-  private readonly duplicateChecks: Array<() => string[]> = [];
 
   /**
    * @param route the route (the grants are its children, `Grant-<namespace>`)
@@ -54,8 +53,8 @@ export class RouteGrants {
         });
         entry = { grant, services };
         this.grants.set(namespace, entry);
-        this.duplicateChecks.push(claimObjects(this.route, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name,
-          rename: `name or namespace (the ReferenceGrant is named <namespace>-<name>-${this.kind.toLowerCase()})` }]));
+        claimObjects(this.route, [{ apiVersion: grant.apiVersion, kind: 'ReferenceGrant', namespace, name,
+          rename: `name or namespace (the ReferenceGrant is named <namespace>-<name>-${this.kind.toLowerCase()})` }]);
       }
       if (!entry.services.includes(service)) entry.services.push(service);
     }
@@ -66,11 +65,6 @@ export class RouteGrants {
     const ungranted = this.crossNamespaceServices(model).filter(s => !this.grants.get(s.namespace!)?.services.includes(s));
     return ungranted.map(s => `targets service ${s.serviceName} in namespace ${s.namespace}, which the route itself does not `
       + `target, so no ReferenceGrant lets the ${this.kind} reach it: add the service to the route (e.g. as a weighted destination of weight 0)`);
-  }
-
-  /** The synth-time check of the grants: another object of the app with a grant's name. */
-  public problems(): string[] {
-    return this.duplicateChecks.flatMap(c => c());
   }
 
   /** The services of `model` in another namespace than the route's. */

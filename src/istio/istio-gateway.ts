@@ -224,9 +224,9 @@ export class IstioGateway extends Construct implements IIstioGateway {
     });
     this.gatewayName = this.gateway.name;
     this.serverPorts = servers.map(server => server.port.number);
-    const duplicates = claimObjects(this, [{ apiVersion: this.gateway.apiVersion, kind: 'Gateway', namespace: this.namespace, name: this.gatewayName }]);
+    claimObjects(this, [{ apiVersion: this.gateway.apiVersion, kind: 'Gateway', namespace: this.namespace, name: this.gatewayName }]);
     const conflicts = this.claimServers(selector, servers);
-    addCheck(this, () => [...duplicates(), ...conflicts()]);
+    addCheck(this, conflicts);
   }
 
   /** The hosts the gateway serves (a copy). */

@@ -5,7 +5,7 @@ import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
 import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, modelBackends, RouteModel } from '../core/route-model';
-import { checkGatewayFlavor, gatewayFlavors, isInstance } from '../core/validate';
+import { checkGatewayFlavor, gatewayFlavors, isInstance, subjectOf } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
 import { IIstioGateway } from './istio-gateway';
 import { toFqdn } from './rules/hosts';
@@ -67,7 +67,7 @@ export class MirrorRoute extends MirrorRouteBase {
    * @param props the route's destinations, mirrors, gateways and policies
    */
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
-    super(scope, id, props, [...checkGatewayFlavor(`${scope.node.path}/${id}`, props.gateways, ...FLAVORS)]);
+    super(scope, id, props, [...checkGatewayFlavor(subjectOf(scope, id), props.gateways, ...FLAVORS)]);
     const model = this._spec.model();
     this._writeObject([this.claimMeshHosts(model), this.claimGatewayHosts(model), () => this.subsetVisibilityProblems()]);
   }

@@ -1,6 +1,6 @@
 import { Duration, Lazy } from 'cdk8s';
 import * as istio from '../../imports/networking.istio.io';
-import { addCheck, claimObjects } from '../core/app-index';
+import { claimObjects } from '../core/app-index';
 import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/defined-elsewhere';
 import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
@@ -224,9 +224,8 @@ export class ServiceSubsets extends istio.DestinationRule {
     // analysis (cdk8s leaves the annotation out while there are none).
     const declared = Lazy.any({ produce: () => encodeDefinedElsewhere(workloadsElsewhere(service)) });
     this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
-    const duplicates = claimObjects(this, [{ apiVersion: this.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
-      name: service.serviceName, rename: `service's name (${service.node.path})` }]);
-    addCheck(this, duplicates);
+    claimObjects(this, [{ apiVersion: this.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
+      name: service.serviceName, rename: () => `service's name (${service.node.path})` }]);
   }
 
   /** The DestinationRule: these subsets themselves (the one construct that writes it). */

@@ -215,9 +215,9 @@ export class MeshService extends ApiObject implements IMeshService {
     for (const version of props.versions ?? []) {
       this.addVersion(version);
     }
-    const duplicates = claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
+    claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
       rename: props.name === undefined ? 'name (default: the app name)' : 'name' }]);
-    addCheck(this, () => [...this.validateVersions(), ...duplicates(), ...this.versionServiceChecks.flatMap(c => c())]);
+    addCheck(this, () => [...this.validateVersions(), ...this.versionServiceChecks.flatMap(c => c())]);
   }
 
   /** The Service: this service itself (the one construct that writes it). */

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
@@ -413,16 +413,11 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
     this.security = v.security;
     this.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
     this.container = this.containers[0];
-    addCheck(this, claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]));
     // The pod labels can be changed through cdk8s-plus (`podMetadata.addLabel()`, the only way to change a label of
     // cdk8s's metadata); that counts as a change of the library's state, so the memoized check sees it at the next
     // synthesis without reading the labels at every one of cdk8s's validations (once per chart).
-    const podMetadata = this.podMetadata;
-    const addLabel = podMetadata.addLabel.bind(podMetadata);
-    podMetadata.addLabel = (key: string, value: string) => {
-      addLabel(key, value);
-      changed();
-    };
+    this.podMetadata.addLabel = addLabelAndRecord;
+    claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]);
     addCheck(this, () => podLabelProblems(this, this.app, this.version, 'the Deployment\'s'));
   }
 
@@ -480,6 +475,12 @@ interface CheckedVersionProps {
   readonly replicas: number;
   readonly security: WorkloadSecurity;
   readonly deploymentProps: kplus.DeploymentProps;
+}
+
+/** `ApiObjectMetadataDefinition.addLabel()` of a version's pod metadata, which records the change (see the constructor). */
+function addLabelAndRecord(this: ApiObjectMetadataDefinition, key: string, value: string): void {
+  ApiObjectMetadataDefinition.prototype.addLabel.call(this, key, value);
+  changed();
 }
 
 /** Checks a `ServiceVersion`'s props (errors name `subject`, the version about to be created in `scope`). */

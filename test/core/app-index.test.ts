@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct, Node } from 'constructs';
-import { addCheck, changed, claimObjects } from '../../src/core/app-index';
+import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../../src/core/app-index';
 
 /** A construct with one check, whose problems are whatever `problems` holds when the check runs; counts its runs. */
 class Checked extends Construct {
@@ -190,8 +190,8 @@ describe('claimObjects', () => {
     const app = Testing.app();
     const a = new Construct(new Chart(app, 'a'), 'one');
     const b = new Construct(new Chart(app, 'b'), 'two');
-    addCheck(a, claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]));
-    addCheck(b, claimObjects(b, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]));
+    claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]);
+    claimObjects(b, [{ apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }]);
     expect(() => app.synthYaml()).toThrow(/\[a\/one\] Service ns\/web is defined 2 times, by a\/one \(its name prop\), b\/two \(its name prop\): kubectl keeps only the last one applied/);
     expect(() => app.synthYaml()).toThrow(/\[b\/two\] Service ns\/web is defined 2 times/);
   });
@@ -202,10 +202,45 @@ describe('claimObjects', () => {
     const a = new Construct(chart, 'a');
     const b = new Construct(chart, 'b');
     const other = new Construct(chart, 'other');
-    addCheck(a, claimObjects(a, [{ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', name: 'gw' }]));
-    addCheck(b, claimObjects(b, [{ apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', namespace: 'default', name: 'gw' }]));
-    addCheck(other, claimObjects(other, [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gw' }]));
+    claimObjects(a, [{ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', name: 'gw' }]);
+    claimObjects(b, [{ apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', namespace: 'default', name: 'gw' }]);
+    claimObjects(other, [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gw' }]);
     expect(() => app.synthYaml()).toThrow(/\[c\/a\] Gateway default\/gw is defined 2 times, by c\/a \(its name prop\), c\/b \(its name prop\)/);
     expect(() => app.synthYaml()).not.toThrow(/\[c\/other\]/);
+  });
+
+  test('reports a duplicate claimed after a first synthesis, and counts an owner claiming one object twice once', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const a = new Construct(chart, 'a');
+    claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', name: 'web' }]);
+    claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'web' }]);
+    expect(() => app.synthYaml()).not.toThrow();
+    const b = new Construct(chart, 'b');
+    claimObjects(b, [{ apiVersion: 'v1', kind: 'Service', name: 'web' }]);
+    expect(() => app.synthYaml()).toThrow(/\[c\/a\] Service default\/web is defined 2 times, by c\/a \(its name prop\), c\/b \(its name prop\)/);
+  });
+
+  test('computes a rename given as a function only for the message', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const rename = jest.fn(() => 'costly prop');
+    claimObjects(new Construct(chart, 'a'), [{ apiVersion: 'v1', kind: 'Service', name: 'web', rename }]);
+    app.synthYaml();
+    expect(rename).not.toHaveBeenCalled();
+    claimObjects(new Construct(chart, 'b'), [{ apiVersion: 'v1', kind: 'Service', name: 'web', rename: 'other prop' }]);
+    expect(() => app.synthYaml()).toThrow(/by c\/a \(its costly prop prop\), c\/b \(its other prop prop\)/);
+    expect(rename).toHaveBeenCalled();
+  });
+
+  test('lists a construct that claimed the key without claimObjects (a derived name) among the writers, and reports only to the claimers', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const a = new Construct(chart, 'a');
+    const derived = new Construct(chart, 'derived');
+    claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', name: 'web' }]);
+    AppIndex.of(derived).claim(objectKey('v1', 'Service', undefined, 'web'), derived);
+    expect(() => app.synthYaml()).toThrow(/\[c\/a\] Service default\/web is defined 2 times, by c\/a \(its name prop\), c\/derived \(its name prop\)/);
+    expect(() => app.synthYaml()).not.toThrow(/\[c\/derived\]/);
   });
 });

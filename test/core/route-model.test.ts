@@ -6,6 +6,7 @@ import { MirrorRouteOptions, RouteSpec } from '../../src/core/route-model';
 import { IstioGateway } from '../../src/istio/istio-gateway';
 import { MirrorRoute } from '../../src/istio/mirror-route';
 import { MeshService } from '../../src/services/mesh-service';
+import { ServiceVersion } from '../../src/workloads/service-version';
 
 // RouteSpec holds the rules every API shares; the Istio rules are tested with the Istio renderer, the constructs'
 // use of both with MirrorRoute.
@@ -132,6 +133,19 @@ describe('memoized checks read a user\'s own IMeshService afresh (issue 14)', ()
     new MirrorRoute(chart, 'route', { destination: { service: own, version: 'v2' } });
     expect(() => Testing.synth(chart)).toThrow('destination version "v2" is not defined for service own (its versions: v1)');
     // The library is not told of this change (no changed()): the check must not answer from its memo.
+    versionNames.push('v2');
+    expect(() => Testing.synth(chart)).not.toThrow();
+  });
+  test('a user\'s IMeshService that a route refers to only after addMirror() is read afresh too', () => {
+    const chart = Testing.chart();
+    const web = new MeshService(chart, 'web', { port: 80, versions: [ServiceVersion.fromDeploymentName(chart, 'web-v1', { app: 'web', version: 'v1', name: 'web-v1' })] });
+    const route = new MirrorRoute(chart, 'route', { destination: { service: web, version: 'v1' } });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    const versionNames = ['v1'];
+    const own = Object.assign(new Construct(chart, 'own'), { serviceName: 'own', portNumbers: [80], definedElsewhere: true }) as unknown as IMeshService;
+    Object.defineProperty(own, 'versionNames', { get: () => [...versionNames] });
+    route.addMirror({ service: own, version: 'v2' });
+    expect(() => Testing.synth(chart)).toThrow('mirror version "v2" is not defined for service own (its versions: v1)');
     versionNames.push('v2');
     expect(() => Testing.synth(chart)).not.toThrow();
   });

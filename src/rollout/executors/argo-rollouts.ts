@@ -161,11 +161,11 @@ export class ArgoRolloutsExecution extends Construct {
       });
     }
     this.rollout = this.writeRollout(mirrored);
-    const duplicates = claimObjects(this, [
+    claimObjects(this, [
       { apiVersion: ARGO_ROLLOUTS_API_VERSION, kind: 'Rollout', namespace: stable.namespace, name: this.rolloutName },
       ...(mirrored ? [{ apiVersion: ARGO_ROLLOUTS_API_VERSION, kind: 'AnalysisTemplate', namespace: stable.namespace, name: this.analysisTemplateName }] : []),
     ]);
-    addCheck(this, () => [...this.problems, ...duplicates()]);
+    addCheck(this, () => this.problems);
   }
 
   /** The AnalysisTemplate's name: `<rollout>-mirror`. */

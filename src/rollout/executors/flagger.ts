@@ -154,11 +154,11 @@ export class FlaggerExecution extends Construct {
       metadata: { name: this.targetName, namespace: stable.namespace, labels: { app: stable.app } },
       spec: Lazy.any({ produce: () => this.renderCanary() }),
     });
-    const duplicates = claimObjects(this, [
+    claimObjects(this, [
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: stable.namespace, name: this.targetName },
       { apiVersion: FLAGGER_API_VERSION, kind: 'Canary', namespace: stable.namespace, name: this.targetName },
     ]);
-    addCheck(this, () => [...this.problems, ...duplicates()]);
+    addCheck(this, () => this.problems);
   }
 
   /** The two ways Flagger mirrors (scheduler.go): one interval before the canary weights, or a whole Blue/Green run. */
