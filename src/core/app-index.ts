@@ -3,9 +3,10 @@ import { IConstruct } from 'constructs';
 /**
  * What the library's constructs of one app claim, by key: the identity of each Kubernetes object they write, the
  * mesh hosts of their routes, the host/port pairs of their gateway servers. Each construct claims its keys once, at
- * construction (the names, hosts and ports it claims are fixed then), and its check looks up only its own keys,
- * so the checks that compare constructs with each other (two objects with one name, two routes for one mesh host)
- * cost O(1) per key, however large the app.
+ * construction (the names, hosts and ports it claims are fixed then); the claims are indexed at the first look-up,
+ * and a check looks up only its own keys, so the checks that compare constructs with each other (two routes for one
+ * mesh host) cost O(1) per key, however large the app. Objects claimed twice are known from the index itself
+ * (`claimObjects`): nothing is looked up for the others.
  *
  * The index also holds the app's checks (`addCheck`) and runs them for the whole app at once.
  *
