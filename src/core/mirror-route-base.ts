@@ -166,6 +166,17 @@ export abstract class MirrorRouteBase extends ApiObject {
     return this.problemsOfStage(model);
   }
 
+  /**
+   * What the checks of a stage of a rollout plan read from services the library does not own (its targets' a user's
+   * own `IMeshService`s), as a fingerprint: empty when the stage's targets are all the library's (see `foreignState`).
+   *
+   * @internal
+   */
+  public _stageForeignState(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): string {
+    const services = foreignServices(this._spec.withTargets(destinations, mirrors));
+    return services.length === 0 ? '' : fingerprint(services);
+  }
+
   /** The problems of a stage's model: the shared rules, the API's, and the flavor's for stages, each once. */
   private problemsOfStage(model: RouteModel): string[] {
     return [...new Set([...this._spec.problems(model), ...this.renderer.problems(model), ...this._stageProblems(model)])];

@@ -173,7 +173,16 @@ export class MirrorRolloutPlan extends Construct {
     });
     this.executor = props.executor ?? RolloutExecutor.folders();
     this.executor._attach(this, this.route, this.stages.map(s => ({ ...s.stage, folder: s.folder })));
-    addCheck(this, () => this.problems());
+    // A stage may target a user's own IMeshService, which changes without the library being told: its state is the
+    // check's fingerprint, so the check is never answered from a stale memo (empty, and not read again until the next
+    // change, when every stage targets the library's services).
+    addCheck(this, () => this.problems(), () => this.stages.map(({ folder, stage }) => {
+      try {
+        return this.route._stageForeignState(stage.destinations, stage.mirrors ?? []);
+      } catch (e) {
+        return `${folder}: ${(e as Error).message}`;
+      }
+    }).join('').trim());
   }
 
   public get stageNames(): string[] {

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, JsonPatch, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { IMeshService } from '../../src/core/references';
 import { HttpbinMirrorChart } from '../../src/scenario/httpbin-mirror-chart';
 import { HttpbinVersion } from '../../src/workloads/httpbin-version';
 import { StringMatch } from '../../src/core/request-match';
@@ -234,6 +236,18 @@ describe('MirrorRolloutPlan', () => {
     expect(shadowStage.spec.http[0].mirror).toEqual({ host: 'httpbin-shadow.shadow.svc.cluster.local', subset: 'v2', port: { number: 8000 } });
     expect(virtualService(plan.stageManifests('route')).metadata.annotations).toBeUndefined();
     expect(virtualService(Testing.synth(chart)).metadata.annotations).toBeUndefined();
+  });
+
+  test('a stage that targets a user\'s own IMeshService is checked afresh when that service changes (issue 14 §3)', () => {
+    const chart = new HttpbinMirrorChart(Testing.app(), 'c');
+    const versionNames = ['v1'];
+    const own = Object.assign(new Construct(chart, 'own'), { serviceName: 'own', portNumbers: [80], definedElsewhere: true }) as unknown as IMeshService;
+    // A live getter, as a user's class would have: the library is not told when it changes.
+    Object.defineProperty(own, 'versionNames', { get: () => [...versionNames] });
+    new MirrorRolloutPlan(chart, 'plan', { route: chart.route, stages: [{ name: 'shadow', mirrors: [{ service: own, version: 'v2', percent: 10 }] }] });
+    expect(() => Testing.synth(chart)).toThrow(/stage 01-shadow: mirror version "v2" is not defined for service own \(its versions: v1\)/);
+    versionNames.push('v2');
+    expect(() => Testing.synth(chart)).not.toThrow();
   });
 
   test('fails when there are no stages', () => {
