@@ -104,8 +104,9 @@ export abstract class MirrorRouteBase extends ApiObject {
   public addMirror(target: MirrorTarget): void {
     this._spec.addMirror(`addMirror(${target.service?.serviceName ?? ''})`, target, model => this.renderer.validate(this, model));
     changed();
-    this._targetsChanged(this._spec.model());
+    // Before the flavor's objects follow the targets, which may throw once the mirror is recorded.
     this.watchForeignServices();
+    this._targetsChanged(this._spec.model());
   }
 
   /** The hosts the route applies to (a copy). */
