@@ -3,10 +3,9 @@ import { IConstruct } from 'constructs';
 /**
  * What the library's constructs of one app claim, by key: the identity of each Kubernetes object they write, the
  * mesh hosts of their routes, the host/port pairs of their gateway servers. Each construct claims its keys once, at
- * construction (the names, hosts and ports it claims are fixed then); the claims are indexed at the first look-up,
- * and a check looks up only its own keys, so the checks that compare constructs with each other (two routes for one
- * mesh host) cost O(1) per key, however large the app. Objects claimed twice are known from the index itself
- * (`claimObjects`): nothing is looked up for the others.
+ * construction (the names, hosts and ports it claims are fixed then), and a check looks up only its own keys, so the
+ * checks that compare constructs with each other (two routes for one mesh host) cost O(1) per key, however large the
+ * app. Objects claimed twice are known from the index itself (`claimObjects`): nothing is looked up for the others.
  *
  * The index also holds the app's checks (`addCheck`) and runs them for the whole app at once.
  *
@@ -25,8 +24,6 @@ export class AppIndex {
   }
 
   private readonly claims = new Map<string, IConstruct[]>();
-  /** The claims not indexed yet, in the order they were made (see `indexPending`). */
-  private pending: Array<ObjectClaim | { readonly key: string; readonly owner: IConstruct }> = [];
   /** The objects claimed by `claimObjects`, by key: who claimed each, and how (the kind, name and prop of the message). */
   private readonly objects = new Map<string, ObjectClaim[]>();
   /** The keys of `claims` that two or more constructs claimed: the duplicates, known as soon as they are claimed. */
@@ -51,17 +48,29 @@ export class AppIndex {
 
   /** See the function `addCheck`. */
   public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
-    if (readKey !== undefined) this.volatile.push({ readKey });
+    if (readKey !== undefined) this.addFingerprint(readKey);
     this.validate();
     this.checks.push({ owner, check });
     changed();
   }
 
-  /** See the function `claimObjects`. */
-  public claimObject(claim: ObjectClaim): void {
+  /** See the function `addFingerprint`. */
+  public addFingerprint(readKey: () => string): void {
     this.validate();
+    this.volatile.push({ readKey });
     changed();
-    this.pending.push(claim);
+  }
+
+  /** See the function `claimObjects`. */
+  public claimObject(key: string, claim: ObjectClaim): void {
+    this.validate();
+    this.claim(key, claim.owner);
+    const claims = this.objects.get(key);
+    if (claims === undefined) {
+      this.objects.set(key, [claim]);
+    } else if (!claims.some(c => c.owner === claim.owner)) {
+      claims.push(claim);
+    }
   }
 
   /** The app's one validation, added to the root on the first check or claim, which runs every check of the app. */
@@ -79,41 +88,18 @@ export class AppIndex {
   /** Records that `owner` writes (or uses) what `key` names. Claiming the same key twice for one owner counts once. */
   public claim(key: string, owner: IConstruct): void {
     changed();
-    this.pending.push({ key, owner });
+    const owners = this.claims.get(key);
+    if (owners === undefined) {
+      this.claims.set(key, [owner]);
+    } else if (!owners.includes(owner)) {
+      owners.push(owner);
+      this.duplicated.add(key);
+    }
   }
 
   /** The constructs that claimed `key`, in the order they did. */
   public owners(key: string): readonly IConstruct[] {
-    this.indexPending();
     return this.claims.get(key) ?? NONE;
-  }
-
-  /**
-   * Indexes the claims made since the last look-up. Claims are only recorded when they are made (thousands of
-   * constructs each make a few, before anything reads them), and indexed here in one loop.
-   */
-  private indexPending(): void {
-    if (this.pending.length === 0) return;
-    for (const claim of this.pending) {
-      const object = (claim as ObjectClaim).object;
-      const key = object === undefined ? (claim as { key: string }).key : objectKey(object.apiVersion, object.kind, object.namespace, object.name);
-      const owners = this.claims.get(key);
-      if (owners === undefined) {
-        this.claims.set(key, [claim.owner]);
-      } else if (!owners.includes(claim.owner)) {
-        owners.push(claim.owner);
-        this.duplicated.add(key);
-      }
-      if (object !== undefined) {
-        const claims = this.objects.get(key);
-        if (claims === undefined) {
-          this.objects.set(key, [claim as ObjectClaim]);
-        } else if (!claims.some(c => c.owner === claim.owner)) {
-          claims.push(claim as ObjectClaim);
-        }
-      }
-    }
-    this.pending = [];
   }
 
   /**
@@ -133,7 +119,6 @@ export class AppIndex {
       }
     }
     if (stale) {
-      this.indexPending();
       const problems = new Map<IConstruct, string[]>();
       const report = (owner: IConstruct, found: string[]) => {
         if (found.length > 0) problems.set(owner, [...problems.get(owner) ?? [], ...found]);
@@ -216,13 +201,21 @@ export function currentGeneration(): number {
  * `owner.node.validate()` alone reports an owner's problems only once a validation of the app has found them.
  *
  * `readKey`, for a check that also reads state the library is not told of (a user's own `IMeshService`, the labels of a
- * user's Deployment): a
- * fingerprint of that state, read at every validation; when it changes, every check runs again. An empty fingerprint
- * promises that the check reads nothing of the kind until the next `changed()`: it is then not read again until then
- * (most routes read only the library's constructs, and there are thousands of validations in a large app).
+ * user's Deployment): see `addFingerprint`.
  */
 export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
   AppIndex.of(owner).addCheck(owner, check, readKey);
+}
+
+/**
+ * Registers a fingerprint of state that checks of `scope`'s app read but the library is not told of (a user's own
+ * `IMeshService`, the labels of a user's Deployment), read at every validation; when it changes, every check of the
+ * app runs again. An empty fingerprint promises that nothing of the kind is read until the next `changed()`: it is
+ * then not read again until then (most routes read only the library's constructs, and there are thousands of
+ * validations in a large app).
+ */
+export function addFingerprint(scope: IConstruct, readKey: () => string): void {
+  AppIndex.of(scope).addFingerprint(readKey);
 }
 
 /** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */
@@ -258,7 +251,7 @@ interface ObjectClaim {
 export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): void {
   const index = AppIndex.of(owner);
   for (const object of objects) {
-    index.claimObject({ owner, object });
+    index.claimObject(objectKey(object.apiVersion, object.kind, object.namespace, object.name), { owner, object });
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { addCheck, changed, claimObjects, currentGeneration, rootOf } from './app-index';
+import { addCheck, addFingerprint, changed, claimObjects, currentGeneration, rootOf } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
 import { IMeshService, IRouteGateway } from './references';
 import { isInstance, subjectOf } from './validate';
@@ -38,7 +38,6 @@ export abstract class MirrorRouteBase extends ApiObject {
   /** @internal */
   protected readonly _spec: RouteSpec;
   private readonly routeHosts: string[];
-  private readonly renderer: RouteRenderer;
   /** What the route's class writes (`routeKind`). */
   private readonly written: RouteKind;
   /** The model a rollout plan renders in place of the route's own while it writes one of its stages. */
@@ -83,7 +82,6 @@ export abstract class MirrorRouteBase extends ApiObject {
     });
     self.route = this;
     this.written = written;
-    this.renderer = renderer;
     this._spec = spec;
     this.routeName = spec.name;
     this.namespace = spec.namespace;
@@ -107,6 +105,11 @@ export abstract class MirrorRouteBase extends ApiObject {
     // Before the flavor's objects follow the targets, which may throw once the mirror is recorded.
     this.watchForeignServices();
     this._targetsChanged(this._spec.model());
+  }
+
+  /** The renderer of the route's API (`routeKind`). */
+  private get renderer(): RouteRenderer {
+    return this.written.renderer;
   }
 
   /** The hosts the route applies to (a copy). */
@@ -174,8 +177,7 @@ export abstract class MirrorRouteBase extends ApiObject {
    * @internal
    */
   public _stageForeignState(destinations: WeightedTarget[] | undefined, mirrors: MirrorTarget[]): string {
-    const services = foreignServices(this._spec.withTargets(destinations, mirrors));
-    return services.length === 0 ? '' : fingerprint(services);
+    return fingerprint(foreignServices(this._spec.withTargets(destinations, mirrors)));
   }
 
   /** The problems of a stage's model: the shared rules, the API's, and the flavor's for stages, each once. */
@@ -236,7 +238,7 @@ export abstract class MirrorRouteBase extends ApiObject {
   private watchForeignServices(): void {
     if (this.watched || foreignServices(this._spec.model()).length === 0) return;
     this.watched = true;
-    addCheck(this, () => [], () => this.foreignState());
+    addFingerprint(this, () => this.foreignState());
   }
 
   /**
@@ -247,7 +249,7 @@ export abstract class MirrorRouteBase extends ApiObject {
   private foreignState(): string {
     const at = currentGeneration();
     if (this.foreign === undefined || this.foreign.at !== at) this.foreign = { at, services: foreignServices(this._spec.model()) };
-    return this.foreign.services.length === 0 ? '' : fingerprint(this.foreign.services);
+    return fingerprint(this.foreign.services);
   }
 
   /**
@@ -299,7 +301,7 @@ function routeKindOf(routeClass: object): RouteKind {
 
 /**
  * What the route's checks read from `services`, which are not this library's constructs (a user's own `IMeshService`,
- * whose changes the library is not told of), as a fingerprint.
+ * whose changes the library is not told of), as a fingerprint: empty for no services.
  */
 function fingerprint(services: IMeshService[]): string {
   return services.map(s => JSON.stringify([s.serviceName, s.namespace, s.portNumbers, s.versionNames, s.definedElsewhere,

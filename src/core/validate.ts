@@ -234,18 +234,18 @@ export function gatewayFlavors(own: 'istio' | 'gateway-api', ownRoute: string, o
 export function checkGatewayFlavor<T>(subject: Subject, gateways: T[] | undefined, own: GatewayFlavor, other: GatewayFlavor): T[] {
   if (gateways === undefined) return [];
   if (!Array.isArray(gateways)) {
-    throw new Error(`${subject.node.path}: gateways must be a list of gateways, got ${describe(gateways)}`);
+    fail(subject, `gateways must be a list of gateways, got ${describe(gateways)}`);
   }
   gateways.forEach((g: any, i) => {
     if (g === null || typeof g !== 'object' || typeof g.gatewayName !== 'string') {
-      throw new Error(`${subject.node.path}: gateways[${i}] must be a gateway (${own.api}), got ${describe(g)}`);
+      fail(subject, `gateways[${i}] must be a gateway (${own.api}), got ${describe(g)}`);
     }
     if (g[own.brand] === undefined) {
       const where = g.node?.path ? ` (${g.node.path})` : '';
-      throw new Error(g[other.brand] !== undefined
-        ? `${subject.node.path}: gateways[${i}]${where} is a gateway of ${other.api}, but ${own.route} writes a route of ${own.api}, which binds only to `
+      fail(subject, g[other.brand] !== undefined
+        ? `gateways[${i}]${where} is a gateway of ${other.api}, but ${own.route} writes a route of ${own.api}, which binds only to `
           + `gateways of ${own.api}: use ${other.route} to route through it, or give a gateway of ${own.api}`
-        : `${subject.node.path}: gateways[${i}]${where} (${g.gatewayName}) is not a gateway of ${own.api} (it has no ${own.brand}): give one of ${own.api}`);
+        : `gateways[${i}]${where} (${g.gatewayName}) is not a gateway of ${own.api} (it has no ${own.brand}): give one of ${own.api}`);
     }
   });
   return gateways;

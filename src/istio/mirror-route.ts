@@ -58,7 +58,6 @@ export class MirrorRoute extends MirrorRouteBase {
     return isInstance(this, o);
   }
 
-
   /**
    * Defines a `MirrorRoute` (writes a VirtualService).
    *
@@ -157,6 +156,5 @@ function addSubsets(model: RouteModel): void {
     if (b.version !== undefined && b.service instanceof MeshService) ServiceSubsets.forService(b.service);
   }
 }
-
 
 routeKind(MirrorRoute, istio.VirtualService.GVK, RENDERER, istio.toJson_VirtualServiceProps);

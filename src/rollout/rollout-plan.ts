@@ -182,7 +182,7 @@ export class MirrorRolloutPlan extends Construct {
       } catch (e) {
         return `${folder}: ${(e as Error).message}`;
       }
-    }).join('').trim());
+    }).join(''));
   }
 
   public get stageNames(): string[] {

@@ -673,24 +673,15 @@ function templateLabels(deployment: kplus.Deployment): { [key: string]: string }
 }
 
 function kplusContainerPorts(deployment: kplus.Deployment): number[] {
-  const ports: number[] = [];
-  for (const container of deployment.containers) {
-    for (const port of container.ports) {
-      if (!ports.includes(port.number)) ports.push(port.number);
-    }
-  }
-  return ports;
+  return [...new Set(deployment.containers.flatMap(c => c.ports.map(p => p.number)))];
 }
 
 function onlyPort(ports: number[] | undefined): number | undefined {
   return ports !== undefined && ports.length === 1 ? ports[0] : undefined;
 }
 
-const NO_PROBLEMS: string[] = [];
-
 /** The `app`/`version` pod labels of `deployment` that were changed after they were set (checked at synth). */
 function podLabelProblems(deployment: kplus.Deployment, app: string, version: string, whose: string): string[] {
-  if (deployment.podMetadata.getLabel('app') === app && deployment.podMetadata.getLabel('version') === version) return NO_PROBLEMS;
   return [['app', app], ['version', version]].flatMap(([key, want]) => {
     const got = deployment.podMetadata.getLabel(key);
     return got === want ? [] : [`${whose} pod label ${key} is ${got === undefined ? 'missing' : JSON.stringify(got)}, but it must be `
