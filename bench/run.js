@@ -203,10 +203,16 @@ function summarize(samples, n, timedOutAt) {
  * after the other. Undefined unless both sides completed every repetition (a timeout leaves no pairs to match).
  */
 function pairedCpuRatio(a, b) {
+  const ratios = pairedCpuRatios(a, b);
+  return ratios === undefined ? undefined : median(ratios);
+}
+
+/** The per-repetition ratios of `pairedCpuRatio`, in repetition order (undefined as there). */
+function pairedCpuRatios(a, b) {
   if (a.length !== REPS || b.length !== REPS) {
     return undefined;
   }
-  return median(a.map((x, i) => x.cpuMs / b[i].cpuMs));
+  return a.map((x, i) => x.cpuMs / b[i].cpuMs);
 }
 
 /** All sizes of one layout: the modes' samples interleaved, the first of each dumped for the equality check. */
@@ -245,6 +251,8 @@ function benchLayout(layout, env) {
       peerCpuRatio: ratio(library, peer, 'cpuMs'),
       cpuRatio: ratio(library, baseline, 'cpuMs'),
       peerCpuPairedRatio: pairedCpuRatio(samples.library, samples.peer),
+      // Every repetition's ratio, so that a reader sees how far one repetition is from another on this machine.
+      peerCpuPairedRatios: pairedCpuRatios(samples.library, samples.peer)?.map(r => +r.toFixed(3)),
       cpuPairedRatio: pairedCpuRatio(samples.library, samples.baseline),
       peerRssRatio: ratio(library, peer, 'peakRssMb'),
       rssRatio: ratio(library, baseline, 'peakRssMb'),
@@ -383,7 +391,8 @@ function layoutGoals({ label, unit, rows, peerGoalAt }) {
     // Per repetition when every pair is there (see the method above), else the ratio of the medians.
     const value = row.peerCpuPairedRatio ?? row.peerCpuRatio;
     const how = row.peerCpuPairedRatio === undefined ? 'ratio of medians: not every repetition has both samples'
-      : `median of ${REPS} per-repetition ratios; ratio of medians ${fmt(row.peerCpuRatio, 2)}`;
+      : `median of ${REPS} per-repetition ratios, which range ${fmt(Math.min(...row.peerCpuPairedRatios), 2)}-`
+        + `${fmt(Math.max(...row.peerCpuPairedRatios), 2)}; ratio of medians ${fmt(row.peerCpuRatio, 2)}`;
     return {
       goal,
       value,
