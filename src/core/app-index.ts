@@ -30,12 +30,19 @@ export class AppIndex {
   private readonly claims = new Map<string, IConstruct>();
   /** The keys that two or more constructs claimed, with every owner in the order they claimed: the duplicates. */
   private readonly duplicated = new Map<string, IConstruct[]>();
-  /** The first `claimObjects` claim of each object key: who claimed it, and how (the kind, name and prop of the message). */
-  private readonly objects = new Map<string, ObjectClaim>();
+  /**
+   * The first `claimObjects` claimer of each object key. The object's kind, namespace and name are read back from the
+   * key for a message, so nothing else of the claim is kept: almost every object has one writer and no message.
+   */
+  private readonly objects = new Map<string, IConstruct>();
+  /** The rename prop of the first claimer of an object key, when it is not the default (`name`). */
+  private readonly renames = new Map<string, Rename>();
   /** The further `claimObjects` claims of the object keys claimed twice, in order. */
   private readonly moreObjects = new Map<string, ObjectClaim[]>();
   private validated = false;
-  private readonly checks: Array<{ readonly owner: IConstruct; readonly check: () => string[] }> = [];
+  /** The owners of the app's checks, and (at the same index) the checks: two arrays rather than a pair object per check. */
+  private readonly checkOwners: IConstruct[] = [];
+  private readonly checks: Array<Check<IConstruct>> = [];
   /**
    * The checks that read state the library does not own (a user's own `IMeshService`, which changes without
    * `changed()`), with a fingerprint of what they read: all checks are computed again when one of them changes too.
@@ -53,10 +60,11 @@ export class AppIndex {
   }
 
   /** See the function `addCheck`. */
-  public addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
+  public addCheck<T extends IConstruct>(owner: T, check: Check<T>, readKey?: () => string): void {
     if (readKey !== undefined) this.addFingerprint(readKey);
     this.validate();
-    this.checks.push({ owner, check });
+    this.checkOwners.push(owner);
+    this.checks.push(check as Check<IConstruct>);
     changed();
   }
 
@@ -68,14 +76,15 @@ export class AppIndex {
   }
 
   /** See the function `claimObjects`. */
-  public claimObject(key: string, claim: ObjectClaim): void {
+  public claimObject(key: string, owner: IConstruct, rename: Rename | undefined): void {
     this.validate();
-    this.claim(key, claim.owner);
+    this.claim(key, owner);
     const first = this.objects.get(key);
     if (first === undefined) {
-      this.objects.set(key, claim);
-    } else if (first.owner !== claim.owner) {
-      addOnce(this.moreObjects, key, claim, c => c.owner === claim.owner);
+      this.objects.set(key, owner);
+      if (rename !== undefined && rename !== 'name') this.renames.set(key, rename);
+    } else if (first !== owner) {
+      addOnce(this.moreObjects, key, { owner, rename }, c => c.owner === owner);
     }
   }
 
@@ -130,17 +139,18 @@ export class AppIndex {
       const report = (owner: IConstruct, found: string[]) => {
         if (found.length > 0) problems.set(owner, [...problems.get(owner) ?? [], ...found]);
       };
-      for (const { owner, check } of this.checks) {
-        report(owner, check());
+      for (let i = 0; i < this.checks.length; i++) {
+        report(this.checkOwners[i], this.checks[i](this.checkOwners[i]));
       }
       // Only the keys claimed twice are looked at: nothing is done for the objects of the app that have one writer.
       for (const [key, owners] of this.duplicated) {
         const first = this.objects.get(key);
         if (first === undefined) continue;
-        const claims = [first, ...this.moreObjects.get(key) ?? []];
-        const writers = owners.map(o => `${o.node.path} (its ${renameOf(claims.find(c => c.owner === o)?.object)} prop)`).join(', ');
-        for (const { owner, object } of claims) {
-          report(owner, [`${object.kind} ${object.namespace || 'default'}/${object.name} is defined ${owners.length} times, by ${writers}: `
+        const claims = [{ owner: first, rename: this.renames.get(key) }, ...this.moreObjects.get(key) ?? []];
+        const writers = owners.map(o => `${o.node.path} (its ${renameOf(claims.find(c => c.owner === o)?.rename, o)} prop)`).join(', ');
+        const [, , kind, namespace, name] = key.split('|');
+        for (const { owner } of claims) {
+          report(owner, [`${kind} ${namespace}/${name} is defined ${owners.length} times, by ${writers}: `
             + 'kubectl keeps only the last one applied; give each its own name with that prop']);
         }
       }
@@ -220,9 +230,16 @@ export function currentGeneration(): number {
  * `readKey`, for a check that also reads state the library is not told of (a user's own `IMeshService`, the labels of a
  * user's Deployment): see `addFingerprint`.
  */
-export function addCheck(owner: IConstruct, check: () => string[], readKey?: () => string): void {
+export function addCheck<T extends IConstruct>(owner: T, check: Check<T>, readKey?: () => string): void {
   AppIndex.of(owner).addCheck(owner, check, readKey);
 }
+
+/**
+ * A check of `addCheck`: the problems of its owner, which it is called with. A function of the module that serves every
+ * owner of a class (`addCheck(this, problemsOf)`) costs nothing per construct; a closure (`() => ...`) keeps itself and
+ * its scope alive per construct, which counts in an app of thousands.
+ */
+export type Check<T extends IConstruct> = (owner: T) => string[];
 
 /**
  * Registers a fingerprint of state that checks of `scope`'s app read but the library is not told of (a user's own
@@ -235,12 +252,21 @@ export function addFingerprint(scope: IConstruct, readKey: () => string): void {
   AppIndex.of(scope).addFingerprint(readKey);
 }
 
-/** The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key. */
+/**
+ * The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key:
+ * `object|<group>|<kind>|<namespace>|<name>`, whose parts a message reads back (none of them can hold a `|`).
+ */
 export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   // join() makes one flat string; a template literal would keep a chain of string pieces for as long as the key lives.
   return ['object', group, kind, namespace || 'default', name].join('|');
 }
+
+/**
+ * The prop that renames an object, as a message names it, or a function of the claimer that computes it (called only for
+ * a message: a construct path is costly to compute, and one function serves every claimer).
+ */
+type Rename = string | ((owner: IConstruct) => string);
 
 /** An object a construct writes, as `claimObjects` identifies it. */
 export interface ClaimedObject {
@@ -250,15 +276,15 @@ export interface ClaimedObject {
   readonly name: string;
   /**
    * The prop of the owner that renames the object, as the message names it (e.g. `name (default: the app name)`); a
-   * function when it is costly to compute (a construct path): it is called only for a message.
+   * function of the owner when it is costly to compute (a construct path): it is called only for a message.
    */
-  readonly rename?: string | (() => string);
+  readonly rename?: Rename;
 }
 
-/** One construct's claim of an object (`claimObjects`). */
+/** A further construct's claim of an object key claimed before (`claimObjects`): who, and the prop that renames it. */
 interface ObjectClaim {
   readonly owner: IConstruct;
-  readonly object: ClaimedObject;
+  readonly rename?: Rename;
 }
 
 /**
@@ -269,11 +295,10 @@ interface ObjectClaim {
 export function claimObjects(owner: IConstruct, objects: ClaimedObject[]): void {
   const index = AppIndex.of(owner);
   for (const object of objects) {
-    index.claimObject(objectKey(object.apiVersion, object.kind, object.namespace, object.name), { owner, object });
+    index.claimObject(objectKey(object.apiVersion, object.kind, object.namespace, object.name), owner, object.rename);
   }
 }
 
-function renameOf(object: ClaimedObject | undefined): string {
-  const rename = object?.rename ?? 'name';
-  return typeof rename === 'string' ? rename : rename();
+function renameOf(rename: Rename | undefined, owner: IConstruct): string {
+  return rename === undefined ? 'name' : typeof rename === 'string' ? rename : rename(owner);
 }

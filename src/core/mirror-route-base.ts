@@ -2,6 +2,7 @@ import { ApiObject, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { addCheck, addFingerprint, changed, claimObjects, currentGeneration, rootOf } from './app-index';
 import { DeclaredObject, DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from './defined-elsewhere';
+import { Deferred } from './deferred';
 import { IMeshService, IRouteGateway } from './references';
 import { isInstance, subjectOf } from './validate';
 import { ModelBackend, modelBackends, MirrorRouteOptions, MirrorTarget, RouteModel, RouteRenderer, RouteSpec, WeightedTarget } from './route-model';
@@ -74,18 +75,28 @@ export abstract class MirrorRouteBase extends ApiObject {
     const model = spec.model();
     renderer.validate(subject, model);
     // The spec and the defined-elsewhere annotation render from the stage's model while a plan writes a stage.
-    const self: { route?: MirrorRouteBase } = {};
+    const renderedSpec = new Deferred(MirrorRouteBase.specOf);
     super(scope, id, {
       ...type,
       metadata: { name: spec.name, namespace: spec.namespace },
-      spec: Lazy.any({ produce: () => renderer.renderSpec(self.route!.stageModel ?? spec.model()) }),
+      spec: Lazy.any(renderedSpec),
     });
-    self.route = this;
+    renderedSpec.of = this;
     this.written = written;
     this._spec = spec;
     this.routeName = spec.name;
     this.namespace = spec.namespace;
     this.routeHosts = renderer.hosts(model);
+  }
+
+  /** The spec of `route`'s object, from the model of the stage being written or else its own (see `Deferred`). */
+  private static specOf(route: MirrorRouteBase): any {
+    return route.renderer.renderSpec(route.stageModel ?? route._spec.model());
+  }
+
+  /** The defined-elsewhere annotation of `route`'s object, from the same model as its spec (see `Deferred`). */
+  private static declaredOf(route: MirrorRouteBase): string | undefined {
+    return route.definedElsewhere(route.stageModel ?? route._spec.model());
   }
 
   /** The route object's manifest, with the field names of its API's CRD (as the generated class of its kind writes it). */
@@ -208,26 +219,33 @@ export abstract class MirrorRouteBase extends ApiObject {
     return [];
   }
 
+  /** The problems of the route that only the flavor knows, checked at synth with the shared ones (none by default). @internal */
+  protected _flavorProblems(): string[] {
+    return [];
+  }
+
   /**
    * Completes the route's object once the flavor's constructor has run: the defined-elsewhere annotation, the objects
-   * that follow the targets, the claim of its name in the app and the synth-time checks (the shared ones plus
-   * `checks`), run once per synthesis of the app (`addCheck`).
+   * that follow the targets, the claim of its name in the app and the synth-time checks (the shared ones, the API's and
+   * the flavor's `_flavorProblems()`), run once per synthesis of the app (`addCheck`).
    *
    * @internal
    */
-  protected _writeObject(checks: Array<() => string[]>): void {
+  protected _writeObject(): void {
     // Rendered with the object, so it follows the current state (a version added later to a service of another app)
     // and each stage's targets; cdk8s leaves out an annotation whose value is undefined.
-    const declared = Lazy.any({ produce: () => this.definedElsewhere(this.stageModel ?? this._spec.model()) });
-    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
+    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, Lazy.any(new Deferred(MirrorRouteBase.declaredOf, this)) as unknown as string);
     this._targetsChanged(this._spec.model());
     claimObjects(this, [{ apiVersion: this.apiVersion, kind: this.kind, namespace: this.namespace, name: this.routeName,
       rename: this._spec.nameDefaulted ? 'name (default: the destination\'s service name)' : 'name' }]);
-    addCheck(this, () => {
-      const current = this._spec.model();
-      return [...this._spec.problems(current), ...this.renderer.problems(current), ...checks.flatMap(c => c())];
-    });
+    addCheck(this, MirrorRouteBase.problemsOf);
     this.watchForeignServices();
+  }
+
+  /** The check of `route` (`addCheck`): the shared rules, its API's, and its flavor's, on its current model. */
+  private static problemsOf(route: MirrorRouteBase): string[] {
+    const current = route._spec.model();
+    return [...route._spec.problems(current), ...route.renderer.problems(current), ...route._flavorProblems()];
   }
 
   /**
@@ -270,6 +288,16 @@ export abstract class MirrorRouteBase extends ApiObject {
     }
     return encodeDefinedElsewhere(objects);
   }
+}
+
+/**
+ * A route's claim of a (gateway, host) pair in the app's index: the key, and the gateway (`namespace/name`) and host
+ * that a message names. Each flavor claims the pairs of its API (routes of two APIs never merge at one gateway).
+ */
+export interface GatewayHostClaim {
+  readonly key: string;
+  readonly gateway: string;
+  readonly host: string;
 }
 
 /** What a class of route writes: the object's API version and kind, the renderer of its spec, and its manifest's form. */

@@ -72,7 +72,7 @@ export class GrpcMirrorRoute extends MirrorRouteBase {
    */
   constructor(scope: Construct, id: string, props: GrpcMirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(subjectOf(scope, id), props.gateways, ...FLAVORS)]);
-    this._writeObject([]);
+    this._writeObject();
   }
 
   /** The GRPCRoute: this route itself (the one construct that writes it). */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as gw from '../../imports/gateway.networking.k8s.io';
 import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
-import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
+import { GatewayHostClaim, MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { SAFE_METHODS } from '../core/request-match';
 import { MirrorRouteOptions, ModelBackend, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, fail, gatewayFlavors, isInstance, subjectOf } from '../core/validate';
@@ -79,6 +79,8 @@ export class HttpMirrorRoute extends MirrorRouteBase {
   private readonly grants = new RouteGrants(this, 'HTTPRoute');
   /** The implementations the route is checked against: its own, else its gateways'. */
   private readonly implementations: GatewayImplementation[];
+  /** The (gateway, hostname) pairs the route claims in the app's index. */
+  private readonly gatewayHostKeys: ReadonlyArray<GatewayHostClaim>;
 
   /**
    * Defines a `HttpMirrorRoute` (writes an HTTPRoute).
@@ -95,16 +97,19 @@ export class HttpMirrorRoute extends MirrorRouteBase {
     const fromGateways = (props.gateways ?? []).map(g => g.implementation).filter((i): i is GatewayImplementation => i !== undefined);
     this.implementations = props.implementation !== undefined ? [props.implementation]
       : fromGateways.filter((i, n) => fromGateways.findIndex(j => j.toString() === i.toString()) === n);
-    this._writeObject([
-      this.claimGatewayHosts(),
-      () => this.implementationProblems(this._spec.model()),
-    ]);
+    this.gatewayHostKeys = this.claimGatewayHosts();
+    this._writeObject();
     if (props.implementation !== undefined) this.metadata.addAnnotation(IMPLEMENTATION_ANNOTATION, props.implementation.toString());
   }
 
   /** The HTTPRoute: this route itself (the one construct that writes it). */
   public get httpRoute(): ApiObject {
     return this;
+  }
+
+  /** The route's problems that its flavor adds: hostnames of another route on a gateway, features its implementations lack. @internal */
+  protected _flavorProblems(): string[] {
+    return [...this.gatewayHostProblems(), ...this.implementationProblems(this._spec.model())];
   }
 
   /** The ReferenceGrants follow the targets. @internal */
@@ -151,18 +156,24 @@ export class HttpMirrorRoute extends MirrorRouteBase {
    * first in alphabetical namespace/name order: GEP-1364's conflict resolution), so the other route's destinations
    * and mirrors silently never apply. The same mistake as Istio's two VirtualServices for one gateway host (TM0007).
    */
-  private claimGatewayHosts(): () => string[] {
+  private claimGatewayHosts(): ReadonlyArray<GatewayHostClaim> {
     const model = this._spec.model();
-    if (model.gateways.length === 0) return () => [];
+    if (model.gateways.length === 0) return [];
     const index = AppIndex.of(this);
-    const keys: Array<{ key: string; gateway: string; host: string }> = [];
+    const keys: GatewayHostClaim[] = [];
     const hosts = this.hosts.length > 0 ? this.hosts : ['*'];
     for (const { gateway } of model.gateways) {
       const ref = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
       for (const host of new Set(hosts)) keys.push({ key: `gateway-api-host|${ref}|${host}`, gateway: ref, host });
     }
     keys.forEach(({ key }) => index.claim(key, this));
-    return () => keys.flatMap(({ key, gateway, host }) => {
+    return keys;
+  }
+
+  /** The (gateway, hostname) pairs of the route that another HTTPRoute of the app claims too. */
+  private gatewayHostProblems(): string[] {
+    const index = AppIndex.of(this);
+    return this.gatewayHostKeys.flatMap(({ key, gateway, host }) => {
       const owners = index.owners(key) as HttpMirrorRoute[];
       if (owners.length < 2) return [];
       const names = owners.map(r => `${r.namespace ?? 'default'}/${r.routeName} (${r.node.path})`);

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { AppIndex } from '../core/app-index';
 import { DeclaredObject } from '../core/defined-elsewhere';
-import { MirrorRouteBase, routeKind } from '../core/mirror-route-base';
+import { GatewayHostClaim, MirrorRouteBase, routeKind } from '../core/mirror-route-base';
 import { MirrorRouteOptions, ModelBackend, modelBackends, RouteModel } from '../core/route-model';
 import { checkGatewayFlavor, gatewayFlavors, isInstance, subjectOf } from '../core/validate';
 import { MeshService } from '../services/mesh-service';
@@ -26,6 +26,8 @@ export interface MirrorRouteProps extends MirrorRouteOptions {
 }
 
 const RENDERER = new IstioRouteRenderer();
+/** No claims (a route without a mesh host or without gateways), one list for all. */
+const NO_KEYS: readonly never[] = [];
 /** This route's gateways, and the other API's (mixing them up is refused). */
 const FLAVORS = gatewayFlavors('istio', 'MirrorRoute', 'HttpMirrorRoute');
 
@@ -58,6 +60,11 @@ export class MirrorRoute extends MirrorRouteBase {
     return isInstance(this, o);
   }
 
+  /** The mesh hosts the route claims in the app's index. */
+  private readonly meshHostKeys: readonly string[];
+  /** The (gateway, host) pairs the route claims in the app's index. */
+  private readonly gatewayHostKeys: ReadonlyArray<GatewayHostClaim>;
+
   /**
    * Defines a `MirrorRoute` (writes a VirtualService).
    *
@@ -68,7 +75,14 @@ export class MirrorRoute extends MirrorRouteBase {
   constructor(scope: Construct, id: string, props: MirrorRouteProps) {
     super(scope, id, props, [...checkGatewayFlavor(subjectOf(scope, id), props.gateways, ...FLAVORS)]);
     const model = this._spec.model();
-    this._writeObject([this.claimMeshHosts(model), this.claimGatewayHosts(model), () => this.subsetVisibilityProblems()]);
+    this.meshHostKeys = this.claimMeshHosts(model);
+    this.gatewayHostKeys = this.claimGatewayHosts(model);
+    this._writeObject();
+  }
+
+  /** The route's problems that its flavor adds: mesh hosts and gateway hosts of another route, subsets it cannot see. @internal */
+  protected _flavorProblems(): string[] {
+    return [...this.meshHostProblems(), ...this.gatewayHostProblems(), ...this.subsetVisibilityProblems()];
   }
 
   /** The VirtualService: this route itself (the one construct that writes it). */
@@ -103,12 +117,18 @@ export class MirrorRoute extends MirrorRouteBase {
    * Claims the route's hosts as mesh hosts (a VirtualService without exportTo is visible in every namespace), so that
    * two routes of the app for one mesh host are reported (IST0109: Istio applies one of them, by creation time).
    */
-  private claimMeshHosts(model: RouteModel): () => string[] {
-    if (model.meshService === undefined) return () => [];
+  private claimMeshHosts(model: RouteModel): readonly string[] {
+    if (model.meshService === undefined) return NO_KEYS;
     const index = AppIndex.of(this);
     const keys = [...new Set(this.hosts.map(h => `mesh-host|${toFqdn(this.namespace ?? 'default', h)}`))];
     keys.forEach(key => index.claim(key, this));
-    return () => keys.flatMap(key => {
+    return keys;
+  }
+
+  /** The mesh hosts of the route that another route of the app claims too (IST0109). */
+  private meshHostProblems(): string[] {
+    const index = AppIndex.of(this);
+    return this.meshHostKeys.flatMap(key => {
       const owners = index.owners(key) as readonly MirrorRoute[];
       return owners.length < 2 ? [] : [`IST0109 ${meshHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), key.slice('mesh-host|'.length))}`];
     });
@@ -118,11 +138,11 @@ export class MirrorRoute extends MirrorRouteBase {
    * Claims each (gateway, host) pair of the route, so that two routes of the app bound to one gateway for one host are
    * reported (TM0007: Istio merges their rules at the gateway in creation order, so which one applies is undefined).
    */
-  private claimGatewayHosts(model: RouteModel): () => string[] {
-    if (model.gateways.length === 0) return () => [];
+  private claimGatewayHosts(model: RouteModel): ReadonlyArray<GatewayHostClaim> {
+    if (model.gateways.length === 0) return NO_KEYS;
     const index = AppIndex.of(this);
     const namespace = this.namespace ?? 'default';
-    const keys: Array<{ key: string; gateway: string; host: string }> = [];
+    const keys: GatewayHostClaim[] = [];
     for (const { gateway } of model.gateways) {
       const ref = `${gateway.namespace ?? 'default'}/${gateway.gatewayName}`;
       for (const host of new Set(this.hosts.map(h => toFqdn(namespace, h)))) {
@@ -130,7 +150,13 @@ export class MirrorRoute extends MirrorRouteBase {
       }
     }
     keys.forEach(({ key }) => index.claim(key, this));
-    return () => keys.flatMap(({ key, gateway, host }) => {
+    return keys;
+  }
+
+  /** The (gateway, host) pairs of the route that another route of the app claims too (TM0007). */
+  private gatewayHostProblems(): string[] {
+    const index = AppIndex.of(this);
+    return this.gatewayHostKeys.flatMap(({ key, gateway, host }) => {
       const owners = index.owners(key) as MirrorRoute[];
       return owners.length < 2 ? [] : [`TM0007 ${gatewayHostConflictMessage(owners.map(r => `${r.namespace ?? 'default'}/${r.routeName}`), gateway, host)}`];
     });

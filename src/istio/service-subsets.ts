@@ -1,6 +1,8 @@
 import { Duration, Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import * as istio from '../../imports/networking.istio.io';
 import { claimObjects } from '../core/app-index';
+import { Deferred } from '../core/deferred';
 import { DEFINED_ELSEWHERE_ANNOTATION, encodeDefinedElsewhere } from '../core/defined-elsewhere';
 import { workloadsElsewhere } from '../core/mirror-route-base';
 import { IMeshService } from '../core/references';
@@ -192,6 +194,7 @@ export class ServiceSubsets extends istio.DestinationRule {
   /** The service the subsets split. */
   public readonly service: MeshService;
   private readonly exportTo?: string[];
+  private readonly trafficPolicy?: istio.DestinationRuleSpecTrafficPolicy;
 
   /**
    * Defines the subsets of a service (writes a DestinationRule).
@@ -213,24 +216,37 @@ export class ServiceSubsets extends istio.DestinationRule {
     }
     const trafficPolicy = props.trafficPolicy === undefined ? undefined : resolveTrafficPolicy(subject, props.trafficPolicy);
     const exportTo = props.exportTo === undefined ? undefined : checkExportTo(subject, props.exportTo);
+    const spec = new Deferred(ServiceSubsets.specOf);
     super(service, id, {
       metadata: { name: service.serviceName, namespace: service.namespace },
-      spec: Lazy.any({ produce: () => renderSpec(service, exportTo, trafficPolicy) }),
+      spec: Lazy.any(spec),
     });
+    spec.of = this;
     SUBSETS.set(service, this);
     this.service = service;
     this.exportTo = exportTo;
+    this.trafficPolicy = trafficPolicy;
     // The subsets of versions whose pods are applied elsewhere select pods the manifests do not hold: declared for the
     // analysis (cdk8s leaves the annotation out while there are none).
-    const declared = Lazy.any({ produce: () => encodeDefinedElsewhere(workloadsElsewhere(service)) });
-    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, declared as unknown as string);
+    this.metadata.addAnnotation(DEFINED_ELSEWHERE_ANNOTATION, Lazy.any(new Deferred(declaredWorkloads, service)) as unknown as string);
     claimObjects(this, [{ apiVersion: this.apiVersion, kind: 'DestinationRule', namespace: service.namespace,
-      name: service.serviceName, rename: () => `service's name (${service.node.path})` }]);
+      name: service.serviceName, rename: renameSubsets }]);
   }
 
   /** The DestinationRule: these subsets themselves (the one construct that writes it). */
   public get destinationRule(): istio.DestinationRule {
     return this;
+  }
+
+  /** The DestinationRule's spec of `subsets`: a subset per version attached to the service by then (see `Deferred`). */
+  private static specOf(subsets: ServiceSubsets): istio.DestinationRuleSpec {
+    const versions = subsets.service.versionNames ?? [];
+    return {
+      host: subsets.service.serviceName,
+      exportTo: subsets.exportTo,
+      trafficPolicy: subsets.trafficPolicy,
+      subsets: versions.length === 0 ? undefined : versions.map(v => ({ name: v, labels: { version: v } })),
+    };
   }
 
   /**
@@ -254,16 +270,14 @@ export function subsetsOf(service: IMeshService): ServiceSubsets | undefined {
 
 const SUBSETS = new WeakMap<MeshService, ServiceSubsets>();
 
-/** The DestinationRule's spec: a subset per version attached to the service by then. */
-function renderSpec(service: MeshService, exportTo: string[] | undefined,
-  trafficPolicy: istio.DestinationRuleSpecTrafficPolicy | undefined): istio.DestinationRuleSpec {
-  const versions = service.versionNames ?? [];
-  return {
-    host: service.serviceName,
-    exportTo,
-    trafficPolicy,
-    subsets: versions.length === 0 ? undefined : versions.map(v => ({ name: v, labels: { version: v } })),
-  };
+/** The prop that renames a DestinationRule of `ServiceSubsets` (for the message of an object written twice). */
+function renameSubsets(owner: IConstruct): string {
+  return `service's name (${(owner as ServiceSubsets).service.node.path})`;
+}
+
+/** The annotation value that declares the workloads of `service`'s versions whose pods are applied elsewhere. */
+function declaredWorkloads(service: MeshService): string | undefined {
+  return encodeDefinedElsewhere(workloadsElsewhere(service));
 }
 
 function checkExportTo(scope: Subject, exportTo: string[]): string[] {

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../core/app-index';
+import { Deferred } from '../core/deferred';
 import { LIBRARY_SERVICES } from '../core/mirror-route-base';
 import { IMeshService, IServiceVersion, versionServiceName } from '../core/references';
 import { checkArray, checkDnsLabel, checkLabelValue, checkOptionalDnsLabel, checkPort, checkServiceName, fail, isDnsLabel, isInstance, Subject, subjectOf } from '../core/validate';
@@ -195,17 +196,17 @@ export class MeshService extends ApiObject implements IMeshService {
     const namespace = checkOptionalDnsLabel(subject, 'namespace', props.namespace ?? Chart.of(scope).namespace);
     const ports = checkPorts(subject, props);
     // The ports render with the versions attached by then (a single port's targetPort follows their containerPort).
-    const self: { service?: MeshService } = {};
+    const renderedPorts = new Deferred(MeshService.portsOf);
     super(scope, id, {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: serviceName, namespace, labels: { app } },
       spec: {
         selector: { app },
-        ports: Lazy.any({ produce: () => self.service!.renderPorts() }),
+        ports: Lazy.any(renderedPorts),
       },
     });
-    self.service = this;
+    renderedPorts.of = this;
     this.app = app;
     this.serviceName = serviceName;
     this.namespace = namespace;
@@ -217,7 +218,7 @@ export class MeshService extends ApiObject implements IMeshService {
     }
     claimObjects(this, [{ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: this.serviceName,
       rename: props.name === undefined ? 'name (default: the app name)' : 'name' }]);
-    addCheck(this, () => [...this.validateVersions(), ...this.versionServiceChecks.flatMap(c => c())]);
+    addCheck(this, MeshService.problemsOf);
   }
 
   /** The Service: this service itself (the one construct that writes it). */
@@ -303,7 +304,7 @@ export class MeshService extends ApiObject implements IMeshService {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: this.namespace, labels },
-      spec: { selector: { ...labels }, ports: Lazy.any({ produce: () => this.renderPorts() }) },
+      spec: { selector: { ...labels }, ports: Lazy.any(new Deferred(MeshService.portsOf, this)) },
     });
     // The name is derived, not chosen: say where it comes from when it collides with another object of the app.
     const index = AppIndex.of(this);
@@ -315,6 +316,16 @@ export class MeshService extends ApiObject implements IMeshService {
         + `${others.map(o => o.node.path).join(', ')} also defines a Service ${this.namespace ?? 'default'}/${name}: `
         + 'rename one of them (the other Service, this service or the version label)'];
     });
+  }
+
+  /** The check of `service` (`addCheck`): its versions, and the names of its version Services. */
+  private static problemsOf(service: MeshService): string[] {
+    return [...service.validateVersions(), ...service.versionServiceChecks.flatMap(c => c())];
+  }
+
+  /** The rendered ports of `service` (see `Deferred`). */
+  private static portsOf(service: MeshService): any[] {
+    return service.renderPorts();
   }
 
   private versionContainerPort(): number | undefined {

@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { Construct, Node } from 'constructs';
+import { Construct, IConstruct, Node } from 'constructs';
 import { addCheck, AppIndex, changed, claimObjects, objectKey } from '../../src/core/app-index';
 
 /** A construct with one check, whose problems are whatever `problems` holds when the check runs; counts its runs. */
@@ -67,6 +67,18 @@ describe('addCheck', () => {
     checked[0].problems = ['the first is wrong', 'and again'];
     expect(() => app.synthYaml()).toThrow(
       'Validation failed with the following errors:\n  [c0/thing] the first is wrong\n  [c0/thing] and again\n  [c2/thing] the third is wrong');
+  });
+
+  test('calls a check with its owner, so that one function of a module serves every construct of a class', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const problemsOf = jest.fn((owner: Construct) => owner.node.id === 'b' ? [`${owner.node.id} is wrong`] : []);
+    const a = new Construct(chart, 'a');
+    const b = new Construct(chart, 'b');
+    addCheck(a, problemsOf);
+    addCheck(b, problemsOf);
+    expect(() => app.synthYaml()).toThrow('Validation failed with the following errors:\n  [c/b] b is wrong');
+    expect(problemsOf.mock.calls.map(([owner]) => owner)).toEqual([a, b]);
   });
 
   test('fails in Testing.synth of one chart too', () => {
@@ -221,16 +233,25 @@ describe('claimObjects', () => {
     expect(() => app.synthYaml()).toThrow(/\[c\/a\] Service default\/web is defined 2 times, by c\/a \(its name prop\), c\/b \(its name prop\)/);
   });
 
-  test('computes a rename given as a function only for the message', () => {
+  test('computes a rename given as a function of the claimer only for the message', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    const rename = jest.fn(() => 'costly prop');
-    claimObjects(new Construct(chart, 'a'), [{ apiVersion: 'v1', kind: 'Service', name: 'web', rename }]);
+    const rename = jest.fn((owner: IConstruct) => `costly prop of ${owner.node.id}`);
+    const a = new Construct(chart, 'a');
+    claimObjects(a, [{ apiVersion: 'v1', kind: 'Service', name: 'web', rename }]);
     app.synthYaml();
     expect(rename).not.toHaveBeenCalled();
     claimObjects(new Construct(chart, 'b'), [{ apiVersion: 'v1', kind: 'Service', name: 'web', rename: 'other prop' }]);
-    expect(() => app.synthYaml()).toThrow(/by c\/a \(its costly prop prop\), c\/b \(its other prop prop\)/);
-    expect(rename).toHaveBeenCalled();
+    expect(() => app.synthYaml()).toThrow(/by c\/a \(its costly prop of a prop\), c\/b \(its other prop prop\)/);
+    expect(rename).toHaveBeenCalledWith(a);
+  });
+
+  test('reads the kind, namespace and name of the message back from the object key', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    claimObjects(new Construct(chart, 'a'), [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team-a', name: 'web.v1' }]);
+    claimObjects(new Construct(chart, 'b'), [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team-a', name: 'web.v1' }]);
+    expect(() => app.synthYaml()).toThrow(/\[c\/a\] Deployment team-a\/web\.v1 is defined 2 times, by c\/a \(its name prop\), c\/b \(its name prop\)/);
   });
 
   test('lists a construct that claimed the key without claimObjects (a derived name) among the writers, and reports only to the claimers', () => {

@@ -28,6 +28,13 @@ describe('ServiceSubsets', () => {
     expect(new istio.DestinationRule(chart, 'other', {}) instanceof ServiceSubsets).toBe(false);
   });
 
+  test('names the service\'s name as what renames a DestinationRule that two services\' subsets write', () => {
+    const app = Testing.app();
+    const [a, b] = ['a', 'b'].map(id => subsets(new Chart(app, id)));
+    expect(a.toJson().metadata.name).toBe(b.toJson().metadata.name);
+    expect(() => app.synthYaml()).toThrow(/\[a\/s\/DestinationRule\] DestinationRule default\/httpbin is defined 2 times, by a\/s\/DestinationRule \(its service's name \(a\/s\) prop\), b\/s\/DestinationRule \(its service's name \(b\/s\) prop\)/);
+  });
+
   test('refuses a scope that is an ApiObject but not a MeshService', () => {
     const chart = Testing.chart();
     const plain = new ApiObject(chart, 'plain', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'plain' } });
