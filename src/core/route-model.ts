@@ -374,7 +374,7 @@ export class RouteSpec {
    * @param grpc whether the route is a gRPC route: only then are `mirrorGrpcMatches` accepted, and then
    * `mirrorMatches` and `mirrorSafeMethodsOnly` are not
    */
-  constructor(private readonly scope: Subject, parent: IConstruct, private readonly props: GrpcMirrorRouteOptions, gateways: IRouteGateway[],
+  constructor(private readonly scope: Subject, parent: IConstruct, props: GrpcMirrorRouteOptions, gateways: IRouteGateway[],
     grpc: boolean = false) {
     for (const list of ['destinations', 'mirrors', 'mirrorMatches', 'mirrorGrpcMatches', 'hosts'] as const) {
       if (props[list] !== undefined) checkArray(scope, list, props[list] as unknown[]);
@@ -494,13 +494,15 @@ export class RouteSpec {
     // Neither the route nor the model (a stage of a rollout plan declares mirrors of its own) mirrors anything: a stage
     // without mirrors of a mirroring route is a plan's route-only stage, where the route's matches rightly do nothing.
     const noMirror = this.declaredMirrors.length === 0 && (model.declaredMirrorCount ?? 0) === 0;
-    if (this.props.mirrorMatches !== undefined && noMirror) {
+    // The props are not kept (nor what they refer to): `matches`, `grpcMatches` and `methods` are set exactly when
+    // mirrorMatches, mirrorGrpcMatches and mirrorSafeMethodsOnly are.
+    if (this.matches !== undefined && noMirror) {
       problems.push('mirrorMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorMatches');
     }
-    if (this.props.mirrorGrpcMatches !== undefined && noMirror) {
+    if (this.grpcMatches !== undefined && noMirror) {
       problems.push('mirrorGrpcMatches is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop mirrorGrpcMatches');
     }
-    if (this.props.mirrorSafeMethodsOnly && noMirror) {
+    if (this.methods !== undefined && noMirror) {
       problems.push('mirrorSafeMethodsOnly is set but the route has no mirror: add a mirror (mirror, mirrors or addMirror()) or drop it');
     }
     return [...new Set(problems)];

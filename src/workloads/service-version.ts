@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadataDefinition, Chart, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
@@ -110,8 +110,11 @@ export class WorkloadSecurity {
    * as root and writes to /tmp. Meets the baseline Pod Security Standard (not the restricted one).
    */
   public static imageDefaults(): WorkloadSecurity {
-    return new WorkloadSecurity(PodSecurityLevel.BASELINE, false, false, undefined, undefined);
+    // One instance serves every version: it is immutable.
+    return WorkloadSecurity.IMAGE_DEFAULTS;
   }
+
+  private static readonly IMAGE_DEFAULTS = new WorkloadSecurity(PodSecurityLevel.BASELINE, false, false, undefined, undefined);
 
   /**
    * Kubernetes' restricted Pod Security Standard, every rule of it, on every container of the pod (init containers
@@ -376,20 +379,9 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
 
   public readonly app: string;
   public readonly version: string;
-  /** The Deployment's name (the `name` prop, or its default `<app>-<version>`). */
-  public readonly deploymentName: string;
-  public readonly namespace?: string;
   public readonly containerPort?: number;
-  /** Always false: the Deployment is written by this app. */
-  public readonly definedElsewhere = false;
-  /** Whether the version has pods (`replicas` above 0). */
-  public readonly hasPods?: boolean;
-  /** The image. */
-  public readonly image: string;
   /** The security the pod was given (`security`, or its default). */
   public readonly security: WorkloadSecurity;
-  /** The version's container (the Deployment's first), as cdk8s-plus models it. */
-  public readonly container: kplus.Container;
 
   /**
    * Defines a `ServiceVersion` (writes a Deployment).
@@ -403,27 +395,54 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
     // before the Deployment is created: errors name the version's path all the same.
     const v = checkVersionProps(subjectOf(scope, id), scope, props);
     super(scope, id, v.deploymentProps);
+    // What the Deployment itself holds (its name, namespace, replicas, container) is read from it rather than kept twice:
+    // an app has thousands of versions.
     this.app = v.app;
     this.version = v.version;
-    this.image = props.image;
-    this.deploymentName = v.deploymentName;
-    this.namespace = v.namespace;
     this.containerPort = v.containerPort;
-    this.hasPods = v.replicas > 0;
     this.security = v.security;
     this.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
-    this.container = this.containers[0];
     // The pod labels can be changed through cdk8s-plus (`podMetadata.addLabel()`, the only way to change a label of
     // cdk8s's metadata); that counts as a change of the library's state, so the memoized check sees it at the next
     // synthesis without reading the labels at every one of cdk8s's validations (once per chart).
     this.podMetadata.addLabel = addLabelAndRecord;
-    claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.deploymentName }]);
-    addCheck(this, () => podLabelProblems(this, this.app, this.version, 'the Deployment\'s'));
+    claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: v.namespace, name: v.deploymentName }]);
+    addCheck(this, ownPodLabelProblems);
   }
 
   /** The cdk8s-plus Deployment: this version itself (the one construct that writes the Deployment). */
   public get deployment(): kplus.Deployment {
     return this;
+  }
+
+  /** The Deployment's name (the `name` prop, or its default `<app>-<version>`). */
+  public get deploymentName(): string {
+    return this.name;
+  }
+
+  /** The namespace of the pods, if set. */
+  public get namespace(): string | undefined {
+    return this.metadata.namespace;
+  }
+
+  /** Always false: the Deployment is written by this app. */
+  public get definedElsewhere(): boolean {
+    return false;
+  }
+
+  /** Whether the version has pods (`replicas` above 0). */
+  public get hasPods(): boolean | undefined {
+    return (this.replicas ?? 1) > 0;
+  }
+
+  /** The version's container (the Deployment's first), as cdk8s-plus models it. */
+  public get container(): kplus.Container {
+    return this.containers[0];
+  }
+
+  /** The image. */
+  public get image(): string {
+    return this.container.image;
   }
 
   /** Every label of the pod template (a copy), labels added through `deployment.podMetadata` included. */
@@ -506,43 +525,55 @@ function checkVersionProps(subject: Subject, scope: Construct, props: ServiceVer
     checkLabelKey(subject, 'podAnnotations', key); // annotation keys have the syntax of label keys
   }
   const security = props.security ?? WorkloadSecurity.imageDefaults();
-  return {
-    app, version, deploymentName, namespace, containerPort, replicas, security,
-    deploymentProps: {
-      metadata: { name: deploymentName, namespace, labels: { app, version } },
-      replicas,
-      select: false,
-      podMetadata: { labels: { ...props.podLabels, app, version }, annotations: props.podAnnotations },
-      serviceAccount: props.serviceAccount,
-      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
-      securityContext: {
-        ensureNonRoot: security.runAsNonRoot,
-        user: security.user,
-        group: security.group,
-      },
-      containers: [{
-        name: containerName,
-        image: props.image,
-        imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
-        command: props.command,
-        args: props.args,
-        portNumber: containerPort,
-        resources: renderResources(subject, props.resources ?? {}),
-        envVariables: Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
-        readiness: props.readiness,
-        liveness: props.liveness,
-        startup: props.startup,
-        securityContext: {
-          ensureNonRoot: security.runAsNonRoot,
-          readOnlyRootFilesystem: security.readOnlyRootFilesystem,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          user: security.user,
-          group: security.group,
-        },
-      }],
-    },
+  // The props are written with only the keys that have a value: cdk8s-plus keeps them for as long as the app, and an
+  // app has thousands of versions.
+  const container: Mutable<kplus.ContainerProps> = {
+    name: containerName,
+    image: props.image,
+    imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
+    resources: renderResources(subject, props.resources ?? {}),
+    securityContext: withUserAndGroup<kplus.ContainerSecurityContextProps>({
+      ensureNonRoot: security.runAsNonRoot,
+      readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+    }, security),
   };
+  if (containerPort !== undefined) container.portNumber = containerPort;
+  if (props.command !== undefined) container.command = props.command;
+  if (props.args !== undefined) container.args = props.args;
+  if (props.env !== undefined) {
+    container.envVariables = Object.fromEntries(Object.entries(props.env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
+  }
+  if (props.readiness !== undefined) container.readiness = props.readiness;
+  if (props.liveness !== undefined) container.liveness = props.liveness;
+  if (props.startup !== undefined) container.startup = props.startup;
+  const podMetadata: Mutable<ApiObjectMetadata> = { labels: { ...props.podLabels, app, version } };
+  if (props.podAnnotations !== undefined) podMetadata.annotations = props.podAnnotations;
+  const metadata: Mutable<ApiObjectMetadata> = { name: deploymentName, labels: { app, version } };
+  if (namespace !== undefined) metadata.namespace = namespace;
+  const deploymentProps: Mutable<kplus.DeploymentProps> = {
+    metadata,
+    replicas,
+    select: false,
+    podMetadata,
+    automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+    securityContext: withUserAndGroup<kplus.PodSecurityContextProps>({ ensureNonRoot: security.runAsNonRoot }, security),
+    containers: [container],
+  };
+  if (props.serviceAccount !== undefined) deploymentProps.serviceAccount = props.serviceAccount;
+  return { app, version, deploymentName, namespace, containerPort, replicas, security, deploymentProps };
+}
+
+/** A props object whose readonly keys may be set while it is built. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** `context` with the user and group of `security`, those that are set. */
+function withUserAndGroup<T extends { user?: number; group?: number }>(context: T, security: WorkloadSecurity): T {
+  const result: Mutable<T> = context;
+  if (security.user !== undefined) result.user = security.user;
+  if (security.group !== undefined) result.group = security.group;
+  return result;
 }
 
 /** `ServiceVersion.fromDeployment()`. */
@@ -678,6 +709,11 @@ function kplusContainerPorts(deployment: kplus.Deployment): number[] {
 
 function onlyPort(ports: number[] | undefined): number | undefined {
   return ports !== undefined && ports.length === 1 ? ports[0] : undefined;
+}
+
+/** The check of a `ServiceVersion`: its own pod labels (see `podLabelProblems`). */
+function ownPodLabelProblems(version: ServiceVersion): string[] {
+  return podLabelProblems(version, version.app, version.version, 'the Deployment\'s');
 }
 
 /** The `app`/`version` pod labels of `deployment` that were changed after they were set (checked at synth). */

@@ -73,6 +73,10 @@ describe('ServiceVersion', () => {
     expect(ApiObject.of(version).kind).toBe('Deployment');
     expect(version.definedElsewhere).toBe(false);
     expect(version.containerPorts).toEqual([reviewsV2.containerPort]);
+    expect(version.hasPods).toBe(true);
+    // Read from the Deployment, so they follow it: no copy of its own to drift.
+    expect(new ServiceVersion(chart, 'reviews-v3', { ...reviewsV2, version: 'v3', replicas: 0 }).hasPods).toBe(false);
+    expect(version.container).toBe(version.deployment.containers[0]);
   });
 
   test('does not label the pods with the construct address', () => {
