@@ -148,7 +148,7 @@ export class AppIndex {
         if (first === undefined) continue;
         const claims = [{ owner: first, rename: this.renames.get(key) }, ...this.moreObjects.get(key) ?? []];
         const writers = owners.map(o => `${o.node.path} (its ${renameOf(claims.find(c => c.owner === o)?.rename, o)} prop)`).join(', ');
-        const [, , kind, namespace, name] = key.split('|');
+        const { kind, namespace, name } = objectOfKey(key);
         for (const { owner } of claims) {
           report(owner, [`${kind} ${namespace}/${name} is defined ${owners.length} times, by ${writers}: `
             + 'kubectl keeps only the last one applied; give each its own name with that prop']);
@@ -254,12 +254,23 @@ export function addFingerprint(scope: IConstruct, readKey: () => string): void {
 
 /**
  * The identity of a Kubernetes object in a cluster (API group, not version; kind; namespace; name), as an index key:
- * `object|<group>|<kind>|<namespace>|<name>`, whose parts a message reads back (none of them can hold a `|`).
+ * `object|<group>|<kind>|<namespace>|<name>`, whose parts a message reads back (`objectOfKey`). A part is escaped when it
+ * holds a `|` or `%` (a chart's namespace is not checked everywhere), so that two objects never share a key.
  */
 export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   // join() makes one flat string; a template literal would keep a chain of string pieces for as long as the key lives.
-  return ['object', group, kind, namespace || 'default', name].join('|');
+  return ['object', keyPart(group), keyPart(kind), keyPart(namespace || 'default'), keyPart(name)].join('|');
+}
+
+function keyPart(part: string): string {
+  return part.includes('|') || part.includes('%') ? part.replace(/%/g, '%25').replace(/\|/g, '%7C') : part;
+}
+
+/** The kind, namespace and name of an `objectKey`, as given (unescaped). */
+function objectOfKey(key: string): { kind: string; namespace: string; name: string } {
+  const [, , kind, namespace, name] = key.split('|').map(part => part.replace(/%7C/g, '|').replace(/%25/g, '%'));
+  return { kind, namespace, name };
 }
 
 /**

@@ -150,7 +150,7 @@ export abstract class MirrorRouteBase extends ApiObject {
     this.stageModel = model;
     let manifest: any;
     try {
-      // The spec and the defined-elsewhere annotation render from `stageModel` (see the constructor and _writeObject).
+      // The spec and the defined-elsewhere annotation render from `stageModel` (see `specOf` and `declaredOf`).
       manifest = this.toJson();
     } finally {
       this.stageModel = undefined;

@@ -110,11 +110,8 @@ export class WorkloadSecurity {
    * as root and writes to /tmp. Meets the baseline Pod Security Standard (not the restricted one).
    */
   public static imageDefaults(): WorkloadSecurity {
-    // One instance serves every version: it is immutable.
-    return WorkloadSecurity.IMAGE_DEFAULTS;
+    return new WorkloadSecurity(PodSecurityLevel.BASELINE, false, false, undefined, undefined);
   }
-
-  private static readonly IMAGE_DEFAULTS = new WorkloadSecurity(PodSecurityLevel.BASELINE, false, false, undefined, undefined);
 
   /**
    * Kubernetes' restricted Pod Security Standard, every rule of it, on every container of the pod (init containers
@@ -426,13 +423,14 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
   }
 
   /** Always false: the Deployment is written by this app. */
-  public get definedElsewhere(): boolean {
+  public get definedElsewhere(): false {
     return false;
   }
 
   /** Whether the version has pods (`replicas` above 0). */
   public get hasPods(): boolean | undefined {
-    return (this.replicas ?? 1) > 0;
+    // A ServiceVersion always passes `replicas` (default 1) to its Deployment.
+    return this.replicas! > 0;
   }
 
   /** The version's container (the Deployment's first), as cdk8s-plus models it. */

@@ -246,6 +246,20 @@ describe('claimObjects', () => {
     expect(rename).toHaveBeenCalledWith(a);
   });
 
+  test('keeps a | or % in a part of the key apart from the separator, and shows it as given', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    claimObjects(new Construct(chart, 'a'), [{ apiVersion: 'v1', kind: 'Service', namespace: 'x|y', name: 'z' }]);
+    claimObjects(new Construct(chart, 'b'), [{ apiVersion: 'v1', kind: 'Service', namespace: 'x', name: 'y|z' }]);
+    expect(objectKey('v1', 'Service', 'x|y', 'z')).not.toBe(objectKey('v1', 'Service', 'x', 'y|z'));
+    expect(() => app.synthYaml()).not.toThrow();
+    claimObjects(new Construct(chart, 'c'), [{ apiVersion: 'v1', kind: 'Service', namespace: 'x|y', name: 'z' }]);
+    claimObjects(new Construct(chart, 'd'), [{ apiVersion: 'v1', kind: 'Service', namespace: '50%7C', name: 'z' }]);
+    claimObjects(new Construct(chart, 'e'), [{ apiVersion: 'v1', kind: 'Service', namespace: '50%7C', name: 'z' }]);
+    expect(() => app.synthYaml()).toThrow(/\[c\/a\] Service x\|y\/z is defined 2 times, by c\/a \(its name prop\), c\/c \(its name prop\)/);
+    expect(() => app.synthYaml()).toThrow(/\[c\/d\] Service 50%7C\/z is defined 2 times/);
+  });
+
   test('reads the kind, namespace and name of the message back from the object key', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');

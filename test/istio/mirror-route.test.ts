@@ -967,6 +967,22 @@ describe('MirrorRoute', () => {
       expect(() => Testing.synth(f.chart)).toThrow(`[test/ns/b] ${message}`);
     });
 
+    test('reports a route\'s own problems in order: the shared rules, the Istio API\'s, then IST0109, TM0007 and subset visibility', () => {
+      const f = fixture();
+      route(f, { includeMesh: true }, 'a');
+      route(f, { includeMesh: true, name: 'httpbin-reads' }, 'b');
+      const errors = (() => {
+        try {
+          Testing.synth(f.chart);
+        } catch (e) {
+          return (e as Error).message.split('\n').filter(line => line.includes('[test/ns/a]'));
+        }
+        return [];
+      })();
+      // Both routes apply to both hosts (the gateway's and the service's): each conflict is reported per host, grouped by rule.
+      expect(errors.map(line => line.replace(/^\s*\[test\/ns\/a\] (\S+).*$/, '$1'))).toEqual(['IST0109', 'IST0109', 'TM0007', 'TM0007']);
+    });
+
     test('routes for one host on different gateways, or different hosts on one gateway, do not conflict', () => {
       const f = fixture();
       route(f, {}, 'a');
