@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Chart, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyRestricted, restrictedViolations } from './pod-security';
@@ -523,55 +523,48 @@ function checkVersionProps(subject: Subject, scope: Construct, props: ServiceVer
     checkLabelKey(subject, 'podAnnotations', key); // annotation keys have the syntax of label keys
   }
   const security = props.security ?? WorkloadSecurity.imageDefaults();
-  // The props are written with only the keys that have a value: cdk8s-plus keeps them for as long as the app, and an
-  // app has thousands of versions.
-  const container: Mutable<kplus.ContainerProps> = {
-    name: containerName,
-    image: props.image,
-    imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
-    resources: renderResources(subject, props.resources ?? {}),
-    securityContext: withUserAndGroup<kplus.ContainerSecurityContextProps>({
-      ensureNonRoot: security.runAsNonRoot,
-      readOnlyRootFilesystem: security.readOnlyRootFilesystem,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-    }, security),
+  return {
+    app, version, deploymentName, namespace, containerPort, replicas, security,
+    deploymentProps: {
+      metadata: { name: deploymentName, namespace, labels: { app, version } },
+      replicas,
+      select: false,
+      podMetadata: { labels: { ...props.podLabels, app, version }, annotations: props.podAnnotations },
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+      securityContext: {
+        ensureNonRoot: security.runAsNonRoot,
+        user: security.user,
+        group: security.group,
+      },
+      containers: [{
+        name: containerName,
+        image: props.image,
+        imagePullPolicy: toKplusPullPolicy(props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT),
+        command: props.command,
+        args: props.args,
+        portNumber: containerPort,
+        resources: renderResources(subject, props.resources ?? {}),
+        envVariables: props.env === undefined ? undefined : envValues(props.env),
+        readiness: props.readiness,
+        liveness: props.liveness,
+        startup: props.startup,
+        securityContext: {
+          ensureNonRoot: security.runAsNonRoot,
+          readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          user: security.user,
+          group: security.group,
+        },
+      }],
+    },
   };
-  if (containerPort !== undefined) container.portNumber = containerPort;
-  if (props.command !== undefined) container.command = props.command;
-  if (props.args !== undefined) container.args = props.args;
-  if (props.env !== undefined) {
-    container.envVariables = Object.fromEntries(Object.entries(props.env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
-  }
-  if (props.readiness !== undefined) container.readiness = props.readiness;
-  if (props.liveness !== undefined) container.liveness = props.liveness;
-  if (props.startup !== undefined) container.startup = props.startup;
-  const podMetadata: Mutable<ApiObjectMetadata> = { labels: { ...props.podLabels, app, version } };
-  if (props.podAnnotations !== undefined) podMetadata.annotations = props.podAnnotations;
-  const metadata: Mutable<ApiObjectMetadata> = { name: deploymentName, labels: { app, version } };
-  if (namespace !== undefined) metadata.namespace = namespace;
-  const deploymentProps: Mutable<kplus.DeploymentProps> = {
-    metadata,
-    replicas,
-    select: false,
-    podMetadata,
-    automountServiceAccountToken: props.automountServiceAccountToken ?? false,
-    securityContext: withUserAndGroup<kplus.PodSecurityContextProps>({ ensureNonRoot: security.runAsNonRoot }, security),
-    containers: [container],
-  };
-  if (props.serviceAccount !== undefined) deploymentProps.serviceAccount = props.serviceAccount;
-  return { app, version, deploymentName, namespace, containerPort, replicas, security, deploymentProps };
 }
 
-/** A props object whose readonly keys may be set while it is built. */
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** `context` with the user and group of `security`, those that are set. */
-function withUserAndGroup<T extends { user?: number; group?: number }>(context: T, security: WorkloadSecurity): T {
-  const result: Mutable<T> = context;
-  if (security.user !== undefined) result.user = security.user;
-  if (security.group !== undefined) result.group = security.group;
-  return result;
+/** The container's environment variables of the `env` prop, as cdk8s-plus values. */
+function envValues(env: { [name: string]: string }): { [name: string]: kplus.EnvValue } {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
 }
 
 /** `ServiceVersion.fromDeployment()`. */
