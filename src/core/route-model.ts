@@ -341,6 +341,11 @@ export function describeBackend(b: ModelBackend): string {
   return `${b.service.serviceName}${b.version === undefined ? '' : ` version ${b.version}`}`;
 }
 
+/** `backend` with a share of the requests (a literal, not a spread: see `RouteSpec.rule`). */
+function weighted(backend: ModelBackend, weight: number): ModelWeightedBackend {
+  return { service: backend.service, version: backend.version, port: backend.port, weight };
+}
+
 /**
  * A route's model under construction: validates a route's props with the rules every API shares (one destination or
  * weights adding up to 100, mirrors that are not destinations, known ports, sensible matches and policies) and
@@ -402,7 +407,7 @@ export class RouteSpec {
     this.meshService = mesh ? first.service : undefined;
 
     this.destinations = props.destination !== undefined
-      ? [{ ...this.resolve('destination', props.destination), weight: 100 }]
+      ? [weighted(this.resolve('destination', props.destination), 100)]
       : this.resolveWeighted('destinations', props.destinations!);
 
     if (props.mirrors !== undefined && (props.mirror !== undefined || props.mirrorPercent !== undefined)) {
@@ -413,7 +418,8 @@ export class RouteSpec {
       fail(scope, `mirrorPercent is ${props.mirrorPercent} but there is no mirror: set mirror to the service version that receives the copies`);
     }
     if (props.mirror !== undefined) {
-      this.declaredMirrors.push(this.resolveMirror('mirror', { ...props.mirror, percent }, this.destinations, this.declaredMirrors));
+      this.declaredMirrors.push(this.resolveMirror('mirror', { service: props.mirror.service, version: props.mirror.version, port: props.mirror.port, percent },
+        this.destinations, this.declaredMirrors));
     }
     (props.mirrors ?? []).forEach((m, i) => this.declaredMirrors.push(this.resolveMirror(`mirrors[${i}]`, m, this.destinations, this.declaredMirrors)));
 
@@ -510,20 +516,33 @@ export class RouteSpec {
 
   private buildModel(destinations: ModelWeightedBackend[], declared: ModelMirror[]): RouteModel {
     const mirrors = this.activeMirrors(declared);
-    const base = {
+    const selective = (this.matches !== undefined || this.methods !== undefined || this.grpcMatches !== undefined) && mirrors.length > 0;
+    const rules: ModelHttpRule[] = selective
+      ? [this.rule('mirrored', true, destinations, mirrors), this.rule('default', false, destinations, [])]
+      : [this.rule(undefined, false, destinations, mirrors)];
+    const { name, namespace, hosts, gateways, meshService, grpcMatches } = this;
+    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches, grpcMatches, declaredMirrorCount: declared.length };
+  }
+
+  /**
+   * One rule of the model: the mirrored requests' (`selected`: with the route's matches) or every request's. Written as
+   * one literal, as are the backends (`weighted`): an object built with a spread (`{ ...base, mirrors }`) gets a hidden
+   * class of its own in V8 (Node 20), one per route, where literals of one shape share one.
+   */
+  private rule(name: string | undefined, selected: boolean, destinations: ModelWeightedBackend[], mirrors: ModelMirror[]): ModelHttpRule {
+    return {
+      name,
+      matches: selected ? this.matches : undefined,
+      methods: selected ? this.methods : undefined,
+      grpcMatches: selected ? this.grpcMatches : undefined,
       port: this.port,
       destinations,
       timeoutMillis: this.timeoutMillis,
       retries: this.retries,
       requestHeaders: this.requestHeaders,
       responseHeaders: this.responseHeaders,
+      mirrors,
     };
-    const selective = (this.matches !== undefined || this.methods !== undefined || this.grpcMatches !== undefined) && mirrors.length > 0;
-    const rules: ModelHttpRule[] = selective
-      ? [{ name: 'mirrored', matches: this.matches, methods: this.methods, grpcMatches: this.grpcMatches, ...base, mirrors }, { name: 'default', ...base, mirrors: [] }]
-      : [{ ...base, mirrors }];
-    const { name, namespace, hosts, gateways, meshService, grpcMatches } = this;
-    return { name, namespace, hosts, gateways, meshService, rules, mirrorMatches: this.matches, grpcMatches, declaredMirrorCount: declared.length };
   }
 
   private activeMirrors(declared: ModelMirror[]): ModelMirror[] {
@@ -568,7 +587,7 @@ export class RouteSpec {
       if (!Number.isInteger(t.weight) || t.weight < 0 || t.weight > 100) {
         fail(this.scope, `${role}[${i}].weight must be an integer from 0 to 100 (weights are integers), got ${describe(t.weight)}`);
       }
-      return { ...this.resolve(`${role}[${i}]`, t), weight: t.weight };
+      return weighted(this.resolve(`${role}[${i}]`, t), t.weight);
     });
     result.forEach((d, i) => {
       const j = result.findIndex(o => sameVersion(o, d) && o.port === d.port);
