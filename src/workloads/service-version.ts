@@ -401,8 +401,9 @@ export class ServiceVersion extends kplus.Deployment implements IServiceVersion 
     this.select(kplus.LabelSelector.of({ labels: { app: this.app, version: this.version } }));
     // The pod labels can be changed through cdk8s-plus (`podMetadata.addLabel()`, the only way to change a label of
     // cdk8s's metadata); that counts as a change of the library's state, so the memoized check sees it at the next
-    // synthesis without reading the labels at every one of cdk8s's validations (once per chart).
-    this.podMetadata.addLabel = addLabelAndRecord;
+    // synthesis without reading the labels at every one of cdk8s's validations (once per chart). Here when cdk8s-plus
+    // has created the pod metadata already, else on its first read (see `lazyPodMetadata`).
+    if (Object.prototype.hasOwnProperty.call(this, 'podMetadata')) recordLabelChanges(this.podMetadata);
     claimObjects(this, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: v.namespace, name: v.deploymentName }]);
     addCheck(this, ownPodLabelProblems);
   }
@@ -499,6 +500,38 @@ function addLabelAndRecord(this: ApiObjectMetadataDefinition, key: string, value
   ApiObjectMetadataDefinition.prototype.addLabel.call(this, key, value);
   changed();
 }
+
+/** Makes `addLabel()` of a version's pod metadata record the change (`addLabelAndRecord`); returns the metadata. */
+function recordLabelChanges(podMetadata: ApiObjectMetadataDefinition): ApiObjectMetadataDefinition {
+  if (podMetadata.addLabel !== addLabelAndRecord) podMetadata.addLabel = addLabelAndRecord;
+  return podMetadata;
+}
+
+/**
+ * cdk8s-plus-27 2.9 creates a workload's pod metadata on its first read (`podMetadata` is a getter of its `Workload`);
+ * 2.7 creates it in the constructor (a property). With the getter, a version's `podMetadata` is that getter plus
+ * `recordLabelChanges`, so that the pod metadata of an app's thousands of versions is not created in their
+ * constructors, as it is not for a cdk8s-plus Deployment: about 1 MB per 1,000 versions until synthesis. Defined on the
+ * prototype here rather than as a `get podMetadata()` of the class, since TypeScript does not allow an accessor over
+ * the property that cdk8s-plus 2.7 declares.
+ */
+function lazyPodMetadata(): void {
+  let proto: object | null = kplus.Deployment.prototype;
+  let base: PropertyDescriptor | undefined;
+  while (proto !== null && base === undefined) {
+    base = Object.getOwnPropertyDescriptor(proto, 'podMetadata');
+    proto = Object.getPrototypeOf(proto);
+  }
+  const get = base?.get;
+  if (get === undefined) return;
+  Object.defineProperty(ServiceVersion.prototype, 'podMetadata', {
+    configurable: true,
+    get(this: ServiceVersion) {
+      return recordLabelChanges(get.call(this));
+    },
+  });
+}
+lazyPodMetadata();
 
 /** Checks a `ServiceVersion`'s props (errors name `subject`, the version about to be created in `scope`). */
 function checkVersionProps(subject: Subject, scope: Construct, props: ServiceVersionProps): CheckedVersionProps {

@@ -384,6 +384,20 @@ describe('ServiceVersion', () => {
       version.deployment.podMetadata.addLabel('app', 'reviews');
       expect(() => app.synthYaml()).not.toThrow();
     });
+
+    test('creates its pod metadata no sooner than cdk8s-plus does, and records label changes either way', () => {
+      // cdk8s-plus-27 2.9 creates a workload's pod metadata on the first read of `podMetadata` (a getter of Workload,
+      // kept in `_podMetadata`), 2.7 in the constructor (a property). CI runs this file on both: the floors, and the
+      // newest versions (scripts/floor-test.sh --newest).
+      const lazy = Object.getOwnPropertyDescriptor(kplus.Workload.prototype, 'podMetadata')?.get !== undefined;
+      const version = new ServiceVersion(Testing.chart(), 'reviews-v2', reviewsV2);
+      const created = () => Object.getOwnPropertyDescriptor(version, lazy ? '_podMetadata' : 'podMetadata')?.value;
+      expect(created() === undefined).toBe(lazy);
+      const metadata = version.deployment.podMetadata;
+      expect(created()).toBe(metadata);
+      expect(Object.prototype.hasOwnProperty.call(metadata, 'addLabel')).toBe(true);
+      expect(version.deployment.podMetadata).toBe(metadata);
+    });
   });
 
   describe('probes, pod annotations and the service account', () => {
