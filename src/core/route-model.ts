@@ -418,8 +418,7 @@ export class RouteSpec {
       fail(scope, `mirrorPercent is ${props.mirrorPercent} but there is no mirror: set mirror to the service version that receives the copies`);
     }
     if (props.mirror !== undefined) {
-      this.declaredMirrors.push(this.resolveMirror('mirror', { service: props.mirror.service, version: props.mirror.version, port: props.mirror.port, percent },
-        this.destinations, this.declaredMirrors));
+      this.declaredMirrors.push(this.resolveMirror('mirror', { ...props.mirror, percent }, this.destinations, this.declaredMirrors));
     }
     (props.mirrors ?? []).forEach((m, i) => this.declaredMirrors.push(this.resolveMirror(`mirrors[${i}]`, m, this.destinations, this.declaredMirrors)));
 
