@@ -48,6 +48,8 @@ const TIMEOUT_SEC = Number(process.env.BENCH_TIMEOUT_SEC ?? 300);
 // library: this library's constructs; peer: the same objects by hand with cdk8s-plus-27 and the generated classes;
 // baseline: plain ApiObjects of literal JSON (bench/scenario.js).
 const MODES = ['library', 'peer', 'baseline'];
+// Processes per mode for the per-chart pass (benchPass).
+const PASS_PROCESSES = 3;
 if (!(TIMEOUT_SEC > 0)) {
   throw new Error(`BENCH_TIMEOUT_SEC must be a positive number of seconds, got ${JSON.stringify(process.env.BENCH_TIMEOUT_SEC)}`);
 }
@@ -265,6 +267,28 @@ function benchLayout(layout, env) {
   return rows;
 }
 
+/**
+ * cdk8s's per-chart pass over the whole app (scenario.perChartPass) at the largest K of the chart-per-service layout,
+ * for each mode: `PASS_PROCESSES` fresh processes each, alternating modes, and the fastest batch over them. It is what
+ * the K = 1,000 synthesis repeats K + 1 times, measured apart from the rest, so that a change to it can be seen through
+ * the machine's noise, which the cold samples above cannot filter out (a report: it has no goal of its own).
+ */
+function benchPass(layout, env) {
+  const k = layout.sizes[layout.sizes.length - 1];
+  if (k === undefined) return { skipped: 'no chart-per-service sizes' };
+  const runs = Object.fromEntries(MODES.map(m => [m, []]));
+  for (let i = 0; i < PASS_PROCESSES; i++) {
+    for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
+      const r = worker(['pass', layout.name, mode, String(k)], env);
+      if (r.timeout) return { k, skipped: `timed out (> ${TIMEOUT_SEC} s)` };
+      runs[mode].push(r);
+    }
+  }
+  const side = m => ({ minMs: Math.min(...runs[m].map(r => r.minMs)), medianMs: median(runs[m].map(r => r.medianMs)), nodes: runs[m][0].nodes });
+  const [library, peer, baseline] = MODES.map(side);
+  return { k, processes: PASS_PROCESSES, library, peer, baseline, peerRatio: library.minMs / peer.minMs, ratio: library.minMs / baseline.minMs };
+}
+
 /** The app command of cdk8s.yaml (`node lib/src/main.js`), so the cold job follows the file wherever the app moves. */
 function appCommand() {
   const m = /^app:\s*(.+)$/m.exec(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
@@ -478,6 +502,10 @@ function run(env) {
     return { ...layout, method: methodOf(layout), rows: benchLayout(layout, env) };
   });
 
+  const perService = layouts.find(l => l.name === 'chart-per-service');
+  process.stderr.write(`cdk8s's per-chart pass over the whole app, in-process (K = ${perService.sizes.at(-1) ?? 'none'})...\n`);
+  const perChartPass = benchPass(perService, env);
+
   process.stderr.write('cold main job (cdk8s synth)...\n');
   const cold = benchCold();
 
@@ -523,10 +551,12 @@ function run(env) {
       memory: 'process.resourceUsage().maxRSS of the sample process (module load included)',
       equality: 'first sample of every mode and size; the peer\'s and the baseline\'s manifests per output file compared with the library\'s field by field',
       peers: env.BENCH_PEERS_DIR ? `BENCH_PEERS=${process.env.BENCH_PEERS}: ${env.BENCH_PEERS_DIR}` : 'the repo\'s node_modules',
+      perChartPass: `scenario.perChartPass: ${PASS_PROCESSES} fresh processes per mode, in each 30 batches of 10 calls after 30 warm-up calls; the fastest batch over them`,
       cold: 'wall clock of `cdk8s synth --no-check-upgrade -o <tmp>` (CLI from node_modules/.bin) in the repo vs. in a dir with an empty compiled app',
     },
     peers: layouts.flatMap(l => l.rows).flatMap(row => MODES.map(m => row[m].peers)).find(p => p !== undefined),
     layouts: layouts.map(({ name, label, unit, title, method, sizes: s, rows }) => ({ name, label, unit, title, method, sizes: s, rows })),
+    perChartPass,
     cold,
     analyzer,
     largeInput: large,
@@ -600,6 +630,16 @@ function report(r) {
   out.push(`Peer dependencies loaded by the samples: ${Object.entries(r.peers ?? {}).map(([n, v]) => `${n} ${v}`).join(', ') || 'unknown (no sample completed)'}`
     + ` (${r.method.peers})`);
   out.push(...r.layouts.flatMap(layoutReport));
+  const p = r.perChartPass;
+  out.push(`\nPer-chart pass of cdk8s over the whole app (what app.synth() repeats for every chart; ${r.method.perChartPass})`);
+  if (p.skipped) {
+    out.push(`  skipped: ${p.skipped}`);
+  } else {
+    out.push(`  K=${p.k}: library ${fmt(p.library.minMs, 3)} ms (${p.library.nodes} constructs), peer ${fmt(p.peer.minMs, 3)} ms (${p.peer.nodes}), `
+      + `baseline ${fmt(p.baseline.minMs, 3)} ms (${p.baseline.nodes}); library/peer ${fmt(p.peerRatio, 2)}, library/baseline ${fmt(p.ratio, 2)}; `
+      + `medians of the batches ${fmt(p.library.medianMs, 3)}, ${fmt(p.peer.medianMs, 3)}, ${fmt(p.baseline.medianMs, 3)} ms`);
+    out.push(`  x ${p.k + 1} charts: library ${fmt(p.library.minMs * (p.k + 1))} ms, peer ${fmt(p.peer.minMs * (p.k + 1))} ms of their synthesis at K=${p.k}`);
+  }
   out.push('\nCold main job (wall clock, medians)');
   out.push(table(['command', 'median s'], [
     [`cdk8s synth (repo: ${r.cold.appCommand})`, fmt(r.cold.cdk8sSynthMain.medianSec, 3)],

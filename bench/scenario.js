@@ -246,4 +246,30 @@ function buildPeer(cdk8s, kplus, istio, layoutName, n, outdir) {
   return app;
 }
 
-module.exports = { LAYOUTS, layoutOf, buildLibrary, buildPeer, buildBaseline, NAMESPACE };
+/**
+ * The part of `app.synth()` that is quadratic with a chart per service, timed on its own: before writing a chart,
+ * cdk8s walks the whole app (`chart.toJson()` -> `App._synthChart`: `node.findAll()`, the `instanceof Chart` filter,
+ * the dependencies, every construct's validations). Timed on an empty chart added for the purpose (so no object's
+ * rendering is in it) and removed afterwards, in this process, after `warm` calls: `batches` batches of `per` calls
+ * each, in milliseconds per call. The minimum is the figure: the walk is memory-bound, and on a shared machine other
+ * jobs slow it by up to 2.5 times for minutes, while the fastest batch is close to what the walk itself costs.
+ */
+function perChartPass(cdk8s, app, { warm = 30, batches = 30, per = 10 } = {}) {
+  const id = 'bench-per-chart-pass';
+  const probe = new cdk8s.Chart(app, id);
+  try {
+    for (let i = 0; i < warm; i++) probe.toJson();
+    const ms = [];
+    for (let b = 0; b < batches; b++) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < per; i++) probe.toJson();
+      ms.push(Number(process.hrtime.bigint() - t) / 1e6 / per);
+    }
+    ms.sort((a, b) => a - b);
+    return { minMs: ms[0], medianMs: ms[Math.floor(ms.length / 2)], calls: warm + batches * per, nodes: app.node.findAll().length - 1 };
+  } finally {
+    app.node.tryRemoveChild(id);
+  }
+}
+
+module.exports = { LAYOUTS, layoutOf, buildLibrary, buildPeer, buildBaseline, perChartPass, NAMESPACE };

@@ -3,6 +3,7 @@
 // JIT-unwarmed, GC-fresh run, as a user's `cdk8s synth` is). Prints one JSON line on stdout.
 //
 //   node bench/worker.js synth <layout> <library|peer|baseline> <N> [--dump <file>]
+//   node bench/worker.js pass <layout> <library|peer|baseline> <N>   (cdk8s's per-chart pass, scenario.perChartPass)
 //   node bench/worker.js analyze <dump file> <warm repetitions>
 //   node bench/worker.js large <yaml file> phases|cli
 //
@@ -78,29 +79,45 @@ function parseYaml(text) {
   return YAML.parseAllDocuments(text, { version: '1.1' }).map(d => d.toJSON()).filter(d => d !== null && d !== undefined);
 }
 
+/** Loads what `mode` builds with (module loading, untimed by the callers) and returns its builder of the app. */
+function builder(layoutName, mode, n, outdir) {
+  const cdk8s = require('cdk8s');
+  const scenario = require('./scenario');
+  const build = {
+    library: () => {
+      const lib = require(LIBRARY);
+      return () => scenario.buildLibrary(cdk8s, lib, layoutName, n, outdir);
+    },
+    peer: () => {
+      const kplus = require('cdk8s-plus-27');
+      const istio = require(ISTIO);
+      return () => scenario.buildPeer(cdk8s, kplus, istio, layoutName, n, outdir);
+    },
+    baseline: () => () => scenario.buildBaseline(cdk8s, layoutName, n, outdir),
+  }[mode];
+  if (!build) {
+    throw new Error(`unknown mode ${JSON.stringify(mode)}: library, peer or baseline`);
+  }
+  return build();
+}
+
+/** The per-chart pass of cdk8s over the whole app (scenario.perChartPass), on an app of `n` services built by `mode`. */
+function pass(layoutName, mode, n) {
+  const outdir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), 'pass-'));
+  try {
+    const app = builder(layoutName, mode, n, outdir)();
+    return { layout: layoutName, mode, n, ...require('./scenario').perChartPass(require('cdk8s'), app), peers: peerVersions() };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 function synth(layoutName, mode, n, dumpFile) {
   const outdir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), 'synth-'));
   try {
     const t0 = performance.now();
-    const cdk8s = require('cdk8s');
-    const scenario = require('./scenario');
-    const layout = scenario.layoutOf(layoutName);
-    const build = {
-      library: () => {
-        const lib = require(LIBRARY);
-        return () => scenario.buildLibrary(cdk8s, lib, layoutName, n, outdir);
-      },
-      peer: () => {
-        const kplus = require('cdk8s-plus-27');
-        const istio = require(ISTIO);
-        return () => scenario.buildPeer(cdk8s, kplus, istio, layoutName, n, outdir);
-      },
-      baseline: () => () => scenario.buildBaseline(cdk8s, layoutName, n, outdir),
-    }[mode];
-    if (!build) {
-      throw new Error(`unknown mode ${JSON.stringify(mode)}: library, peer or baseline`);
-    }
-    const construct = build();
+    const layout = require('./scenario').layoutOf(layoutName);
+    const construct = builder(layoutName, mode, n, outdir);
     const t1 = performance.now();
     const cpu1 = process.cpuUsage();
     const app = construct();
@@ -193,11 +210,13 @@ let out;
 if (cmd === 'synth') {
   const dumpAt = args.indexOf('--dump');
   out = synth(args[0], args[1], Number(args[2]), dumpAt >= 0 ? args[dumpAt + 1] : undefined);
+} else if (cmd === 'pass') {
+  out = pass(args[0], args[1], Number(args[2]));
 } else if (cmd === 'analyze') {
   out = analyze(args[0], Number(args[1] ?? 5));
 } else if (cmd === 'large') {
   out = large(args[0], args[1]);
 } else {
-  throw new Error(`usage: worker.js synth <layout> <library|peer|baseline> <N> [--dump file] | analyze <dump file> [reps]; got ${cmd}`);
+  throw new Error(`usage: worker.js synth <layout> <library|peer|baseline> <N> [--dump file] | pass <layout> <mode> <N> | analyze <dump file> [reps]; got ${cmd}`);
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -45,4 +45,28 @@ describe('the bench scenario (bench/scenario.js)', () => {
     // The library's checks run from the app's one validation, on its root (src/core/app-index.ts).
     expect(validations(library).map(c => c.node.path)).toEqual(['']);
   });
+
+  // bench/run.js reports this pass apart from the cold samples (#14 §4): it must time cdk8s's walk of the whole app that
+  // `chart.toJson()` makes (App._synthChart), on a chart with nothing to render, and leave the app as it was.
+  test('perChartPass times App._synthChart on an empty chart and removes that chart afterwards', () => {
+    const app: cdk8s.App = scenario.buildLibrary(cdk8s, lib, 'chart-per-service', 2, outdir);
+    const before = app.synthYaml();
+    const children = app.node.children.map(c => c.node.id);
+    const synthChart = jest.spyOn(cdk8s.App as any, '_synthChart');
+    try {
+      const r = scenario.perChartPass(cdk8s, app, { warm: 2, batches: 3, per: 4 });
+      expect(r.calls).toBe(2 + 3 * 4);
+      expect(synthChart).toHaveBeenCalledTimes(r.calls);
+      const probes = new Set(synthChart.mock.calls.map(([chart]) => chart as cdk8s.Chart));
+      expect([...probes].map(c => [c.node.id, c.node.children.length])).toEqual([['bench-per-chart-pass', 0]]);
+      expect(r.minMs).toBeGreaterThan(0);
+      expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+      // The app's constructs, the probe not counted: 2 service charts of 8 and the gateway chart of 3, and the app.
+      expect(r.nodes).toBe(1 + 2 * 8 + 3);
+    } finally {
+      synthChart.mockRestore();
+    }
+    expect(app.node.children.map(c => c.node.id)).toEqual(children);
+    expect(app.synthYaml()).toEqual(before);
+  });
 });
