@@ -252,7 +252,7 @@ function buildPeer(cdk8s, kplus, istio, layoutName, n, outdir) {
  * the dependencies, every construct's validations). Timed on an empty chart added for the purpose (so no object's
  * rendering is in it) and removed afterwards, in this process, after `warm` calls: `batches` batches of `per` calls
  * each, in milliseconds per call. The minimum is the figure: the walk is memory-bound, and on a shared machine other
- * jobs slow it by up to 2.5 times for minutes, while the fastest batch is close to what the walk itself costs.
+ * jobs slow it by up to 2 times for minutes, while the fastest batch is close to what the walk itself costs.
  */
 function perChartPass(cdk8s, app, { warm = 30, batches = 30, per = 10 } = {}) {
   const id = 'bench-per-chart-pass';
