@@ -217,6 +217,11 @@ function pairedCpuRatios(a, b) {
   return a.map((x, i) => x.cpuMs / b[i].cpuMs);
 }
 
+/** The modes in the order of repetition `i`: alternating which goes first, so neither always runs on a just-warmed disk cache or CPU. */
+function modesInTurn(i) {
+  return i % 2 ? [...MODES].reverse() : MODES;
+}
+
 /** All sizes of one layout: the modes' samples interleaved, the first of each dumped for the equality check. */
 function benchLayout(layout, env) {
   const rows = [];
@@ -225,8 +230,7 @@ function benchLayout(layout, env) {
     const samples = Object.fromEntries(MODES.map(m => [m, []]));
     const dumps = {};
     for (let i = 0; i < REPS; i++) {
-      // Alternate which goes first, so neither always runs on a just-warmed disk cache or CPU.
-      for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
+      for (const mode of modesInTurn(i)) {
         if (timedOutAt[mode] !== undefined) {
           continue;
         }
@@ -278,7 +282,7 @@ function benchPass(layout, env) {
   if (k === undefined) return { skipped: 'no chart-per-service sizes' };
   const runs = Object.fromEntries(MODES.map(m => [m, []]));
   for (let i = 0; i < PASS_PROCESSES; i++) {
-    for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
+    for (const mode of modesInTurn(i)) {
       const r = worker(['pass', layout.name, mode, String(k)], env);
       if (r.timeout) return { k, skipped: `timed out (> ${TIMEOUT_SEC} s)` };
       runs[mode].push(r);

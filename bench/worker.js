@@ -103,18 +103,24 @@ function builder(layoutName, mode, n, outdir) {
 
 /** The per-chart pass of cdk8s over the whole app (scenario.perChartPass), on an app of `n` services built by `mode`. */
 function pass(layoutName, mode, n) {
-  const outdir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), 'pass-'));
-  try {
+  return inScratchDir('pass-', outdir => {
     const app = builder(layoutName, mode, n, outdir)();
     return { layout: layoutName, mode, n, ...require('./scenario').perChartPass(require('cdk8s'), app), peers: peerVersions() };
+  });
+}
+
+/** `f` of a new folder under BENCH_SCRATCH (the app's outdir), removed when `f` returns or throws. */
+function inScratchDir(prefix, f) {
+  const dir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), prefix));
+  try {
+    return f(dir);
   } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function synth(layoutName, mode, n, dumpFile) {
-  const outdir = fs.mkdtempSync(path.join(process.env.BENCH_SCRATCH ?? os.tmpdir(), 'synth-'));
-  try {
+  return inScratchDir('synth-', outdir => {
     const t0 = performance.now();
     const layout = require('./scenario').layoutOf(layoutName);
     const construct = builder(layoutName, mode, n, outdir);
@@ -149,9 +155,7 @@ function synth(layoutName, mode, n, dumpFile) {
       peers: peerVersions(),
       ...mem,
     };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 function analyze(file, warmReps) {
